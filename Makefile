@@ -1,0 +1,62 @@
+# Makefile: build, test, demo and checks for calypso.  `make help` lists targets.
+# After `make`, the tree works uninstalled: LUA_PATH=lua/?.lua;lua/?/init.lua
+# and LUA_CPATH=build/?.so (see `make env`).
+
+LUA      ?= lua5.4
+BUSTED   ?= $(LUA) /usr/bin/busted
+CC       ?= cc
+PKGS     := $(LUA) libcurl libcrypto
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c99 -D_POSIX_C_SOURCE=200809L -fPIC -fvisibility=hidden \
+            -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+LDFLAGS  += -shared
+SRC      := $(wildcard src/*.c)
+HDR      := $(wildcard src/*.h)
+CORE     := build/calypso/core.so
+
+export LUA_PATH  := lua/?.lua;lua/?/init.lua;spec/?.lua;;
+export LUA_CPATH := build/?.so;;
+
+.PHONY: all deps test demo lint valgrind rock bench clean help env
+
+all: $(CORE)
+
+$(CORE): $(SRC) $(HDR) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $$(pkg-config --cflags $(PKGS)) $(SRC) -o $@ $(LDFLAGS) \
+	  $$(pkg-config --libs libcurl libcrypto) -lpthread
+
+deps:
+	@scripts/deps test
+
+test: deps all
+	$(BUSTED)
+
+demo: deps all
+	@scripts/demo
+
+lint:
+	@scripts/deps lint
+	luacheck lua spec examples emulator/lua
+
+valgrind: all
+	@scripts/deps valgrind
+	scripts/valgrind-suite
+
+rock:
+	@scripts/deps test
+	scripts/rock-check
+
+env:
+	@echo 'export LUA_PATH="$(LUA_PATH)" LUA_CPATH="$(LUA_CPATH)"'
+
+clean:
+	rm -rf build
+
+help:
+	@echo 'make          build build/calypso/core.so (Lua 5.4)'
+	@echo 'make test     install missing Debian packages (as root), build, run the busted suite'
+	@echo 'make demo     the same install and build, then run examples/customers.lua on the emulator'
+	@echo 'make lint     luacheck'
+	@echo 'make valgrind the suite under valgrind memcheck'
+	@echo 'make rock     luarocks make into build/rocktree, then load it'

@@ -1,0 +1,192 @@
+/* client.c: the Client userdata and its lifecycle, in the manner of liolib.c.
+ * A client is born closed (all fields zero), so __gc is safe at every step;
+ * only then does it acquire its curl handle and its copies of the settings.
+ * close, __gc and __close share one idempotent release that wipes the secret.
+ * __tostring names the account and base URL, never key material. */
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+#include "calypso.h"
+
+static void release(calypso_client *c) {
+  if (c->curl) curl_easy_cleanup(c->curl);
+  c->curl = NULL;
+  curl_slist_free_all(c->headers);
+  c->headers = NULL;
+  if (c->secret) {
+    OPENSSL_cleanse(c->secret, c->secret_len);
+    free(c->secret);
+  }
+  c->secret = NULL;
+  c->secret_len = 0;
+  free(c->account);
+  free(c->base_url);
+  free(c->prefix);
+  free(c->response.data);
+  c->account = c->base_url = c->prefix = c->response.data = NULL;
+  c->response.len = c->response.cap = 0;
+}
+
+calypso_client *calypso_check_client(lua_State *L, int idx) {
+  calypso_client *c = luaL_checkudata(L, idx, CALYPSO_CLIENT_MT);
+  if (c->curl == NULL) luaL_error(L, "calypso: the client is closed");
+  return c;
+}
+
+static char *dup_bytes(const char *s, size_t len) {
+  char *p = malloc(len + 1);
+  if (p) {
+    memcpy(p, s, len);
+    p[len] = '\0';
+  }
+  return p;
+}
+
+/* A header value we may put on the wire verbatim: visible ASCII, no spaces. */
+static int header_safe(const char *s, size_t len) {
+  size_t i;
+  for (i = 0; i < len; i++)
+    if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f) return 0;
+  return len > 0;
+}
+
+/* Leaves opts[name] on the stack; returns it, or NULL when absent and optional. */
+static const char *opt_string(lua_State *L, const char *name, int required, size_t *len) {
+  int t;
+  lua_getfield(L, 1, name);
+  t = lua_type(L, -1);
+  if (t == LUA_TNIL && !required) return NULL;
+  if (t != LUA_TSTRING) luaL_error(L, "calypso: option '%s' must be a string", name);
+  return lua_tolstring(L, -1, len);
+}
+
+static double opt_number(lua_State *L, const char *name) {
+  double v;
+  lua_getfield(L, 1, name);
+  if (lua_type(L, -1) != LUA_TNUMBER) luaL_error(L, "calypso: option '%s' must be a number", name);
+  v = lua_tonumber(L, -1);
+  lua_pop(L, 1);
+  if (!(v > 0 && v < 1e15)) luaL_error(L, "calypso: option '%s' must be positive", name);
+  return v;
+}
+
+static long to_ms(double seconds) {
+  double ms = seconds * 1000.0 + 0.5;
+  return ms < 1 ? 1 : ms > 2147483647.0 ? 2147483647L : (long)ms;
+}
+
+/* Header lines that never change for this client, after the per-call Sign. */
+static int build_headers(calypso_client *c, const char *key, size_t key_len) {
+  static const char *const fixed[] = {"Content-Type: application/json",
+                                      "Accept: application/json", "Expect:", NULL};
+  char *line = malloc(key_len + sizeof "Key: ");
+  struct curl_slist *list = NULL, *next;
+  size_t i;
+  if (line == NULL) return 0;
+  memcpy(line, "Key: ", 5);
+  memcpy(line + 5, key, key_len + 1);
+  next = curl_slist_append(list, line);
+  free(line);
+  for (i = 0; next && fixed[i]; i++) next = curl_slist_append(list = next, fixed[i]);
+  if (next == NULL) {
+    curl_slist_free_all(list);
+    return 0;
+  }
+  c->headers = next;
+  memcpy(c->sign_line, CALYPSO_SIGN_PREFIX, sizeof CALYPSO_SIGN_PREFIX - 1);
+  c->sign_line[sizeof c->sign_line - 1] = '\0';
+  c->sign_node.data = c->sign_line;
+  c->sign_node.next = c->headers;
+  return 1;
+}
+
+/* core.new(opts) -> client
+ * opts: key, secret, account, base_url (strings); cafile (string or nil);
+ * timeout, connect_timeout (seconds), max_response_bytes (numbers).  All but
+ * cafile are required: the defaults live in lua/calypso/options.lua, which
+ * also checks options with friendly messages; these checks are the backstop
+ * that keeps the wire safe.  Raises on bad options or when libcurl cannot be
+ * set up; never returns nil. */
+static int l_new(lua_State *L) {
+  size_t key_len, secret_len, account_len, url_len;
+  const char *key, *secret, *account, *base_url, *cafile;
+  calypso_http_opts http;
+  calypso_client *c;
+
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  key = opt_string(L, "key", 1, &key_len);         /* 2 */
+  secret = opt_string(L, "secret", 1, &secret_len); /* 3 */
+  account = opt_string(L, "account", 1, &account_len);
+  base_url = opt_string(L, "base_url", 1, &url_len); /* 5 */
+  cafile = opt_string(L, "cafile", 0, NULL); /* 6, maybe nil */
+  http.cafile = cafile;
+  http.timeout_ms = to_ms(opt_number(L, "timeout"));
+  http.connect_timeout_ms = to_ms(opt_number(L, "connect_timeout"));
+  http.max_response = (size_t)opt_number(L, "max_response_bytes");
+
+  if (!header_safe(key, key_len)) luaL_error(L, "calypso: key must be visible ASCII, no spaces");
+  if (secret_len == 0) luaL_error(L, "calypso: secret must not be empty");
+  if (account_len == 0) luaL_error(L, "calypso: account must not be empty");
+  if (url_len < 9 || strncmp(base_url, "https://", 8) != 0 || !header_safe(base_url, url_len))
+    luaL_error(L, "calypso: base_url must be an https:// URL");
+  while (url_len > 8 && base_url[url_len - 1] == '/') url_len--;
+  if (!calypso_http_global_init()) luaL_error(L, "calypso: curl_global_init failed");
+
+  /* {"account":<json>,"timestamp": */
+  lua_pushliteral(L, "{\"account\":");
+  lua_pushvalue(L, 4);
+  if (!calypso_json_encode(L, -1)) lua_error(L);
+  lua_remove(L, -2);
+  lua_pushliteral(L, ",\"timestamp\":");
+  lua_concat(L, 3); /* 7 */
+
+  /* Born closed, then acquire; a failure releases what was taken and raises. */
+  c = lua_newuserdatauv(L, sizeof *c, 0);
+  memset(c, 0, sizeof *c);
+  luaL_getmetatable(L, CALYPSO_CLIENT_MT);
+  lua_setmetatable(L, -2);
+  c->secret = (unsigned char *)dup_bytes(secret, secret_len);
+  c->secret_len = secret_len;
+  c->account = dup_bytes(account, account_len);
+  c->base_url = dup_bytes(base_url, url_len);
+  c->prefix = dup_bytes(lua_tostring(L, 7), lua_rawlen(L, 7));
+  c->prefix_len = lua_rawlen(L, 7);
+  if (!c->secret || !c->account || !c->base_url || !c->prefix || !build_headers(c, key, key_len) ||
+      (c->curl = calypso_http_handle(c, &http)) == NULL) {
+    release(c);
+    luaL_error(L, "calypso: out of memory or libcurl refused the settings");
+  }
+  return 1;
+}
+
+/* client:close() -> nothing.  Idempotent; also __gc and __close. */
+static int l_close(lua_State *L) {
+  release(luaL_checkudata(L, 1, CALYPSO_CLIENT_MT));
+  return 0;
+}
+
+static int l_tostring(lua_State *L) {
+  calypso_client *c = luaL_checkudata(L, 1, CALYPSO_CLIENT_MT);
+  if (c->curl == NULL) lua_pushliteral(L, "calypso.Client (closed)");
+  else lua_pushfstring(L, "calypso.Client (account %s, %s)", c->account, c->base_url);
+  return 1;
+}
+
+void calypso_client_open(lua_State *L) {
+  static const luaL_Reg methods[] = {{"call", calypso_client_call},
+                                     {"envelope", calypso_client_envelope},
+                                     {"close", l_close},
+                                     {NULL, NULL}};
+  static const luaL_Reg meta[] = {
+      {"__gc", l_close}, {"__close", l_close}, {"__tostring", l_tostring}, {NULL, NULL}};
+  luaL_newmetatable(L, CALYPSO_CLIENT_MT);
+  luaL_setfuncs(L, meta, 0);
+  luaL_newlib(L, methods);
+  lua_setfield(L, -2, "__index");
+  lua_pushliteral(L, CALYPSO_CLIENT_MT);
+  lua_setfield(L, -2, "__name");
+  lua_pop(L, 1);
+  lua_pushcfunction(L, l_new);
+  lua_setfield(L, -2, "new");
+}

@@ -1,0 +1,50 @@
+/* compat.h: the only place that knows Lua versions differ.
+ * The core is written against the Lua 5.4 API; this header supplies what
+ * Lua 5.1 and LuaJIT 2.1 (the nginx case) and Lua 5.2/5.3 lack.  No other
+ * file tests LUA_VERSION_NUM. */
+#ifndef CALYPSO_COMPAT_H
+#define CALYPSO_COMPAT_H
+
+#include <lua.h>
+#include <lauxlib.h>
+
+#if LUA_VERSION_NUM < 502
+/* Lua 5.1 / LuaJIT: no luaL_setfuncs, no lua_rawgetp/lua_rawsetp. */
+static inline void calypso_compat_setfuncs(lua_State *L, const luaL_Reg *l, int nup) {
+  luaL_checkstack(L, nup + 1, "too many upvalues");
+  for (; l->name != NULL; l++) {
+    int i;
+    for (i = 0; i < nup; i++) lua_pushvalue(L, -nup);
+    lua_pushcclosure(L, l->func, nup);
+    lua_setfield(L, -(nup + 2), l->name);
+  }
+  lua_pop(L, nup);
+}
+#define luaL_setfuncs(L, l, n) calypso_compat_setfuncs((L), (l), (n))
+#ifndef luaL_newlib /* LuaJIT 2.1 has these two */
+#define luaL_newlibtable(L, l) lua_createtable((L), 0, sizeof(l) / sizeof((l)[0]) - 1)
+#define luaL_newlib(L, l) (luaL_newlibtable((L), (l)), luaL_setfuncs((L), (l), 0))
+#endif
+#define lua_rawlen(L, i) lua_objlen((L), (i))
+
+static inline void calypso_compat_rawgetp(lua_State *L, int idx, const void *p) {
+  if (idx < 0 && idx > LUA_REGISTRYINDEX) idx = lua_gettop(L) + idx + 1;
+  lua_pushlightuserdata(L, (void *)p);
+  lua_rawget(L, idx);
+}
+static inline void calypso_compat_rawsetp(lua_State *L, int idx, const void *p) {
+  if (idx < 0 && idx > LUA_REGISTRYINDEX) idx = lua_gettop(L) + idx + 1;
+  lua_pushlightuserdata(L, (void *)p);
+  lua_insert(L, -2);
+  lua_rawset(L, idx);
+}
+#define lua_rawgetp(L, i, p) calypso_compat_rawgetp((L), (i), (p))
+#define lua_rawsetp(L, i, p) calypso_compat_rawsetp((L), (i), (p))
+#endif
+
+#if LUA_VERSION_NUM < 504
+/* Before 5.4 a full userdata has exactly one (environment/user) value. */
+#define lua_newuserdatauv(L, size, nuv) lua_newuserdata((L), (size))
+#endif
+
+#endif

@@ -1,0 +1,19 @@
+/* core.c: luaopen_calypso_core builds the module table and lets each file
+ * add its part.  Nothing else lives here.
+ *   new(opts) -> client          client.c (methods call, envelope, close: call.c)
+ *   sign(secret, body) -> hex    sign.c
+ *   error(kind, message [, extra]) -> err   error.c
+ *   null                          json.c (lua-cjson's null)
+ *   version                       "0.1.0" */
+#include "calypso.h"
+
+CALYPSO_EXPORT int luaopen_calypso_core(lua_State *L) {
+  lua_newtable(L);
+  lua_pushliteral(L, CALYPSO_VERSION);
+  lua_setfield(L, -2, "version");
+  calypso_json_open(L);
+  calypso_error_open(L);
+  calypso_sign_open(L);
+  calypso_client_open(L);
+  return 1;
+}
