@@ -1,0 +1,55 @@
+--- calypso: a client for the Calypso Pay merchant API.
+--
+--    local calypso = require "calypso"
+--    local client = calypso.new{ key = ..., secret = ..., account = "0x..." }
+--    local customer, err = client.customer.create{ email = "ada@example.com" }
+--
+-- Runtime failures return nil and an error table (kind, message, status,
+-- code, trace_id); programmer mistakes raise.  The module-level
+-- calypso.customer.* use a default client configured from the environment.
+-- @module calypso
+local core = require "calypso.core"
+local client = require "calypso.client"
+local options = require "calypso.options"
+
+local M = {
+  version = core.version,
+  null = core.null, -- what a JSON null decodes to
+}
+
+--- calypso.new(opts) -> client.  Options: see calypso.options.  Raises on a
+-- missing or malformed option, naming it.
+function M.new(opts)
+  local checked, problem = options.check(opts)
+  if not checked then error("calypso.new: " .. problem, 2) end
+  return client.new(core.new(checked))
+end
+
+--- calypso.sign(secret, body) -> lowercase hex HMAC-SHA512 of body.
+function M.sign(secret, body)
+  if type(secret) ~= "string" or secret == "" then
+    error("calypso.sign: secret must be a non-empty string", 2)
+  end
+  if type(body) ~= "string" then error("calypso.sign: body must be a string", 2) end
+  return core.sign(secret, body)
+end
+
+local default_client
+
+--- calypso.default() -> the client behind calypso.customer.*, made on first
+-- use from CALYPSO_API_KEY, CALYPSO_API_SECRET, CALYPSO_ACCOUNT and the
+-- optional CALYPSO_BASE_URL, CALYPSO_CAFILE.  Raises when one is missing.
+function M.default()
+  if default_client == nil then
+    local opts, problem = options.from_env(os.getenv)
+    if not opts then error("calypso: " .. problem, 2) end
+    default_client = M.new(opts)
+  end
+  return default_client
+end
+
+for group, ns in pairs(client.bind(function(path, payload) return M.default():call(path, payload) end)) do
+  M[group] = ns
+end
+
+return M

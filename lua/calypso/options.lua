@@ -1,0 +1,119 @@
+--- Checks the option table of `calypso.new` and fills in defaults.
+-- Every option, with its default:
+--   key                 (required) public API key, sent as the Key header
+--   secret              (required) secret key: signs requests, then lives only in C memory
+--   account             (required) merchant account, "0x" and 40 hex digits
+--   base_url            "https://api.calypso.finance"; must be https://
+--   cafile              nil: PEM CA bundle; nil means the system trust store
+--   timeout             30: seconds for one attempt, the whole exchange
+--   connect_timeout     10: seconds to set up the connection (TCP and TLS)
+--   max_response_bytes  1048576: a larger response body is a "decode" error
+-- Messages name the option, never its value (the value may be the secret).
+-- @module calypso.options
+local M = {}
+
+M.defaults = {
+  base_url = "https://api.calypso.finance",
+  timeout = 30,
+  connect_timeout = 10,
+  max_response_bytes = 1024 * 1024,
+}
+
+local function header_value(s)
+  if s == "" or s:find("[^\33-\126]") then return "must be visible ASCII without spaces" end
+end
+
+local function nonempty(s)
+  if s == "" then return "must not be empty" end
+end
+
+local function account(s)
+  if not s:match("^0x" .. ("%x"):rep(40) .. "$") then
+    return 'must be "0x" followed by 40 hex digits'
+  end
+end
+
+local function https_url(s)
+  if not s:match("^https://[^/%s]+") or s:find("[^\33-\126]") then
+    return "must be an https:// URL"
+  end
+end
+
+local function readable_file(s)
+  local f = io.open(s, "rb")
+  if not f then return "must be a readable file" end
+  f:close()
+end
+
+local function positive(n)
+  if n ~= n or n <= 0 or n == math.huge then return "must be a positive number" end
+end
+
+local function positive_integer(n)
+  if n ~= n or n < 1 or n ~= math.floor(n) or n == math.huge then
+    return "must be a positive whole number"
+  end
+end
+
+local spec = {
+  key = { type = "string", required = true, check = header_value },
+  secret = { type = "string", required = true, check = nonempty },
+  account = { type = "string", required = true, check = account },
+  base_url = { type = "string", check = https_url },
+  cafile = { type = "string", check = readable_file },
+  timeout = { type = "number", check = positive },
+  connect_timeout = { type = "number", check = positive },
+  max_response_bytes = { type = "number", check = positive_integer },
+}
+
+--- Returns a checked copy of opts with defaults filled in, or nil and a message.
+function M.check(opts)
+  if type(opts) ~= "table" then return nil, "options must be a table, got " .. type(opts) end
+  local out = {}
+  for name in pairs(opts) do
+    if type(name) ~= "string" then return nil, "option names must be strings" end
+    if not spec[name] then return nil, "unknown option '" .. name .. "'" end
+  end
+  for name, rule in pairs(spec) do
+    local value = opts[name]
+    if value == nil then
+      value = M.defaults[name]
+      if value == nil and rule.required then return nil, "option '" .. name .. "' is required" end
+    end
+    if value ~= nil then
+      if type(value) ~= rule.type then
+        return nil, "option '" .. name .. "' must be a " .. rule.type .. ", got " .. type(value)
+      end
+      local problem = rule.check(value)
+      if problem then return nil, "option '" .. name .. "' " .. problem end
+    end
+    out[name] = value
+  end
+  return out
+end
+
+local env_names = {
+  key = "CALYPSO_API_KEY",
+  secret = "CALYPSO_API_SECRET",
+  account = "CALYPSO_ACCOUNT",
+  base_url = "CALYPSO_BASE_URL",
+  cafile = "CALYPSO_CAFILE",
+}
+
+--- Options for the default client, read through getenv; or nil and a message.
+function M.from_env(getenv)
+  local opts, missing = {}, {}
+  for name, var in pairs(env_names) do
+    local value = getenv(var)
+    if value == "" then value = nil end
+    opts[name] = value
+    if value == nil and spec[name].required then missing[#missing + 1] = var end
+  end
+  if #missing > 0 then
+    table.sort(missing)
+    return nil, "the default client needs " .. table.concat(missing, ", ") .. " in the environment"
+  end
+  return opts
+end
+
+return M

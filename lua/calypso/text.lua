@@ -1,0 +1,78 @@
+--- Rules for the strings that go into a request: UTF-8, no control
+-- characters, and the shapes of an email address and a UUID.  Plain Lua 5.1
+-- string functions, so the same code runs on LuaJIT.
+-- @module calypso.text
+local M = {}
+
+M.max_bytes = 1024
+
+-- Each continuation-byte range for a lead byte (RFC 3629, table 3-7):
+-- no overlong forms, no surrogates, nothing past U+10FFFF.
+local function utf8_valid(s)
+  if not s:find("[\128-\255]") then return true end
+  local i, n = 1, #s
+  while i <= n do
+    local c = s:byte(i)
+    local len
+    local lo, hi = 0x80, 0xBF
+    if c < 0x80 then
+      len = 1
+    elseif c >= 0xC2 and c <= 0xDF then
+      len = 2
+    elseif c >= 0xE0 and c <= 0xEF then
+      len = 3
+      if c == 0xE0 then lo = 0xA0 elseif c == 0xED then hi = 0x9F end
+    elseif c >= 0xF0 and c <= 0xF4 then
+      len = 4
+      if c == 0xF0 then lo = 0x90 elseif c == 0xF4 then hi = 0x8F end
+    else
+      return false
+    end
+    if len > 1 then
+      local c2 = s:byte(i + 1)
+      if not c2 or c2 < lo or c2 > hi then return false end
+      for j = i + 2, i + len - 1 do
+        local cj = s:byte(j)
+        if not cj or cj < 0x80 or cj > 0xBF then return false end
+      end
+    end
+    i = i + len
+  end
+  return true
+end
+
+-- C0, DEL, and C1 (U+0080..U+009F, encoded C2 80..C2 9F).
+local function has_control(s)
+  return s:find("\0", 1, true) or s:find("[\1-\31\127]") or s:find("\194[\128-\159]")
+end
+
+--- nil if s may be sent as a text value, else what is wrong with it.
+function M.problem(s)
+  if type(s) ~= "string" then return "must be a string, got " .. type(s) end
+  if #s > M.max_bytes then return "must be at most " .. M.max_bytes .. " bytes" end
+  if not utf8_valid(s) then return "must be valid UTF-8" end
+  if has_control(s) then return "must not contain control characters" end
+end
+
+--- A practical address check: one @, a local part of 1..64 bytes without
+-- spaces, and a domain of dot-separated labels with a top-level label.
+function M.is_email(s)
+  local loc, domain = s:match("^([^@%s]+)@([^@%s]+)$")
+  if not loc or #loc > 64 or #s > 254 then return false end
+  if not domain:find(".", 1, true) then return false end
+  for label in (domain .. "."):gmatch("([^.]*)%.") do
+    if label == "" or label:find("^%-") or label:find("%-$") or label:find("[^%w%-\128-\255]") then
+      return false
+    end
+  end
+  return not domain:find("%.%d+$") -- a top-level label is never all digits
+end
+
+local uuid_pattern = "^" .. ("%x"):rep(8) .. "%-" .. ("%x"):rep(4) .. "%-" .. ("%x"):rep(4)
+  .. "%-" .. ("%x"):rep(4) .. "%-" .. ("%x"):rep(12) .. "$"
+
+function M.is_uuid(s)
+  return s:find(uuid_pattern) ~= nil
+end
+
+return M
