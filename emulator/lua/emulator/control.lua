@@ -1,0 +1,56 @@
+-- control.lua: the test-only endpoints under /__emulator/.
+--   GET  health            {"ok":true} once the server is up
+--   POST reset             forget customers, counters, faults, skew
+--   GET  stats             {"received","created","last":{path,body,key,sign,connection,...}}
+--   POST fault {mode,...}  arm a fault (see faults.lua)
+--   POST clock {skew_ms}   shift the emulator's clock, to make timestamps stale
+local cjson = require("cjson").new()
+local faults = require "emulator.faults"
+local respond = require "emulator.respond"
+local state = require "emulator.state"
+
+local function body_json()
+  ngx.req.read_body()
+  local ok, value = pcall(cjson.decode, ngx.req.get_body_data() or "{}")
+  return ok and type(value) == "table" and value or {}
+end
+
+local actions = {}
+
+function actions.health() return { ok = true } end
+
+function actions.reset()
+  state.reset()
+  return { ok = true }
+end
+
+function actions.stats()
+  return {
+    received = state.get_number("received"),
+    created = state.get_number("created"),
+    last = state.get_json("last") or cjson.null,
+  }
+end
+
+function actions.fault()
+  local ok, err = faults.arm(body_json())
+  if not ok then return nil, err end
+  return { ok = true }
+end
+
+function actions.clock()
+  state.set_number("clock_skew_ms", tonumber(body_json().skew_ms) or 0)
+  return { ok = true }
+end
+
+local M = {}
+
+function M.handle()
+  local action = actions[ngx.var.uri:match("^/__emulator/(%w+)$") or ""]
+  if not action then return respond.json(404, { error = "no such control" }) end
+  local result, err = action()
+  if not result then return respond.json(400, { error = err }) end
+  return respond.json(200, result)
+end
+
+return M

@@ -1,0 +1,69 @@
+-- customers.lua: the Customer Purse API's customer create and update, with
+-- customers kept in the shared dict.  Strict about input like a careful
+-- gateway: unknown fields and wrong types are 001, an unknown id is 004.
+local respond = require "emulator.respond"
+local state = require "emulator.state"
+
+local M = {}
+
+local text_fields = { email = true, description = true, externalId = true }
+
+local function uuid4()
+  local r = math.random
+  return string.format("%08x-%04x-4%03x-%04x-%06x%06x", r(0, 0x7fffffff), r(0, 0xffff),
+    r(0, 0xfff), 0x8000 + r(0, 0x3fff), r(0, 0xffffff), r(0, 0xffffff))
+end
+
+local function is_uuid(s)
+  return type(s) == "string" and s:match("^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-"
+    .. ("%x"):rep(12) .. "$") ~= nil
+end
+
+-- Returns nil, or the detail of what is wrong with payload.
+local function check_fields(payload, allowed)
+  for name, value in pairs(payload) do
+    if not allowed[name] then return "unknown field " .. tostring(name) end
+    if name ~= "id" and type(value) ~= "string" then return name .. " must be a string" end
+  end
+  if payload.email and not payload.email:match("^[^@%s]+@[^@%s]+%.[^@%s]+$") then
+    return "email is not an address"
+  end
+end
+
+function M.create(payload)
+  local problem = check_fields(payload, text_fields)
+  if problem then return respond.error("001", problem) end
+  local customer = {
+    id = uuid4(),
+    email = payload.email,
+    description = payload.description,
+    externalId = payload.externalId,
+    blocked = false,
+    createdDate = ngx.utctime():gsub(" ", "T") .. "Z", -- a field clients do not know
+  }
+  state.put_json("customer:" .. customer.id, customer)
+  state.count("created")
+  return respond.json(200, customer)
+end
+
+local update_fields = { id = true, email = true, description = true, externalId = true }
+
+function M.update(payload)
+  local problem = check_fields(payload, update_fields)
+  if problem then return respond.error("001", problem) end
+  if not is_uuid(payload.id) then return respond.error("001", "id must be a uuid") end
+  local customer = state.get_json("customer:" .. payload.id)
+  if not customer then return respond.error("004") end
+  local changed = false
+  for name in pairs(text_fields) do
+    if payload[name] ~= nil then
+      customer[name] = payload[name]
+      changed = true
+    end
+  end
+  if not changed then return respond.error("001", "nothing to update") end
+  state.put_json("customer:" .. customer.id, customer)
+  return respond.json(200, customer)
+end
+
+return M

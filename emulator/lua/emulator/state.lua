@@ -1,0 +1,26 @@
+-- state.lua: everything the emulator remembers, in one nginx shared dict so
+-- that the API and the control endpoints see the same thing.  Customers are
+-- stored as JSON under "customer:<id>".
+local cjson = require("cjson").new()
+
+local dict = ngx.shared.calypso_emulator
+local M = {}
+
+function M.reset() dict:flush_all() end
+
+function M.count(name) return dict:incr(name, 1, 0) end
+
+function M.get_number(name) return dict:get(name) or 0 end
+
+function M.set_number(name, value) dict:set(name, value) end
+
+function M.put_json(name, value) dict:set(name, cjson.encode(value)) end
+
+function M.get_json(name)
+  local raw = dict:get(name)
+  return raw and cjson.decode(raw) or nil
+end
+
+function M.delete(name) dict:delete(name) end
+
+return M
