@@ -1,0 +1,5 @@
+-- .luacheckrc: `make lint`.  No globals anywhere; specs may use busted's.
+std = "max"
+max_line_length = 110
+files["spec"] = { std = "+busted" }
+files["emulator/lua"] = { std = "luajit", globals = { "ngx" } }

@@ -1,0 +1,116 @@
+-- lifecycle_spec.lua: a client survives collection, double close and errors,
+-- and never shows its secret.
+local calypso = require "calypso"
+local emulator = require "support.emulator"
+
+describe("client lifecycle", function()
+  local emu
+
+  setup(function() emu = emulator.start() end)
+  teardown(function() emu:stop() end)
+
+  it("closes twice without complaint and then refuses to call", function()
+    local client = emu:client()
+    client:close()
+    client:close()
+    assert.are.equal("calypso.Client (closed)", tostring(client))
+    assert.has_error(function() client.customer.create{} end, "calypso: the client is closed")
+    assert.has_error(function() client:call("/api/v1/x", {}) end, "calypso: the client is closed")
+  end)
+
+  it("still validates before noticing it is closed", function()
+    local client = emu:client()
+    client:close()
+    local result, err = client.customer.create{ email = 42 }
+    assert.is_nil(result)
+    assert.are.equal("validation", err.kind)
+  end)
+
+  it("is collected with its connection when nothing refers to it", function()
+    local cores = setmetatable({}, { __mode = "k" })
+    for _ = 1, 20 do
+      local client = emu:client()
+      assert(client.customer.create{})
+      cores[client._core] = true
+    end
+    collectgarbage()
+    collectgarbage()
+    assert.is_nil(next(cores))
+    local fresh = emu:client()
+    assert.is_table(fresh.customer.create{})
+    fresh:close()
+  end)
+
+  it("closes through its __close metamethod", function()
+    local client = emu:client()
+    getmetatable(client).__close(client)
+    assert.are.equal("calypso.Client (closed)", tostring(client))
+  end)
+
+  it("is closed by a to-be-closed variable where the runtime has them", function()
+    local chunk = load("local client = ...; do local c <close> = client end; return tostring(client)")
+    assert.are.equal(_VERSION == "Lua 5.4", chunk ~= nil) -- syntax only Lua 5.4 has
+    if chunk then assert.are.equal("calypso.Client (closed)", chunk(emu:client())) end
+  end)
+
+  it("is reused after a timeout, an api error, a decode error and a validation error", function()
+    local client = emu:client{ timeout = 1.5 }
+    emu:fault{ mode = "stall", seconds = 4 }
+    assert.are.equal("timeout", select(2, client.customer.create{}).kind)
+    assert.are.equal("api", select(2, client.customer.update{
+      id = "00000000-0000-4000-8000-000000000000", description = "x" }).kind)
+    emu:fault{ mode = "not_json" }
+    assert.are.equal("decode", select(2, client.customer.create{}).kind)
+    assert.are.equal("validation", select(2, client.customer.create{ email = 1 }).kind)
+    local customer, err = client.customer.create{ email = "ada@example.com" }
+    assert.is_nil(err)
+    assert.are.equal("ada@example.com", customer.email)
+    client:close()
+  end)
+end)
+
+describe("the secret", function()
+  local SECRET = "b823a6b9ea72408583cef9ec8d67fa52"
+
+  -- Every string reachable from v through tables, metatables and upvalues.
+  local function strings(v, seen, out)
+    seen, out = seen or {}, out or {}
+    if type(v) == "string" then
+      out[#out + 1] = v
+    elseif (type(v) == "table" or type(v) == "function") and not seen[v] then
+      seen[v] = true
+      if type(v) == "table" then
+        for k, x in pairs(v) do
+          strings(k, seen, out)
+          strings(x, seen, out)
+        end
+        strings(getmetatable(v), seen, out)
+      else
+        for i = 1, math.huge do
+          local name, x = debug.getupvalue(v, i)
+          if not name then break end
+          if name ~= "_ENV" then strings(x, seen, out) end
+        end
+      end
+    end
+    return out
+  end
+
+  it("is not held by any Lua value reachable from the client", function()
+    local client = calypso.new{ key = emulator.key, secret = SECRET, account = emulator.account }
+    local found = strings(client)
+    assert.is_true(#found > 5) -- the walk did reach the namespaces
+    for _, s in ipairs(found) do assert.is_nil(s:find(SECRET, 1, true)) end
+    client:close()
+  end)
+
+  it("is not in tostring of the client, which names account and base URL", function()
+    local client = calypso.new{ key = emulator.key, secret = SECRET, account = emulator.account }
+    local text = tostring(client)
+    assert.is_nil(text:find(SECRET, 1, true))
+    assert.is_nil(text:find(emulator.key, 1, true))
+    assert.truthy(text:find(emulator.account, 1, true))
+    assert.truthy(text:find("https://api.calypso.finance", 1, true))
+    client:close()
+  end)
+end)

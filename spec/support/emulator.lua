@@ -1,0 +1,74 @@
+-- spec/support/emulator.lua: start, steer and stop a real emulator (nginx
+-- with a throwaway CA) from a spec.  Control goes through the curl command,
+-- a client independent of the one under test.
+--   local emu = emulator.start()     -- in setup()
+--   emu:client{ timeout = 1 }        -- a calypso client that trusts emu's CA
+--   emu:fault{ mode = "stall", seconds = 3 }
+--   emu:stats().received             -- API requests the emulator has seen
+--   emu:stop()                       -- in teardown()
+local cjson = require "cjson"
+local calypso = require "calypso"
+local shell = require "support.shell"
+
+local config = dofile("emulator/lua/emulator/config.lua")
+
+local M = { key = config.key, secret = config.secret, account = config.account }
+
+local Emulator = {}
+Emulator.__index = Emulator
+
+local quote, run = shell.quote, shell.run
+
+function M.start()
+  local ok, out = run("emulator/bin/emulator start")
+  assert(ok, "the emulator did not start:\n" .. out)
+  local self = setmetatable({}, Emulator)
+  for name, value in out:gmatch("([%w_]+)=([^\n]+)") do self[name] = value end
+  self.other_cafile = self.dir .. "/other-ca.pem"
+  return self
+end
+
+function Emulator:stop()
+  assert(run("emulator/bin/emulator stop " .. quote(self.dir)))
+end
+
+-- POSTs (or GETs, without body) /__emulator/<name>; returns the decoded answer.
+function Emulator:control(name, body)
+  local cmd = "curl -sS --fail --cacert " .. quote(self.cafile)
+  if body then
+    cmd = cmd .. " -H 'Content-Type: application/json' --data-binary " .. quote(cjson.encode(body))
+  end
+  local ok, out = run(cmd .. " " .. quote(self.base_url .. "/__emulator/" .. name))
+  assert(ok, "emulator control " .. name .. " failed: " .. out)
+  return cjson.decode(out)
+end
+
+function Emulator:stats() return self:control("stats") end
+
+function Emulator:reset() return self:control("reset", {}) end
+
+function Emulator:fault(f) return self:control("fault", f) end
+
+function Emulator:skew_clock(ms) return self:control("clock", { skew_ms = ms }) end
+
+-- Options for calypso.new that reach this emulator; overrides win, and an
+-- override of false removes the option.
+function Emulator:options(overrides)
+  local opts = {
+    key = config.key,
+    secret = config.secret,
+    account = config.account,
+    base_url = self.base_url,
+    cafile = self.cafile,
+  }
+  for k, v in pairs(overrides or {}) do
+    if v == false then opts[k] = nil else opts[k] = v end
+  end
+  return opts
+end
+
+function Emulator:client(overrides)
+  return calypso.new(self:options(overrides))
+end
+
+return M
