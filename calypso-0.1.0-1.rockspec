@@ -1,0 +1,56 @@
+-- calypso-0.1.0-1.rockspec: build and install with `luarocks make`.
+-- Debian keeps curl's headers under /usr/include/<multiarch>, where LuaRocks'
+-- header search does not look but the compiler does; so the external
+-- dependencies name libraries only.  Elsewhere, pass CURL_INCDIR=... and
+-- CRYPTO_INCDIR=... to luarocks as usual.
+rockspec_format = "3.0"
+package = "calypso"
+version = "0.1.0-1"
+
+source = {
+  url = "git+file://.",
+}
+
+description = {
+  summary = "Client for the Calypso Pay merchant API, with a C core (libcurl, OpenSSL)",
+  detailed = [[
+    Signed, verified HTTPS calls to the Calypso Pay API (customer create and
+    update so far): a C core builds the {account, timestamp, payload} envelope
+    with lua-cjson, signs it with HMAC-SHA512 and sends it over one kept-alive
+    libcurl connection; Lua validates input and binds endpoints from data rows.
+  ]],
+  license = "MIT",
+  labels = { "payments", "http", "crypto" },
+}
+
+dependencies = {
+  "lua >= 5.1, < 5.5",
+  "lua-cjson >= 2.1.0",
+}
+
+external_dependencies = {
+  CURL = { library = "curl" },
+  CRYPTO = { library = "crypto" },
+}
+
+build = {
+  type = "builtin",
+  modules = {
+    ["calypso"] = "lua/calypso/init.lua",
+    ["calypso.client"] = "lua/calypso/client.lua",
+    ["calypso.endpoints"] = "lua/calypso/endpoints.lua",
+    ["calypso.options"] = "lua/calypso/options.lua",
+    ["calypso.text"] = "lua/calypso/text.lua",
+    ["calypso.validate"] = "lua/calypso/validate.lua",
+    ["calypso.core"] = {
+      sources = {
+        "src/call.c", "src/client.c", "src/core.c", "src/error.c",
+        "src/http.c", "src/json.c", "src/sign.c",
+      },
+      defines = { "_POSIX_C_SOURCE=200809L" },
+      incdirs = { "$(CURL_INCDIR)", "$(CRYPTO_INCDIR)" },
+      libdirs = { "$(CURL_LIBDIR)", "$(CRYPTO_LIBDIR)" },
+      libraries = { "curl", "crypto", "pthread" },
+    },
+  },
+}
