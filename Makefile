@@ -7,7 +7,7 @@ BUSTED   ?= $(LUA) /usr/bin/busted
 CC       ?= cc
 PKGS     := $(LUA) libcurl libcrypto
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c99 -D_POSIX_C_SOURCE=200809L -fPIC -fvisibility=hidden \
+CFLAGS   += -std=c99 -D_POSIX_C_SOURCE=200809L -fPIC \
             -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 LDFLAGS  += -shared
 SRC      := $(wildcard src/*.c)
@@ -24,7 +24,7 @@ all: $(CORE)
 $(CORE): $(SRC) $(HDR) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $$(pkg-config --cflags $(PKGS)) $(SRC) -o $@ $(LDFLAGS) \
-	  $$(pkg-config --libs libcurl libcrypto) -lpthread
+	  $$(pkg-config --libs libcurl libcrypto) -lpthread -lm
 
 deps:
 	@scripts/deps test

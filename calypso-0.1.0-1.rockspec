@@ -50,7 +50,7 @@ build = {
       defines = { "_POSIX_C_SOURCE=200809L" },
       incdirs = { "$(CURL_INCDIR)", "$(CRYPTO_INCDIR)" },
       libdirs = { "$(CURL_LIBDIR)", "$(CRYPTO_LIBDIR)" },
-      libraries = { "curl", "crypto", "pthread" },
+      libraries = { "curl", "crypto", "pthread", "m" },
     },
   },
 }

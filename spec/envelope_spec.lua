@@ -51,6 +51,33 @@ describe("client:envelope()", function()
     end
   end)
 
+  -- lua-cjson 2.1.0 writes at most 14 significant digits: a number it would
+  -- round must be refused, not silently changed and then signed.
+  local rounded = {
+    { "a 15-digit integer", 123456789012345 },
+    { "a third", 1 / 3 },
+    { "2^53", 2 ^ 53 },
+  }
+  if math.type then -- Lua 5.3+: integers beyond 2^53 that a double cannot hold
+    rounded[#rounded + 1] = { "the integer 10^17 + 1", math.tointeger(10 ^ 17) + 1 }
+  end
+  for _, row in ipairs(rounded) do
+    it("refuses " .. row[1] .. ", which JSON encoding would round", function()
+      local body, err = client:envelope({ amount = row[2] }, 1)
+      assert.is_nil(body)
+      assert.are.equal("validation", err.kind)
+      assert.truthy(err.message:find("send it as a string", 1, true))
+      assert.is_nil(client:envelope({ outer = { inner = { row[2] } } }, 1))
+    end)
+  end
+
+  for _, n in ipairs({ 12345678901234, 0.1, 1.5, -5, 1e15, 0 }) do
+    it("writes " .. tostring(n) .. " so that it reads back exactly", function()
+      local body = assert(client:envelope({ n = n }, 1))
+      assert.are.equal(n, tonumber(body:match('"n":([^}]+)}')))
+    end)
+  end
+
   it("raises for a timestamp that is not a whole number", function()
     assert.has_error(function() client:envelope({}, 1.5) end)
     assert.has_error(function() client:envelope({}, -1) end)

@@ -1,8 +1,8 @@
 /* call.c: the one signed call, and nothing about any endpoint.
  *   envelope {"account","timestamp","payload"} -> bytes (private lua-cjson)
  *   -> HMAC-SHA512 of exactly those bytes -> HTTPS POST -> result or error.
- * Every runtime outcome leaves through calypso_push_error (error.c); only a
- * wrong argument type, a closed client or a broken OpenSSL raises.  The body
+ * Every runtime outcome leaves through error.c as nil, err; only a wrong
+ * argument, a closed client or memory exhaustion (in OpenSSL too) raises.  The body
  * is a Lua string that stays on the stack while libcurl reads it, so it is
  * never copied into C. */
 #include <stdio.h>
@@ -31,19 +31,19 @@ static int is_object(const char *s, size_t len) {
 }
 
 /* Pushes the envelope for the payload table at idx stamped `ts` and returns
- * 1; or pushes why it cannot be encoded and returns 0. */
+ * 1; or pushes nil and a validation error and returns 0. */
 static int push_body(lua_State *L, calypso_client *c, int idx, long long ts) {
   char stamp[32];
   size_t len;
   const char *payload;
   luaL_Buffer b;
   if (!calypso_json_encode(L, idx)) {
-    lua_pushfstring(L, "payload cannot be encoded as JSON: %s", lua_tostring(L, -1));
+    calypso_fail(L, "validation", 0, "payload cannot be encoded as JSON: %s", lua_tostring(L, -1));
     return 0;
   }
   payload = lua_tolstring(L, -1, &len);
   if (!is_object(payload, len)) {
-    lua_pushliteral(L, "payload must be a JSON object (a table with string keys, or empty)");
+    calypso_fail(L, "validation", 0, "payload must be a JSON object (string keys, or empty)");
     return 0;
   }
   snprintf(stamp, sizeof stamp, "%lld", ts);
@@ -58,78 +58,51 @@ static int push_body(lua_State *L, calypso_client *c, int idx, long long ts) {
   return 1;
 }
 
-static int validation_error(lua_State *L) {
-  calypso_error e;
-  memset(&e, 0, sizeof e);
-  e.kind = "validation";
-  e.message = lua_tostring(L, -1);
-  return calypso_push_error(L, &e);
-}
-
 /* The 2xx case: the body must be one JSON object; unknown fields are kept. */
-static int decoded_result(lua_State *L, calypso_client *c, calypso_error *e) {
+static int decoded_result(lua_State *L, calypso_client *c, long status) {
   const char *data = c->response.data ? c->response.data : "";
   size_t len = c->response.len;
-  e->kind = "decode";
-  if (!is_object(data, len)) {
-    lua_pushfstring(L, "HTTP %d response is not a JSON object", (int)e->status);
-    e->message = lua_tostring(L, -1);
-    return calypso_push_error(L, e);
-  }
-  if (!calypso_json_decode(L, data, len)) {
-    lua_pushfstring(L, "HTTP %d response is not valid JSON: %s", (int)e->status, lua_tostring(L, -1));
-    e->message = lua_tostring(L, -1);
-    return calypso_push_error(L, e);
-  }
+  if (!is_object(data, len))
+    return calypso_fail(L, "decode", status, "HTTP %d response is not a JSON object", (int)status);
+  if (!calypso_json_decode(L, data, len))
+    return calypso_fail(L, "decode", status, "HTTP %d response is not valid JSON: %s", (int)status,
+                        lua_tostring(L, -1));
   return 1;
 }
 
 /* Non-2xx: keep what a Calypso error body says; any other body (an HTML
  * proxy page, say) still gives kind "api" with its status. */
-static int api_error(lua_State *L, calypso_client *c, calypso_error *e) {
+static int api_error(lua_State *L, calypso_client *c, long status) {
   const char *data = c->response.data ? c->response.data : "";
   size_t len = c->response.len;
-  e->kind = "api";
+  calypso_error e;
+  memset(&e, 0, sizeof e);
+  e.kind = "api";
+  e.status = status;
   if (is_object(data, len) && calypso_json_decode(L, data, len) && lua_istable(L, -1)) {
     int t = lua_gettop(L);
     lua_getfield(L, t, "errorCode");
     if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER)
-      e->code = lua_tostring(L, -1);
+      e.code = lua_tostring(L, -1);
     lua_getfield(L, t, "message");
-    if (lua_type(L, -1) == LUA_TSTRING) e->message = lua_tostring(L, -1);
+    if (lua_type(L, -1) == LUA_TSTRING) e.message = lua_tostring(L, -1);
     lua_getfield(L, t, "traceId");
-    if (lua_type(L, -1) == LUA_TSTRING) e->trace_id = lua_tostring(L, -1);
+    if (lua_type(L, -1) == LUA_TSTRING) e.trace_id = lua_tostring(L, -1);
   }
-  if (e->message == NULL) {
-    lua_pushfstring(L, "HTTP %d without a Calypso error body", (int)e->status);
-    e->message = lua_tostring(L, -1);
-  }
-  return calypso_push_error(L, e);
+  return calypso_push_error(L, &e);
 }
 
 static int finish(lua_State *L, calypso_client *c, CURLcode rc, long status) {
-  calypso_error e;
-  memset(&e, 0, sizeof e);
-  e.status = status;
-  if (c->response.overflow || rc == CURLE_FILESIZE_EXCEEDED) {
-    e.kind = "decode";
-    lua_pushfstring(L, "response body is larger than max_response_bytes (%d)",
-                    (int)c->response.max);
-    e.message = lua_tostring(L, -1);
-    return calypso_push_error(L, &e);
-  }
-  if (c->response.nomem) {
-    e.kind = "decode";
-    e.message = "out of memory while reading the response";
-    return calypso_push_error(L, &e);
-  }
-  if (rc != CURLE_OK) {
-    e.kind = calypso_http_kind(rc);
-    e.message = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
-    return calypso_push_error(L, &e);
-  }
-  if (status >= 200 && status < 300) return decoded_result(L, c, &e);
-  return api_error(L, c, &e);
+  if (c->response.overflow || rc == CURLE_FILESIZE_EXCEEDED)
+    return calypso_fail(L, "decode", status, "response body is larger than max_response_bytes (%d)",
+                        (int)c->response.max);
+  if (c->response.nomem)
+    return calypso_fail(L, "decode", status, "out of memory while reading the response");
+  if (rc != CURLE_OK)
+    return calypso_fail(L, calypso_http_kind(rc), status, "%s",
+                        c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+  if (status >= 200 && status < 300) return decoded_result(L, c, status);
+  return api_error(L, c, status);
 }
 
 static void sign_into(lua_State *L, calypso_client *c, const char *body, size_t len, char *out) {
@@ -150,7 +123,7 @@ int calypso_client_call(lua_State *L) {
   luaL_argcheck(L, path_ok(path, path_len), 2, "path must start with '/' and be visible ASCII");
   luaL_checktype(L, 3, LUA_TTABLE);
   lua_settop(L, 3);
-  if (!push_body(L, c, 3, now_ms())) return validation_error(L);
+  if (!push_body(L, c, 3, now_ms())) return 2;
   body = lua_tolstring(L, 4, &body_len);
   sign_into(L, c, body, body_len, c->sign_line + sizeof CALYPSO_SIGN_PREFIX - 1);
   lua_pushfstring(L, "%s%s", c->base_url, path);
@@ -177,7 +150,7 @@ int calypso_client_envelope(lua_State *L) {
     ts = (long long)n;
   }
   lua_settop(L, 2);
-  if (!push_body(L, c, 2, ts)) return validation_error(L);
+  if (!push_body(L, c, 2, ts)) return 2;
   body = lua_tolstring(L, -1, &len);
   sign_into(L, c, body, len, sign);
   lua_pushlstring(L, sign, sizeof sign);

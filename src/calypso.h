@@ -15,11 +15,13 @@
 
 #define CALYPSO_VERSION "0.1.0"
 
-/* The shared object exports luaopen_calypso_core only: the build hides every
- * other symbol (-fvisibility=hidden), so the calypso_* functions below are
- * private to the module even though they cross files. */
+/* The shared object exports luaopen_calypso_core only: the pragma below hides
+ * every function declared in this header, whatever flags the build (make or
+ * luarocks) passes, so the calypso_* functions stay private to the module
+ * even though they cross files. */
 #if defined(__GNUC__)
 #define CALYPSO_EXPORT __attribute__((visibility("default")))
+#pragma GCC visibility push(hidden)
 #else
 #define CALYPSO_EXPORT
 #endif
@@ -54,7 +56,7 @@ typedef struct calypso_client {
 /* What one runtime failure says; error.c turns it into the Lua value. */
 typedef struct calypso_error {
   const char *kind;     /* validation network tls timeout api decode */
-  const char *message;  /* never NULL */
+  const char *message;  /* NULL: "HTTP <status> with no error message" */
   long status;          /* HTTP status, 0 when there was none */
   const char *code;     /* Calypso errorCode or NULL */
   const char *trace_id; /* Calypso traceId or NULL */
@@ -65,10 +67,13 @@ CALYPSO_EXPORT int luaopen_calypso_core(lua_State *L);
 
 /* error.c */
 void calypso_error_open(lua_State *L);
-int calypso_push_error(lua_State *L, const calypso_error *e); /* pushes nil, err; returns 2 */
+/* Both push nil and the error value and return 2, for `return calypso_...`. */
+int calypso_push_error(lua_State *L, const calypso_error *e);
+int calypso_fail(lua_State *L, const char *kind, long status, const char *fmt, ...);
 
 /* json.c: the private lua-cjson instance; both push exactly one value and
- * return 1 on success, or push the failure message and return 0. */
+ * return 1 on success, or push the failure message and return 0.  encode
+ * also refuses numbers that lua-cjson's 14 digits would round. */
 void calypso_json_open(lua_State *L);
 int calypso_json_encode(lua_State *L, int idx);
 int calypso_json_decode(lua_State *L, const char *s, size_t len);
@@ -97,5 +102,9 @@ calypso_client *calypso_check_client(lua_State *L, int idx);
 /* call.c: methods of the client */
 int calypso_client_call(lua_State *L);
 int calypso_client_envelope(lua_State *L);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #endif

@@ -3,6 +3,8 @@
  * only then does it acquire its curl handle and its copies of the settings.
  * close, __gc and __close share one idempotent release that wipes the secret.
  * __tostring names the account and base URL, never key material. */
+#include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
@@ -111,6 +113,7 @@ static int l_new(lua_State *L) {
   size_t key_len, secret_len, account_len, url_len;
   const char *key, *secret, *account, *base_url, *cafile;
   calypso_http_opts http;
+  double max_response;
   calypso_client *c;
 
   luaL_checktype(L, 1, LUA_TTABLE);
@@ -123,7 +126,10 @@ static int l_new(lua_State *L) {
   http.cafile = cafile;
   http.timeout_ms = to_ms(opt_number(L, "timeout"));
   http.connect_timeout_ms = to_ms(opt_number(L, "connect_timeout"));
-  http.max_response = (size_t)opt_number(L, "max_response_bytes");
+  max_response = opt_number(L, "max_response_bytes");
+  if (max_response != floor(max_response) || max_response > INT_MAX)
+    luaL_error(L, "calypso: option 'max_response_bytes' must be a whole number up to %d", INT_MAX);
+  http.max_response = (size_t)max_response;
 
   if (!header_safe(key, key_len)) luaL_error(L, "calypso: key must be visible ASCII, no spaces");
   if (secret_len == 0) luaL_error(L, "calypso: secret must not be empty");
@@ -166,6 +172,7 @@ static int l_close(lua_State *L) {
   return 0;
 }
 
+/* tostring(client) -> "calypso.Client (account 0x…, https://…)" or "… (closed)" */
 static int l_tostring(lua_State *L) {
   calypso_client *c = luaL_checkudata(L, 1, CALYPSO_CLIENT_MT);
   if (c->curl == NULL) lua_pushliteral(L, "calypso.Client (closed)");

@@ -42,6 +42,20 @@ static inline void calypso_compat_rawsetp(lua_State *L, int idx, const void *p) 
 #define lua_rawsetp(L, i, p) calypso_compat_rawsetp((L), (i), (p))
 #endif
 
+/* 1 unless the number at idx is an integer subtype (5.3+) that a double,
+ * and so lua-cjson, cannot hold exactly: beyond 2^53 in magnitude. */
+#if LUA_VERSION_NUM >= 503
+static inline int calypso_compat_integer_exact(lua_State *L, int idx) {
+  const lua_Integer limit = (lua_Integer)1 << 53;
+  lua_Integer i;
+  if (!lua_isinteger(L, idx)) return 1;
+  i = lua_tointeger(L, idx);
+  return i >= -limit && i <= limit;
+}
+#else
+#define calypso_compat_integer_exact(L, idx) 1
+#endif
+
 #if LUA_VERSION_NUM < 504
 /* Before 5.4 a full userdata has exactly one (environment/user) value. */
 #define lua_newuserdatauv(L, size, nuv) lua_newuserdata((L), (size))

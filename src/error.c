@@ -3,6 +3,7 @@
  * with the shared metatable "calypso.Error", whose __tostring shows what the
  * table holds.  Nothing that reaches an error ever holds the secret: callers
  * pass curl's message, the server's message, or a fixed text. */
+#include <stdarg.h>
 #include <string.h>
 #include "calypso.h"
 
@@ -16,10 +17,14 @@ static void set_string(lua_State *L, const char *field, const char *value) {
 }
 
 int calypso_push_error(lua_State *L, const calypso_error *e) {
+  const char *message = e->message;
+  if (message == NULL)
+    message = e->status > 0 ? lua_pushfstring(L, "HTTP %d with no error message", (int)e->status)
+                            : "no error message";
   lua_pushnil(L);
   lua_createtable(L, 0, 5);
   set_string(L, "kind", e->kind);
-  set_string(L, "message", e->message);
+  set_string(L, "message", message);
   set_string(L, "code", e->code);
   set_string(L, "trace_id", e->trace_id);
   if (e->status > 0) {
@@ -29,6 +34,18 @@ int calypso_push_error(lua_State *L, const calypso_error *e) {
   luaL_getmetatable(L, CALYPSO_ERROR_MT);
   lua_setmetatable(L, -2);
   return 2;
+}
+
+int calypso_fail(lua_State *L, const char *kind, long status, const char *fmt, ...) {
+  calypso_error e;
+  va_list args;
+  memset(&e, 0, sizeof e);
+  e.kind = kind;
+  e.status = status;
+  va_start(args, fmt);
+  e.message = lua_pushvfstring(L, fmt, args);
+  va_end(args);
+  return calypso_push_error(L, &e);
 }
 
 /* core.error(kind, message [, extra]) -> err

@@ -11,7 +11,7 @@
 
 /* curl_global_init is not reentrant: run it exactly once per process, from
  * whichever thread (Lua state) gets here first.  These two are the core's only
- * file-scope variables. */
+ * mutable file-scope variables (json.c's two constants only lend addresses). */
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc = CURLE_FAILED_INIT;
 

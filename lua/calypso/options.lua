@@ -49,9 +49,9 @@ local function positive(n)
   if n ~= n or n <= 0 or n == math.huge then return "must be a positive number" end
 end
 
-local function positive_integer(n)
-  if n ~= n or n < 1 or n ~= math.floor(n) or n == math.huge then
-    return "must be a positive whole number"
+local function byte_count(n)
+  if n ~= n or n < 1 or n ~= math.floor(n) or n > 2147483647 then
+    return "must be a whole number from 1 to 2147483647"
   end
 end
 
@@ -63,7 +63,7 @@ local spec = {
   cafile = { type = "string", check = readable_file },
   timeout = { type = "number", check = positive },
   connect_timeout = { type = "number", check = positive },
-  max_response_bytes = { type = "number", check = positive_integer },
+  max_response_bytes = { type = "number", check = byte_count },
 }
 
 --- Returns a checked copy of opts with defaults filled in, or nil and a message.
