@@ -2,9 +2,9 @@
  *   envelope {"account","timestamp","payload"} -> bytes (private lua-cjson)
  *   -> HMAC-SHA512 of exactly those bytes -> HTTPS POST -> result or error.
  * Every runtime outcome leaves through error.c as nil, err; only a wrong
- * argument, a closed client or memory exhaustion (in OpenSSL too) raises.  The body
- * is a Lua string that stays on the stack while libcurl reads it, so it is
- * never copied into C. */
+ * argument, a closed client or memory exhaustion (in OpenSSL too) raises.
+ * The body is a Lua string that stays on the stack while libcurl reads it,
+ * so it is never copied into C. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
