@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 #include "calypso.h"
 
@@ -104,16 +105,17 @@ static int build_headers(calypso_client *c, const char *key, size_t key_len) {
 
 /* core.new(opts) -> client
  * opts: key, secret, account, base_url (strings); cafile (string or nil);
- * timeout, connect_timeout (seconds), max_response_bytes (numbers).  All but
- * cafile are required: the defaults live in lua/calypso/options.lua, which
+ * timeout, connect_timeout (seconds), max_response_bytes (numbers);
+ * clock_offset_ms (number or nil).  All but cafile and clock_offset_ms are
+ * required: the defaults live in lua/calypso/options.lua, which
  * also checks options with friendly messages; these checks are the backstop
  * that keeps the wire safe.  Raises on bad options or when libcurl cannot be
  * set up; never returns nil. */
 static int l_new(lua_State *L) {
   size_t key_len, secret_len, account_len, url_len;
   const char *key, *secret, *account, *base_url, *cafile;
-  calypso_http_opts http;
-  double max_response;
+  long timeout_ms, connect_timeout_ms;
+  double max_response, offset = 0;
   calypso_client *c;
 
   luaL_checktype(L, 1, LUA_TTABLE);
@@ -123,13 +125,18 @@ static int l_new(lua_State *L) {
   account = opt_string(L, "account", 1, &account_len);
   base_url = opt_string(L, "base_url", 1, &url_len); /* 5 */
   cafile = opt_string(L, "cafile", 0, NULL); /* 6, maybe nil */
-  http.cafile = cafile;
-  http.timeout_ms = to_ms(opt_number(L, "timeout"));
-  http.connect_timeout_ms = to_ms(opt_number(L, "connect_timeout"));
+  timeout_ms = to_ms(opt_number(L, "timeout"));
+  connect_timeout_ms = to_ms(opt_number(L, "connect_timeout"));
   max_response = opt_number(L, "max_response_bytes");
   if (max_response != floor(max_response) || max_response > INT_MAX)
     luaL_error(L, "calypso: option 'max_response_bytes' must be a whole number up to %d", INT_MAX);
-  http.max_response = (size_t)max_response;
+  lua_getfield(L, 1, "clock_offset_ms");
+  if (!lua_isnil(L, -1)) {
+    offset = lua_tonumber(L, -1);
+    if (lua_type(L, -1) != LUA_TNUMBER || offset != floor(offset) || fabs(offset) > 1e12)
+      luaL_error(L, "calypso: option 'clock_offset_ms' must be a whole number");
+  }
+  lua_pop(L, 1);
 
   if (!header_safe(key, key_len)) luaL_error(L, "calypso: key must be visible ASCII, no spaces");
   if (secret_len == 0) luaL_error(L, "calypso: secret must not be empty");
@@ -152,6 +159,11 @@ static int l_new(lua_State *L) {
   memset(c, 0, sizeof *c);
   luaL_getmetatable(L, CALYPSO_CLIENT_MT);
   lua_setmetatable(L, -2);
+  c->pid = getpid();
+  c->timeout_ms = timeout_ms;
+  c->connect_timeout_ms = connect_timeout_ms;
+  c->clock_offset_ms = (long long)offset;
+  c->response.max = (size_t)max_response;
   c->secret = (unsigned char *)dup_bytes(secret, secret_len);
   c->secret_len = secret_len;
   c->account = dup_bytes(account, account_len);
@@ -159,10 +171,24 @@ static int l_new(lua_State *L) {
   c->prefix = dup_bytes(lua_tostring(L, 7), lua_rawlen(L, 7));
   c->prefix_len = lua_rawlen(L, 7);
   if (!c->secret || !c->account || !c->base_url || !c->prefix || !build_headers(c, key, key_len) ||
-      (c->curl = calypso_http_handle(c, &http)) == NULL) {
+      (c->curl = calypso_http_handle(c, cafile)) == NULL) {
     release(c);
     luaL_error(L, "calypso: out of memory or libcurl refused the settings");
   }
+  return 1;
+}
+
+/* client:clock_offset([ms]) -> ms
+ * The milliseconds added to the local clock when stamping requests; with an
+ * argument, sets it first.  Raises for a closed client or a non-integer. */
+static int l_clock_offset(lua_State *L) {
+  calypso_client *c = calypso_check_client(L, 1);
+  if (!lua_isnoneornil(L, 2)) {
+    lua_Number ms = luaL_checknumber(L, 2);
+    luaL_argcheck(L, ms == floor(ms) && fabs(ms) <= 1e12, 2, "offset must be whole milliseconds");
+    c->clock_offset_ms = (long long)ms;
+  }
+  lua_pushnumber(L, (lua_Number)c->clock_offset_ms);
   return 1;
 }
 
@@ -181,8 +207,9 @@ static int l_tostring(lua_State *L) {
 }
 
 void calypso_client_open(lua_State *L) {
-  static const luaL_Reg methods[] = {{"call", calypso_client_call},
+  static const luaL_Reg methods[] = {{"attempt", calypso_client_attempt},
                                      {"envelope", calypso_client_envelope},
+                                     {"clock_offset", l_clock_offset},
                                      {"close", l_close},
                                      {NULL, NULL}};
   static const luaL_Reg meta[] = {

@@ -1,7 +1,8 @@
 /* core.c: luaopen_calypso_core builds the module table and lets each file
  * add its part.  Nothing else lives here.
- *   new(opts) -> client          client.c (methods call, envelope, close: call.c)
+ *   new(opts) -> client          client.c (methods attempt, envelope: call.c)
  *   sign(secret, body) -> hex    sign.c
+ *   time_ms, monotonic, sleep    clock.c
  *   error(kind, message [, extra]) -> err   error.c
  *   null                          json.c (lua-cjson's null)
  *   version                       "0.1.0" */
@@ -14,6 +15,7 @@ CALYPSO_EXPORT int luaopen_calypso_core(lua_State *L) {
   calypso_json_open(L);
   calypso_error_open(L);
   calypso_sign_open(L);
+  calypso_clock_open(L);
   calypso_client_open(L);
   return 1;
 }

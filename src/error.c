@@ -31,21 +31,36 @@ int calypso_push_error(lua_State *L, const calypso_error *e) {
     lua_pushinteger(L, (lua_Integer)e->status);
     lua_setfield(L, -2, "status");
   }
+  lua_pushboolean(L, e->request_sent);
+  lua_setfield(L, -2, "request_sent");
+  if (e->retry_after >= 0) {
+    lua_pushnumber(L, (lua_Number)e->retry_after);
+    lua_setfield(L, -2, "retry_after");
+  }
+  if (e->date > 0) {
+    lua_pushnumber(L, (lua_Number)e->date);
+    lua_setfield(L, -2, "date");
+  }
   luaL_getmetatable(L, CALYPSO_ERROR_MT);
   lua_setmetatable(L, -2);
   return 2;
 }
 
-int calypso_fail(lua_State *L, const char *kind, long status, const char *fmt, ...) {
+calypso_error calypso_error_init(const char *kind, long status) {
   calypso_error e;
-  va_list args;
   memset(&e, 0, sizeof e);
   e.kind = kind;
   e.status = status;
+  e.retry_after = -1;
+  return e;
+}
+
+int calypso_fail(lua_State *L, calypso_error *e, const char *fmt, ...) {
+  va_list args;
   va_start(args, fmt);
-  e.message = lua_pushvfstring(L, fmt, args);
+  e->message = lua_pushvfstring(L, fmt, args);
   va_end(args);
-  return calypso_push_error(L, &e);
+  return calypso_push_error(L, e);
 }
 
 /* core.error(kind, message [, extra]) -> err
@@ -53,10 +68,7 @@ int calypso_fail(lua_State *L, const char *kind, long status, const char *fmt, .
  * metatable; `extra` string keys (such as field) are copied in.  Raises on a
  * kind that is not one of the six. */
 static int l_error(lua_State *L) {
-  const char *kind = kinds[luaL_checkoption(L, 1, NULL, kinds)];
-  calypso_error e;
-  memset(&e, 0, sizeof e);
-  e.kind = kind;
+  calypso_error e = calypso_error_init(kinds[luaL_checkoption(L, 1, NULL, kinds)], 0);
   e.message = luaL_checkstring(L, 2);
   if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
   calypso_push_error(L, &e);

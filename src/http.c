@@ -1,12 +1,19 @@
 /* http.c: everything that touches libcurl.
  * One easy handle per client, configured once: https only, no redirects,
  * verification always on, TCP_NODELAY, no signals.  The handle keeps the
- * connection and TLS session alive between calls.  The body callback is plain
- * C: it appends to the client's capped buffer and returns 0 (abort) when the
- * cap would be passed.  No Lua runs inside libcurl. */
+ * connection and TLS session alive between calls.
+ * Callbacks are plain C and never call Lua:
+ *   on_body    appends to the client's capped buffer; returns 0 (abort) past the cap
+ *   on_header  keeps the final response's Retry-After and Date values
+ *   on_prereq  counts request sends and refuses a second one in one attempt:
+ *              libcurl would otherwise resend a POST by itself when a reused
+ *              connection dies before any answer, and the server may already
+ *              have acted on the first (a duplicate customer).  Whether to
+ *              send again is the retry policy's decision, not libcurl's. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "calypso.h"
 
 /* curl_global_init is not reentrant: run it exactly once per process, from
@@ -49,6 +56,37 @@ static size_t on_body(char *data, size_t size, size_t n, void *userdata) {
   return len;
 }
 
+/* Copies the value of a "Name: value\r\n" line, trimmed and truncated. */
+static void keep_value(const char *line, size_t len, size_t name_len, char *out) {
+  size_t start = name_len, n;
+  while (start < len && (line[start] == ' ' || line[start] == '\t')) start++;
+  while (len > start && (line[len - 1] == '\r' || line[len - 1] == '\n' || line[len - 1] == ' '))
+    len--;
+  n = len - start;
+  if (n >= CALYPSO_HEADER_VALUE) n = CALYPSO_HEADER_VALUE - 1;
+  memcpy(out, line + start, n);
+  out[n] = '\0';
+}
+
+static size_t on_header(char *line, size_t size, size_t n, void *userdata) {
+  calypso_attempt *a = userdata;
+  size_t len = size * n;
+  if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+    a->retry_after[0] = a->date[0] = '\0'; /* a new response: forget the last one's */
+  } else if (len > 12 && strncasecmp(line, "Retry-After:", 12) == 0) {
+    keep_value(line, len, 12, a->retry_after);
+  } else if (len > 5 && strncasecmp(line, "Date:", 5) == 0) {
+    keep_value(line, len, 5, a->date);
+  }
+  return len;
+}
+
+static int on_prereq(void *userdata, char *ip, char *local_ip, int port, int local_port) {
+  calypso_attempt *a = userdata;
+  (void)ip, (void)local_ip, (void)port, (void)local_port;
+  return ++a->sends > 1 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
+}
+
 #define SET(opt, val) (curl_easy_setopt(h, (opt), (val)) == CURLE_OK)
 
 /* https only, for the request and for any redirect (we follow none anyway). */
@@ -61,23 +99,23 @@ static int https_only(CURL *h) {
 #endif
 }
 
-CURL *calypso_http_handle(calypso_client *c, const calypso_http_opts *o) {
+CURL *calypso_http_handle(calypso_client *c, const char *cafile) {
   CURL *h = curl_easy_init();
   int ok;
   if (h == NULL) return NULL;
-  c->response.max = o->max_response;
   ok = SET(CURLOPT_NOSIGNAL, 1L) && SET(CURLOPT_TCP_NODELAY, 1L) &&
        SET(CURLOPT_TCP_KEEPALIVE, 1L) && https_only(h) && SET(CURLOPT_FOLLOWLOCATION, 0L) &&
        SET(CURLOPT_SSL_VERIFYPEER, 1L) && SET(CURLOPT_SSL_VERIFYHOST, 2L) &&
-       SET(CURLOPT_POST, 1L) && SET(CURLOPT_HTTPHEADER, &c->sign_node) &&
-       SET(CURLOPT_WRITEFUNCTION, on_body) && SET(CURLOPT_WRITEDATA, &c->response) &&
-       SET(CURLOPT_ERRORBUFFER, c->errbuf) &&
+       SET(CURLOPT_MAXCONNECTS, 1L) && SET(CURLOPT_POST, 1L) &&
+       SET(CURLOPT_HTTPHEADER, &c->sign_node) && SET(CURLOPT_WRITEFUNCTION, on_body) &&
+       SET(CURLOPT_WRITEDATA, &c->response) && SET(CURLOPT_HEADERFUNCTION, on_header) &&
+       SET(CURLOPT_HEADERDATA, &c->last) && SET(CURLOPT_PREREQFUNCTION, on_prereq) &&
+       SET(CURLOPT_PREREQDATA, &c->last) && SET(CURLOPT_ERRORBUFFER, c->errbuf) &&
        SET(CURLOPT_USERAGENT, "calypso-lua/" CALYPSO_VERSION) &&
-       SET(CURLOPT_TIMEOUT_MS, o->timeout_ms) &&
-       SET(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms) &&
-       SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_response);
+       SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->response.max) &&
+       calypso_sockets_setup(c, h);
   /* A cafile replaces the system store rather than adding to it. */
-  if (ok && o->cafile) ok = SET(CURLOPT_CAINFO, o->cafile) && SET(CURLOPT_CAPATH, (char *)NULL);
+  if (ok && cafile) ok = SET(CURLOPT_CAINFO, cafile) && SET(CURLOPT_CAPATH, (char *)NULL);
   if (!ok) {
     curl_easy_cleanup(h);
     return NULL;
@@ -85,16 +123,21 @@ CURL *calypso_http_handle(calypso_client *c, const calypso_http_opts *o) {
   return h;
 }
 
+/* One attempt; timeout_ms bounds it (and its connect phase) below the
+ * client's own limits. */
 CURLcode calypso_http_post(calypso_client *c, const char *url, const char *body, size_t len,
-                           long *status) {
+                           long timeout_ms, long *status) {
   CURL *h = c->curl;
   CURLcode rc;
+  long connect_ms = c->connect_timeout_ms < timeout_ms ? c->connect_timeout_ms : timeout_ms;
   c->response.len = 0;
   c->response.overflow = c->response.nomem = 0;
+  memset(&c->last, 0, sizeof c->last);
   c->errbuf[0] = '\0';
   *status = 0;
   if (!SET(CURLOPT_URL, url) || !SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len) ||
-      !SET(CURLOPT_POSTFIELDS, body))
+      !SET(CURLOPT_POSTFIELDS, body) || !SET(CURLOPT_TIMEOUT_MS, timeout_ms) ||
+      !SET(CURLOPT_CONNECTTIMEOUT_MS, connect_ms))
     return CURLE_OUT_OF_MEMORY;
   rc = curl_easy_perform(h);
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
@@ -103,11 +146,21 @@ CURLcode calypso_http_post(calypso_client *c, const char *url, const char *body,
 
 #undef SET
 
-const char *calypso_http_kind(CURLcode rc) {
+/* A handshake the peer cut (EOF or reset, no TLS alert) is a network failure:
+ * nothing about certificates or protocol versions went wrong.  libcurl gives
+ * both the same code, so this reads its OpenSSL-backend wording. */
+static int handshake_cut(calypso_client *c) {
+  long os_errno = 0;
+  curl_easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &os_errno);
+  return os_errno != 0 || strstr(c->errbuf, "SSL_ERROR_SYSCALL") != NULL;
+}
+
+const char *calypso_http_kind(calypso_client *c, CURLcode rc) {
   switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
       return "timeout";
     case CURLE_SSL_CONNECT_ERROR:
+      return handshake_cut(c) ? "network" : "tls";
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CIPHER:

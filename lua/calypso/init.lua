@@ -22,7 +22,7 @@ local M = {
 function M.new(opts)
   local checked, problem = options.check(opts)
   if not checked then error("calypso.new: " .. problem, 2) end
-  return client.new(core.new(checked))
+  return client.new(core.new(checked), checked)
 end
 
 --- calypso.sign(secret, body) -> lowercase hex HMAC-SHA512 of body.
@@ -48,7 +48,11 @@ function M.default()
   return default_client
 end
 
-for group, ns in pairs(client.bind(function(path, payload) return M.default():call(path, payload) end)) do
+local function send_by_default(path, payload, idempotent)
+  return M.default():call(path, payload, { idempotent = idempotent })
+end
+
+for group, ns in pairs(client.bind(send_by_default)) do
   M[group] = ns
 end
 

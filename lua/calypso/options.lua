@@ -8,6 +8,9 @@
 --   timeout             30: seconds for one attempt, the whole exchange
 --   connect_timeout     10: seconds to set up the connection (TCP and TLS)
 --   max_response_bytes  1048576: a larger response body is a "decode" error
+--   max_retries         2: retries after the first attempt, as calypso.retry allows
+--   deadline            60: seconds for a whole call, all attempts and waits included
+--   clock_offset_ms     0: milliseconds added to the local clock when stamping
 -- Messages name the option, never its value (the value may be the secret).
 -- @module calypso.options
 local M = {}
@@ -17,6 +20,9 @@ M.defaults = {
   timeout = 30,
   connect_timeout = 10,
   max_response_bytes = 1024 * 1024,
+  max_retries = 2,
+  deadline = 60,
+  clock_offset_ms = 0,
 }
 
 local function header_value(s)
@@ -55,6 +61,18 @@ local function byte_count(n)
   end
 end
 
+local function retry_count(n)
+  if n ~= n or n < 0 or n > 10 or n ~= math.floor(n) then
+    return "must be a whole number from 0 to 10"
+  end
+end
+
+local function milliseconds(n)
+  if n ~= n or n ~= math.floor(n) or math.abs(n) > 1e12 then
+    return "must be a whole number of milliseconds"
+  end
+end
+
 local spec = {
   key = { type = "string", required = true, check = header_value },
   secret = { type = "string", required = true, check = nonempty },
@@ -64,6 +82,9 @@ local spec = {
   timeout = { type = "number", check = positive },
   connect_timeout = { type = "number", check = positive },
   max_response_bytes = { type = "number", check = byte_count },
+  max_retries = { type = "number", check = retry_count },
+  deadline = { type = "number", check = positive },
+  clock_offset_ms = { type = "number", check = milliseconds },
 }
 
 --- Returns a checked copy of opts with defaults filled in, or nil and a message.

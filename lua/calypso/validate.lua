@@ -21,7 +21,9 @@ local rules = {
 
 local function fail(label, field, problem)
   local where = field and (label .. ": " .. field .. " ") or (label .. ": ")
-  return nil, core.error("validation", where .. problem, { field = field })
+  return nil, core.error("validation", where .. problem, {
+    field = field, attempts = 0, retryable = false, maybe_applied = false,
+  })
 end
 
 local function sorted_keys(t)

@@ -49,7 +49,10 @@ function Emulator:reset() return self:control("reset", {}) end
 
 function Emulator:fault(f) return self:control("fault", f) end
 
-function Emulator:skew_clock(ms) return self:control("clock", { skew_ms = ms }) end
+-- Shifts the emulator's clock by ms; its Date header follows unless date is false.
+function Emulator:skew_clock(ms, date)
+  return self:control("clock", { skew_ms = ms, date = date })
+end
 
 -- Options for calypso.new that reach this emulator; overrides win, and an
 -- override of false removes the option.

@@ -1,6 +1,7 @@
 -- api.lua: the Calypso API routes.  Every request is counted and recorded
 -- (so tests can prove what was or was not sent), then meets any armed fault,
--- then the auth checks, then its handler.
+-- then the auth checks, then its handler.  The last HISTORY requests are
+-- kept in order, so tests can compare the attempts of one call.
 local auth = require "emulator.auth"
 local customers = require "emulator.customers"
 local faults = require "emulator.faults"
@@ -12,12 +13,13 @@ local routes = {
   ["/api/v1/customer-purse/customer/update"] = customers.update,
 }
 
+local HISTORY = 20
+
 local M = {}
 
-function M.handle()
-  state.count("received")
+local function record()
   ngx.req.read_body()
-  state.put_json("last", {
+  local request = {
     path = ngx.var.uri,
     body = ngx.req.get_body_data() or "",
     key = ngx.var.http_key,
@@ -25,7 +27,17 @@ function M.handle()
     content_type = ngx.var.http_content_type,
     accept = ngx.var.http_accept,
     connection = tonumber(ngx.var.connection), -- same number: the same TCP connection
-  })
+  }
+  state.put_json("last", request)
+  local recent = state.get_json("recent") or {}
+  recent[#recent + 1] = request
+  if #recent > HISTORY then table.remove(recent, 1) end
+  state.put_json("recent", recent)
+end
+
+function M.handle()
+  state.count("received")
+  record()
   faults.apply()
   local handler = routes[ngx.var.uri]
   if not handler then return respond.error("004", "no endpoint " .. ngx.var.uri, 404) end

@@ -1,9 +1,11 @@
 -- control.lua: the test-only endpoints under /__emulator/.
 --   GET  health            {"ok":true} once the server is up
 --   POST reset             forget customers, counters, faults, skew
---   GET  stats             {"received","created","last":{path,body,key,sign,connection,...}}
+--   GET  stats             {"received","created","last":{path,body,key,sign,connection,...},
+--                           "recent":[the last 20 of those, oldest first]}
 --   POST fault {mode,...}  arm a fault (see faults.lua)
---   POST clock {skew_ms}   shift the emulator's clock, to make timestamps stale
+--   POST clock {skew_ms, date}  shift the emulator's clock, to make timestamps
+--                           stale; its Date header follows unless date=false
 local cjson = require("cjson").new()
 local faults = require "emulator.faults"
 local respond = require "emulator.respond"
@@ -29,6 +31,7 @@ function actions.stats()
     received = state.get_number("received"),
     created = state.get_number("created"),
     last = state.get_json("last") or cjson.null,
+    recent = state.get_json("recent") or {},
   }
 end
 
@@ -39,7 +42,9 @@ function actions.fault()
 end
 
 function actions.clock()
-  state.set_number("clock_skew_ms", tonumber(body_json().skew_ms) or 0)
+  local body = body_json()
+  state.set_number("clock_skew_ms", tonumber(body.skew_ms) or 0)
+  state.set_number("date_ignores_skew", body.date == false and 1 or 0)
   return { ok = true }
 end
 

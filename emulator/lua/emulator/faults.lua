@@ -1,13 +1,21 @@
 -- faults.lua: misbehaviour on demand, for tests.  A control call arms one
--- fault for the next `count` API requests; each request that finds it armed
--- takes one and misbehaves before any check runs.
---   stall       sleep `seconds` (default 5), then answer normally
---   not_json    200 with a text body
---   json_array  200 with a JSON array, valid JSON but not an object
---   empty       200 with no body at all
---   oversize    200 with a JSON object of `bytes` bytes (Content-Length)
+-- fault for the next `count` API requests (default 1); each request that
+-- finds it armed takes one.  Modes that answer do so before any check runs.
+--   stall        sleep `seconds` (default 5), then go on normally
+--   not_json     200 with a text body
+--   json_array   200 with a JSON array, valid JSON but not an object
+--   empty        200 with no body at all
+--   truncated    200 whose JSON stops halfway (Content-Length agrees)
+--   oversize     200 with a JSON object of `bytes` bytes (Content-Length)
 --   oversize_chunked  the same, streamed chunked with no Content-Length
---   html_502    502 with an HTML page, as a proxy in front would send
+--   html_502     502 with an HTML page, as a proxy in front would send
+--   status       `status` (default 500) with a Calypso error body, and a
+--                Retry-After of `retry_after` seconds when given
+--   reset        headers promise 200 bytes, 7 arrive, the connection drops
+--   trickle      a valid answer, one byte every `seconds` (default 1)
+--   drop_reply   the request is processed (a customer is created) and the
+--                connection closed with no answer at all
+--   redirect_http  302 to the same path over plain http://
 local respond = require "emulator.respond"
 local state = require "emulator.state"
 
@@ -16,6 +24,15 @@ local M = {}
 local function big_object(bytes)
   local pad = math.max(0, bytes - #'{"pad":""}')
   return '{"pad":"', string.rep("x", pad), '"}'
+end
+
+-- Sends status and headers now, so that a body can follow piece by piece.
+local function start(status, length)
+  ngx.status = status
+  ngx.header["Content-Type"] = "application/json"
+  if length then ngx.header["Content-Length"] = length end
+  ngx.send_headers()
+  return ngx.flush(true)
 end
 
 local modes = {}
@@ -36,6 +53,10 @@ function modes.empty()
   return respond.raw(200, "application/json", "")
 end
 
+function modes.truncated()
+  return respond.raw(200, "application/json", '{"id":"3f2b8c1e-9d4a-4e6b-8f0c-1a2b')
+end
+
 function modes.oversize(f)
   local head, pad, tail = big_object(f.bytes or 2 * 1024 * 1024)
   ngx.header["Content-Length"] = #head + #pad + #tail
@@ -44,8 +65,7 @@ end
 
 function modes.oversize_chunked(f)
   local head, pad, tail = big_object(f.bytes or 2 * 1024 * 1024)
-  ngx.status = 200
-  ngx.header["Content-Type"] = "application/json"
+  start(200)
   ngx.print(head)
   ngx.flush(true)
   for i = 1, #pad, 65536 do
@@ -59,6 +79,38 @@ end
 function modes.html_502()
   return respond.raw(502, "text/html",
     "<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>")
+end
+
+function modes.status(f)
+  if f.retry_after then ngx.header["Retry-After"] = tostring(f.retry_after) end
+  return respond.error("000", "the emulator was told to answer " .. (f.status or 500), f.status or 500)
+end
+
+function modes.reset()
+  start(200, 200)
+  ngx.print('{"id":"')
+  ngx.flush(true)
+  return ngx.exit(ngx.ERROR)
+end
+
+function modes.trickle(f)
+  local body = '{"id":"3f2b8c1e-9d4a-4e6b-8f0c-1a2b3c4d5e6f","note":"slowly"}'
+  if not start(200, #body) then return ngx.exit(ngx.ERROR) end
+  for i = 1, #body do
+    ngx.print(body:sub(i, i))
+    if not ngx.flush(true) then return ngx.exit(ngx.ERROR) end -- the client gave up
+    ngx.sleep(f.seconds or 1)
+  end
+  return ngx.exit(200)
+end
+
+function modes.drop_reply()
+  ngx.ctx.drop_reply = true -- respond.json closes instead of answering
+end
+
+function modes.redirect_http()
+  ngx.header["Location"] = "http://127.0.0.1:" .. ngx.var.server_port .. ngx.var.request_uri
+  return respond.raw(302, "text/plain", "moved")
 end
 
 function M.arm(f)

@@ -1,0 +1,95 @@
+--- The retry policy: which failed attempts are tried again, and when.
+-- The README's policy table is this one:
+--   rule        idempotent   not idempotent   the failed attempt was
+--   unsent      retry        retry            network, before the request left: DNS,
+--                                             refused connection, handshake cut by the peer
+--   dropped     retry        never            network, after the request may have left:
+--                                             reset, closed, no answer
+--   timeout     retry        never            a timeout (connect or transfer)
+--   overloaded  retry        never            HTTP 429, 500, 502, 503 or 504
+--   never       never        never            tls, validation, decode, any other status
+-- Code 011 (invalid timestamp) with a Date header is different: the server
+-- refused the request, so the client corrects its clock offset from Date and
+-- sends once more, idempotent or not.
+-- Waits: Retry-After when the server sends it (at most 5 s), otherwise
+-- exponential backoff from 0.5 s to a 5 s cap with jitter; never past the
+-- deadline.  Each attempt is stamped and signed afresh by the core.
+-- @module calypso.retry
+local M = {}
+
+M.rules = {
+  unsent = { idempotent = true, other = true },
+  dropped = { idempotent = true, other = false },
+  timeout = { idempotent = true, other = false },
+  overloaded = { idempotent = true, other = false },
+  never = { idempotent = false, other = false },
+}
+
+M.overloaded_statuses = { [429] = true, [500] = true, [502] = true, [503] = true, [504] = true }
+M.base_delay = 0.5
+M.max_delay = 5
+M.max_retry_after = 5
+
+--- The name of the rule in M.rules that an error falls under.
+function M.rule(err)
+  if err.kind == "network" then return err.request_sent and "dropped" or "unsent" end
+  if err.kind == "timeout" then return "timeout" end
+  if err.kind == "api" and M.overloaded_statuses[err.status] then return "overloaded" end
+  return "never"
+end
+
+--- May a call of this idempotency be sent again after err?
+function M.allowed(err, idempotent)
+  local rule = M.rules[M.rule(err)]
+  if idempotent then return rule.idempotent end
+  return rule.other
+end
+
+--- Could the server have acted on the attempt that failed with err?
+-- Not if the request never left, nor if the server refused it with a 4xx.
+function M.maybe_applied(err)
+  if not err.request_sent then return false end
+  if err.kind == "api" then return not (err.status >= 400 and err.status < 500) end
+  return true
+end
+
+--- Seconds to wait before retry number n (1, 2, ...).
+function M.delay(n, retry_after, random)
+  if retry_after then return math.min(retry_after, M.max_retry_after) end
+  local base = math.min(M.max_delay, M.base_delay * 2 ^ (n - 1))
+  return math.max(M.base_delay, base * (0.5 + 0.5 * random()))
+end
+
+--- Runs attempt(timeout) -> result | nil, err until it succeeds or the policy
+-- stops.  env: idempotent, max_retries, deadline and timeout (seconds), and
+-- the functions monotonic(), sleep(s), random(), correct_clock(err) -> bool.
+-- A final error gains attempts, retryable and maybe_applied.
+function M.run(attempt, env)
+  local stop_at = env.monotonic() + env.deadline
+  local attempts, retries, corrected, applied = 0, 0, false, false
+  while true do
+    attempts = attempts + 1
+    local remaining = stop_at - env.monotonic()
+    local result, err = attempt(math.max(0.001, math.min(env.timeout, remaining)))
+    if result ~= nil then return result end
+    applied = applied or M.maybe_applied(err)
+    local again, wait = false, 0
+    if err.kind == "api" and err.code == "011" and not corrected and env.correct_clock(err) then
+      corrected, again = true, remaining > 0
+    elseif M.allowed(err, env.idempotent) and retries < env.max_retries then
+      wait = M.delay(retries + 1, err.retry_after, env.random)
+      again = env.monotonic() + wait < stop_at
+      retries = retries + 1
+    end
+    if not again then
+      -- A payload the core refused to encode never left: no attempt was made.
+      err.attempts = err.kind == "validation" and attempts - 1 or attempts
+      err.retryable = M.allowed(err, env.idempotent)
+      err.maybe_applied = applied
+      return nil, err
+    end
+    if wait > 0 then env.sleep(wait) end
+  end
+end
+
+return M

@@ -1,0 +1,277 @@
+-- retry_spec.lua: the retry policy (lua/calypso/retry.lua), one test per row,
+-- each against the real emulator or a real refusal.  create is the
+-- non-idempotent call, update the idempotent one.
+local core = require "calypso.core"
+local retry = require "calypso.retry"
+local emulator = require "support.emulator"
+
+describe("the retry policy", function()
+  local emu, client, customer
+
+  setup(function()
+    emu = emulator.start()
+    client = emu:client{ max_retries = 1 }
+    customer = assert(client.customer.create{ email = "ada@example.com" })
+  end)
+
+  teardown(function()
+    client:close()
+    emu:stop()
+  end)
+
+  before_each(function()
+    emu:skew_clock(0)
+  end)
+
+  local function update()
+    return client.customer.update{ id = customer.id, description = "retried" }
+  end
+
+  -- Runs f and returns its results plus how many requests and customers
+  -- the emulator saw meanwhile.
+  local function counted(f)
+    local before = emu:stats()
+    local result, err = f()
+    local after = emu:stats()
+    return result, err, after.received - before.received, after.created - before.created
+  end
+
+  describe("row unsent: the request never left", function()
+    for _, case in ipairs({
+      { "a refused connection", "https://127.0.0.1:1" },
+      { "a DNS failure", "https://calypso-emulator.invalid" },
+    }) do
+      it("retries create and update after " .. case[1], function()
+        local unreachable = emu:client{ base_url = case[2], max_retries = 1 }
+        for _, call in ipairs({
+          function() return unreachable.customer.create{} end,
+          function() return unreachable.customer.update{ id = customer.id, email = "a@b.co" } end,
+        }) do
+          local result, err = call()
+          assert.is_nil(result)
+          assert.are.equal("network", err.kind)
+          assert.is_false(err.request_sent)
+          assert.are.equal(2, err.attempts)
+          assert.is_true(err.retryable)
+          assert.is_false(err.maybe_applied)
+        end
+        unreachable:close()
+      end)
+    end
+
+    it("retries create after a handshake the server cut, and calls it network, not tls", function()
+      local cut = emu:client{ base_url = emu.cut_url, max_retries = 1 }
+      local _, err = cut.customer.create{}
+      assert.are.equal("network", err.kind)
+      assert.are.equal(2, err.attempts)
+      assert.is_false(err.maybe_applied)
+      cut:close()
+    end)
+  end)
+
+  describe("row dropped: the connection died after the request left", function()
+    it("never retries create, which may have made exactly one customer", function()
+      assert(client.customer.create{}) -- so that the next call reuses a connection
+      emu:fault{ mode = "drop_reply" }
+      local result, err, received, created = counted(function() return client.customer.create{} end)
+      assert.is_nil(result)
+      assert.are.equal("network", err.kind)
+      assert.are.equal(1, err.attempts)
+      assert.is_false(err.retryable)
+      assert.is_true(err.maybe_applied)
+      assert.are.equal(1, received)
+      assert.are.equal(1, created)
+    end)
+
+    it("retries update, which then succeeds", function()
+      emu:fault{ mode = "drop_reply" }
+      local result, err, received = counted(update)
+      assert.is_nil(err)
+      assert.are.equal("retried", result.description)
+      assert.are.equal(2, received)
+    end)
+  end)
+
+  describe("row timeout", function()
+    it("never retries create", function()
+      local impatient = emu:client{ timeout = 0.5 }
+      emu:fault{ mode = "stall", seconds = 2 }
+      local _, err, received = counted(function() return impatient.customer.create{} end)
+      assert.are.equal("timeout", err.kind)
+      assert.are.equal(1, err.attempts)
+      assert.is_false(err.retryable)
+      assert.is_true(err.maybe_applied)
+      assert.are.equal(1, received)
+      impatient:close()
+    end)
+
+    it("retries update, which then succeeds", function()
+      local impatient = emu:client{ timeout = 0.5 }
+      emu:fault{ mode = "stall", seconds = 2 }
+      local result, err, received = counted(function()
+        return impatient.customer.update{ id = customer.id, description = "after a stall" }
+      end)
+      assert.is_nil(err)
+      assert.are.equal("after a stall", result.description)
+      assert.are.equal(2, received)
+      impatient:close()
+    end)
+  end)
+
+  describe("row overloaded: HTTP 429, 500, 502, 503, 504", function()
+    for _, status in ipairs({ 429, 500, 502, 503, 504 }) do
+      it("retries update after " .. status .. " and never retries create", function()
+        emu:fault{ mode = "status", status = status, retry_after = 0 }
+        local result, err, received = counted(update)
+        assert.is_nil(err)
+        assert.is_table(result)
+        assert.are.equal(2, received)
+
+        emu:fault{ mode = "status", status = status, retry_after = 0 }
+        result, err, received = counted(function() return client.customer.create{} end)
+        assert.is_nil(result)
+        assert.are.equal(status, err.status)
+        assert.are.equal(1, err.attempts)
+        assert.is_false(err.retryable)
+        assert.are.equal(status ~= 429, err.maybe_applied) -- a 429 was refused, not run
+        assert.are.equal(1, received)
+      end)
+    end
+
+    it("waits as long as Retry-After says", function()
+      emu:fault{ mode = "status", status = 503, retry_after = 1 }
+      local started = core.monotonic()
+      assert.is_table(update())
+      assert.is_true(core.monotonic() - started >= 1)
+    end)
+
+    it("gives up with retryable set when the retries run out", function()
+      emu:fault{ mode = "status", status = 500, retry_after = 0, count = 2 }
+      local _, err, received = counted(update)
+      assert.are.equal(500, err.status)
+      assert.are.equal(2, err.attempts)
+      assert.is_true(err.retryable)
+      assert.are.equal(2, received)
+    end)
+  end)
+
+  describe("row never", function()
+    it("does not retry a tls failure", function()
+      local untrusting = emu:client{ cafile = emu.other_cafile }
+      local _, err = untrusting.customer.update{ id = customer.id, description = "x" }
+      assert.are.equal("tls", err.kind)
+      assert.are.equal(1, err.attempts)
+      assert.is_false(err.maybe_applied)
+      assert.truthy(err.message:find("cafile", 1, true))
+      untrusting:close()
+    end)
+
+    it("does not retry a refusal such as 004", function()
+      local _, err, received = counted(function()
+        return client.customer.update{ id = "00000000-0000-4000-8000-000000000000", email = "a@b.co" }
+      end)
+      assert.are.equal("004", err.code)
+      assert.are.equal(1, err.attempts)
+      assert.is_false(err.maybe_applied)
+      assert.are.equal(1, received)
+    end)
+
+    it("does not retry a 2xx it cannot decode, which was applied", function()
+      emu:fault{ mode = "truncated" }
+      local _, err, received = counted(update)
+      assert.are.equal("decode", err.kind)
+      assert.are.equal(1, err.attempts)
+      assert.is_true(err.maybe_applied)
+      assert.are.equal(1, received)
+    end)
+
+    it("makes no attempt for invalid input", function()
+      local _, err, received = counted(function() return client.customer.create{ email = 1 } end)
+      assert.are.equal("validation", err.kind)
+      assert.are.equal(0, err.attempts)
+      assert.are.equal(0, received)
+    end)
+  end)
+
+  describe("code 011", function()
+    it("corrects the clock from Date and sends create once more", function()
+      local fresh = emu:client()
+      emu:skew_clock(10 * 60 * 1000)
+      local result, err, received, created = counted(function() return fresh.customer.create{} end)
+      assert.is_nil(err)
+      assert.is_table(result)
+      assert.are.equal(2, received)
+      assert.are.equal(1, created)
+      local offset = fresh:clock_offset()
+      assert.is_true(math.abs(offset - 600000) < 3000, "offset " .. offset)
+      local _, _, again = counted(function() return fresh.customer.create{} end)
+      assert.are.equal(1, again) -- the offset is kept
+      fresh:close()
+    end)
+
+    it("needs no correction when clock_offset_ms is set by hand", function()
+      local preset = emu:client{ clock_offset_ms = 600000 }
+      emu:skew_clock(10 * 60 * 1000)
+      local result, _, received = counted(function() return preset.customer.create{} end)
+      assert.is_table(result)
+      assert.are.equal(1, received)
+      preset:close()
+    end)
+  end)
+
+  describe("every attempt", function()
+    it("has its own timestamp and signature", function()
+      emu:fault{ mode = "status", status = 503, retry_after = 0.2 }
+      assert.is_table(update())
+      local recent = emu:stats().recent
+      local first, second = recent[#recent - 1], recent[#recent]
+      assert.are_not.equal(first.sign, second.sign)
+      assert.are_not.equal(first.body:match('"timestamp":(%d+)'), second.body:match('"timestamp":(%d+)'))
+    end)
+  end)
+
+  describe("the deadline", function()
+    it("ends a trickling update, retries included, by the deadline", function()
+      local slow = emu:client{ timeout = 1, deadline = 2.5, max_retries = 5 }
+      emu:fault{ mode = "trickle", count = 5 }
+      local started = core.monotonic()
+      local _, err = slow.customer.update{ id = customer.id, description = "x" }
+      local took = core.monotonic() - started
+      assert.are.equal("timeout", err.kind)
+      assert.is_true(err.attempts >= 2)
+      assert.is_true(took < 3.0, "took " .. took)
+      slow:close()
+    end)
+
+    it("does not start a wait that would end past it", function()
+      local hasty = emu:client{ base_url = "https://127.0.0.1:1", deadline = 0.3 }
+      local _, err = hasty.customer.update{ id = customer.id, description = "x" }
+      assert.are.equal(1, err.attempts)
+      hasty:close()
+    end)
+  end)
+end)
+
+describe("calypso.retry.delay()", function()
+  local function always(x) return function() return x end end
+
+  it("starts at 0.5 s", function()
+    assert.are.equal(0.5, retry.delay(1, nil, always(0)))
+    assert.are.equal(0.5, retry.delay(1, nil, always(1)))
+  end)
+
+  it("doubles with jitter between half and all of the step", function()
+    assert.are.equal(0.5, retry.delay(2, nil, always(0)))
+    assert.are.equal(1, retry.delay(2, nil, always(1)))
+    assert.are.equal(2, retry.delay(3, nil, always(1)))
+  end)
+
+  it("never exceeds 5 s", function()
+    assert.are.equal(5, retry.delay(10, nil, always(1)))
+  end)
+
+  it("takes Retry-After, capped at 5 s", function()
+    assert.are.equal(2, retry.delay(1, 2, always(1)))
+    assert.are.equal(5, retry.delay(1, 30, always(1)))
+  end)
+end)

@@ -1,0 +1,68 @@
+/* sockets.c: the descriptors behind a client's connections, and fork safety.
+ * libcurl opens and closes every socket through these callbacks, so a client
+ * knows exactly which descriptors are its own; they are opened close-on-exec.
+ * After fork() the child must neither use its parent's connections nor shut
+ * them down cleanly: a TLS read or close_notify from the child would corrupt
+ * the parent's stream.  So the child points each of those descriptors at
+ * /dev/null, lets libcurl dispose of the old handle there, and carries on
+ * with a duplicate handle: the same settings, no connections, no sessions. */
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "calypso.h"
+
+static curl_socket_t on_open(void *userdata, curlsocktype purpose, struct curl_sockaddr *a) {
+  calypso_client *c = userdata;
+  curl_socket_t s;
+  int type = a->socktype;
+  (void)purpose;
+  /* An untracked socket could not be parked after a fork: refuse instead. */
+  if (c->nsockets == CALYPSO_MAX_SOCKETS) return CURL_SOCKET_BAD;
+#ifdef SOCK_CLOEXEC
+  type |= SOCK_CLOEXEC;
+#endif
+  s = socket(a->family, type, a->protocol);
+  if (s != CURL_SOCKET_BAD) c->sockets[c->nsockets++] = s;
+  return s;
+}
+
+static int on_close(void *userdata, curl_socket_t s) {
+  calypso_client *c = userdata;
+  int i;
+  for (i = 0; i < c->nsockets; i++) {
+    if (c->sockets[i] == s) {
+      c->sockets[i] = c->sockets[--c->nsockets];
+      break;
+    }
+  }
+  return close(s);
+}
+
+int calypso_sockets_setup(calypso_client *c, CURL *h) {
+  return curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_open) == CURLE_OK &&
+         curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, c) == CURLE_OK &&
+         curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, on_close) == CURLE_OK &&
+         curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, c) == CURLE_OK;
+}
+
+/* Returns 1 when the client may go on (same process, or renewed), 0 when the
+ * renewal failed; the old handle is then kept parked and the client unusable. */
+int calypso_sockets_after_fork(calypso_client *c) {
+  CURL *fresh;
+  int devnull, i;
+  if (c->pid == getpid()) return 1;
+  fresh = curl_easy_duphandle(c->curl);
+  if (fresh == NULL) return 0;
+  devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull < 0) {
+    curl_easy_cleanup(fresh);
+    return 0;
+  }
+  for (i = 0; i < c->nsockets; i++) dup2(devnull, c->sockets[i]);
+  close(devnull);
+  curl_easy_cleanup(c->curl); /* its goodbyes go to /dev/null; on_close untracks */
+  c->nsockets = 0;
+  c->curl = fresh;
+  c->pid = getpid();
+  return curl_easy_setopt(fresh, CURLOPT_ERRORBUFFER, c->errbuf) == CURLE_OK;
+}
