@@ -13,6 +13,7 @@ LDFLAGS  += -shared
 SRC      := $(wildcard src/*.c)
 HDR      := $(wildcard src/*.h)
 CORE     := build/calypso/core.so
+TESTLIBS := build/testfork.so
 
 export LUA_PATH  := lua/?.lua;lua/?/init.lua;spec/?.lua;;
 export LUA_CPATH := build/?.so;;
@@ -26,10 +27,15 @@ $(CORE): $(SRC) $(HDR) Makefile
 	$(CC) $(CFLAGS) $$(pkg-config --cflags $(PKGS)) $(SRC) -o $@ $(LDFLAGS) \
 	  $$(pkg-config --libs libcurl libcrypto) -lpthread -lm
 
+# Test-only helpers (spec/support/*.c), never installed.
+build/%.so: spec/support/%.c src/compat.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $$(pkg-config --cflags $(LUA)) $< -o $@ $(LDFLAGS)
+
 deps:
 	@scripts/deps test
 
-test: deps all
+test: deps all $(TESTLIBS)
 	$(BUSTED)
 
 demo: deps all
@@ -39,7 +45,7 @@ lint:
 	@scripts/deps lint
 	luacheck lua spec examples emulator/lua
 
-valgrind: all
+valgrind: all $(TESTLIBS)
 	@scripts/deps valgrind
 	scripts/valgrind-suite
 

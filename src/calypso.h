@@ -119,6 +119,7 @@ const char *calypso_http_kind(calypso_client *c, CURLcode rc);
 /* sockets.c */
 int calypso_sockets_setup(calypso_client *c, CURL *h);
 int calypso_sockets_after_fork(calypso_client *c);
+void calypso_sockets_cleanup(calypso_client *c, CURL *h);
 
 /* clock.c */
 long long calypso_clock_ms(void);

@@ -12,7 +12,7 @@
 #include "calypso.h"
 
 static void release(calypso_client *c) {
-  if (c->curl) curl_easy_cleanup(c->curl);
+  if (c->curl) calypso_sockets_cleanup(c, c->curl); /* fork-aware */
   c->curl = NULL;
   curl_slist_free_all(c->headers);
   c->headers = NULL;

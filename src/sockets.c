@@ -45,24 +45,37 @@ int calypso_sockets_setup(calypso_client *c, CURL *h) {
          curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, c) == CURLE_OK;
 }
 
-/* Returns 1 when the client may go on (same process, or renewed), 0 when the
- * renewal failed; the old handle is then kept parked and the client unusable. */
+/* Cleans up a handle whose connections may belong to another process: in a
+ * child, their descriptors are first pointed at /dev/null, so libcurl's
+ * goodbyes (TLS close_notify, a last read) never reach the parent's stream. */
+void calypso_sockets_cleanup(calypso_client *c, CURL *h) {
+  if (c->pid != getpid()) {
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC), i;
+    for (i = 0; i < c->nsockets; i++) {
+      if (devnull < 0 || dup2(devnull, c->sockets[i]) < 0) {
+        /* Cannot park it: leak the handle rather than touch the parent's connection. */
+        if (devnull >= 0) close(devnull);
+        return;
+      }
+    }
+    if (devnull >= 0) close(devnull);
+  }
+  curl_easy_cleanup(h); /* on_close untracks every socket it closes */
+  c->nsockets = 0;
+}
+
+/* Returns 1 when the client may go on (same process, or renewed), 0 when a
+ * new handle could not be made. */
 int calypso_sockets_after_fork(calypso_client *c) {
   CURL *fresh;
-  int devnull, i;
   if (c->pid == getpid()) return 1;
   fresh = curl_easy_duphandle(c->curl);
-  if (fresh == NULL) return 0;
-  devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (devnull < 0) {
+  if (fresh == NULL || curl_easy_setopt(fresh, CURLOPT_ERRORBUFFER, c->errbuf) != CURLE_OK) {
     curl_easy_cleanup(fresh);
     return 0;
   }
-  for (i = 0; i < c->nsockets; i++) dup2(devnull, c->sockets[i]);
-  close(devnull);
-  curl_easy_cleanup(c->curl); /* its goodbyes go to /dev/null; on_close untracks */
-  c->nsockets = 0;
+  calypso_sockets_cleanup(c, c->curl);
   c->curl = fresh;
   c->pid = getpid();
-  return curl_easy_setopt(fresh, CURLOPT_ERRORBUFFER, c->errbuf) == CURLE_OK;
+  return 1;
 }
