@@ -13,7 +13,7 @@ LDFLAGS  += -shared
 SRC      := $(wildcard src/*.c)
 HDR      := $(wildcard src/*.h)
 CORE     := build/calypso/core.so
-TESTLIBS := build/testfork.so
+TESTLIBS := build/testsys.so
 
 export LUA_PATH  := lua/?.lua;lua/?/init.lua;spec/?.lua;;
 export LUA_CPATH := build/?.so;;

@@ -1,7 +1,7 @@
 -- fork_spec.lua: a client made before fork() (nginx init_by_lua, pre-forking
 -- servers) never shares a connection with a child, and keeps its settings.
 local emulator = require "support.emulator"
-local testfork = require "testfork"
+local testsys = require "testsys"
 
 describe("a client used on both sides of fork()", function()
   local emu
@@ -11,12 +11,12 @@ describe("a client used on both sides of fork()", function()
 
   -- Runs f in a child process; returns the child's exit status (0: f returned true).
   local function in_child(f)
-    local pid = testfork.fork()
+    local pid = testsys.fork()
     if pid == 0 then
       local ok, good = pcall(f)
-      testfork.exit(ok and good and 0 or 1)
+      testsys.exit(ok and good and 0 or 1)
     end
-    return testfork.wait(pid)
+    return testsys.wait(pid)
   end
 
   it("gives the child a connection of its own and leaves the parent's intact", function()
