@@ -36,23 +36,8 @@ Client.__index = Client
 -- The generic signed call, with retries; opts.idempotent (default false)
 -- says whether the server may safely receive it twice.
 function Client:call(path, payload, opts)
-  local core_client, settings = self._core, self._settings
   local idempotent = opts ~= nil and opts.idempotent == true
-  return retry.run(function(timeout) return core_client:attempt(path, payload, timeout) end, {
-    idempotent = idempotent,
-    max_retries = settings.max_retries,
-    deadline = settings.deadline,
-    timeout = settings.timeout,
-    monotonic = core.monotonic,
-    sleep = core.sleep,
-    random = math.random,
-    correct_clock = function(err)
-      if not err.date then return false end
-      -- Date has whole seconds: aim at the middle of the server's second.
-      core_client:clock_offset(err.date * 1000 + 500 - core.time_ms())
-      return true
-    end,
-  })
+  return retry.run(self._core, path, payload, idempotent, self._retry)
 end
 
 --- client:envelope(payload [, timestamp_ms]) -> body, sign: what a call would send.
@@ -76,16 +61,27 @@ function Client.__tostring(self)
   return tostring(self._core)
 end
 
+-- What calypso.retry needs from this client, built once.
+local function retry_env(core_client, options)
+  return {
+    max_retries = options.max_retries,
+    deadline = options.deadline,
+    timeout = options.timeout,
+    monotonic = core.monotonic,
+    sleep = core.sleep,
+    random = math.random,
+    correct_clock = function(err)
+      if not err.date then return false end
+      -- Date has whole seconds: aim at the middle of the server's second.
+      core_client:clock_offset(err.date * 1000 + 500 - core.time_ms())
+      return true
+    end,
+  }
+end
+
 --- Wraps a core client (from calypso.core.new) made with the checked options.
 function M.new(core_client, options)
-  local self = setmetatable({
-    _core = core_client,
-    _settings = {
-      max_retries = options.max_retries,
-      deadline = options.deadline,
-      timeout = options.timeout,
-    },
-  }, Client)
+  local self = setmetatable({ _core = core_client, _retry = retry_env(core_client, options) }, Client)
   local send = function(path, payload, idempotent)
     return self:call(path, payload, { idempotent = idempotent })
   end

@@ -60,31 +60,30 @@ function M.delay(n, retry_after, random)
   return math.max(M.base_delay, base * (0.5 + 0.5 * random()))
 end
 
---- Runs attempt(timeout) -> result | nil, err until it succeeds or the policy
--- stops.  env: idempotent, max_retries, deadline and timeout (seconds), and
--- the functions monotonic(), sleep(s), random(), correct_clock(err) -> bool.
+--- Sends path and payload through transport:attempt(path, payload, timeout)
+-- -> result | nil, err until it succeeds or the policy stops.
+-- env: max_retries, deadline and timeout (seconds), and the functions
+-- monotonic(), sleep(s), random(), correct_clock(err) -> bool.
 -- A final error gains attempts, retryable and maybe_applied.
-function M.run(attempt, env)
+function M.run(transport, path, payload, idempotent, env)
   local stop_at = env.monotonic() + env.deadline
   local attempts, retries, corrected, applied = 0, 0, false, false
   while true do
     attempts = attempts + 1
-    local remaining = stop_at - env.monotonic()
-    local result, err = attempt(math.max(0.001, math.min(env.timeout, remaining)))
+    local timeout = math.max(0.001, math.min(env.timeout, stop_at - env.monotonic()))
+    local result, err = transport:attempt(path, payload, timeout)
     if result ~= nil then return result end
     applied = applied or M.maybe_applied(err)
-    local again, wait = false, 0
+    local wait
     if err.kind == "api" and err.code == "011" and not corrected and env.correct_clock(err) then
-      corrected, again = true, remaining > 0
-    elseif M.allowed(err, env.idempotent) and retries < env.max_retries then
-      wait = M.delay(retries + 1, err.retry_after, env.random)
-      again = env.monotonic() + wait < stop_at
-      retries = retries + 1
+      corrected, wait = true, 0
+    elseif M.allowed(err, idempotent) and retries < env.max_retries then
+      retries, wait = retries + 1, M.delay(retries + 1, err.retry_after, env.random)
     end
-    if not again then
+    if wait == nil or env.monotonic() + wait >= stop_at then
       -- A payload the core refused to encode never left: no attempt was made.
       err.attempts = err.kind == "validation" and attempts - 1 or attempts
-      err.retryable = M.allowed(err, env.idempotent)
+      err.retryable = M.allowed(err, idempotent)
       err.maybe_applied = applied
       return nil, err
     end
