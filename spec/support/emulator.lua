@@ -5,6 +5,7 @@
 --   emu:client{ timeout = 1 }        -- a calypso client that trusts emu's CA
 --   emu:fault{ mode = "stall", seconds = 3 }
 --   emu:stats().received             -- API requests the emulator has seen
+--   emu:wait_for("created", n)       -- until the emulator has made n customers
 --   emu:stop()                       -- in teardown()
 local cjson = require "cjson"
 local calypso = require "calypso"
@@ -44,6 +45,20 @@ function Emulator:control(name, body)
 end
 
 function Emulator:stats() return self:control("stats") end
+
+-- Polls stats until stats[field] reaches at least value (a readiness check,
+-- for work the emulator finishes after the client has given up); returns
+-- the stats, or fails after `seconds` (default 10).
+function Emulator:wait_for(field, value, seconds)
+  local core = require "calypso.core"
+  local stop_at = core.monotonic() + (seconds or 10)
+  while true do
+    local stats = self:stats()
+    if stats[field] >= value then return stats end
+    assert(core.monotonic() < stop_at, "emulator " .. field .. " stayed below " .. value)
+    core.sleep(0.05)
+  end
+end
 
 function Emulator:reset() return self:control("reset", {}) end
 
