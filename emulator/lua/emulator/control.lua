@@ -7,6 +7,7 @@
 --   POST clock {skew_ms, date}  shift the emulator's clock, to make timestamps
 --                           stale; its Date header follows unless date=false
 local cjson = require("cjson").new()
+local api = require "emulator.api"
 local faults = require "emulator.faults"
 local respond = require "emulator.respond"
 local state = require "emulator.state"
@@ -27,11 +28,12 @@ function actions.reset()
 end
 
 function actions.stats()
+  local recent = api.recent()
   return {
     received = state.get_number("received"),
     created = state.get_number("created"),
-    last = state.get_json("last") or cjson.null,
-    recent = state.get_json("recent") or {},
+    last = recent[#recent] or cjson.null,
+    recent = recent,
   }
 end
 

@@ -16,6 +16,9 @@
 --   drop_reply   the request is processed (a customer is created) and the
 --                connection closed with no answer at all
 --   redirect_http  302 to the same path over plain http://
+--   raw          writes `response` (any bytes) on the raw connection, holds
+--                it open `hold` seconds (default 0), then closes it: for
+--                HTTP framing tests (nginx never reuses a raw connection)
 local respond = require "emulator.respond"
 local state = require "emulator.state"
 
@@ -111,6 +114,13 @@ end
 function modes.redirect_http()
   ngx.header["Location"] = "http://127.0.0.1:" .. ngx.var.server_port .. ngx.var.request_uri
   return respond.raw(302, "text/plain", "moved")
+end
+
+function modes.raw(f)
+  local sock = assert(ngx.req.socket(true))
+  assert(sock:send(f.response))
+  if f.hold then ngx.sleep(f.hold) end
+  return ngx.exit(444)
 end
 
 function M.arm(f)

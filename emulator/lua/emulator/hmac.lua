@@ -22,11 +22,11 @@ local out_len = ffi.new("unsigned int[1]")
 
 local M = {}
 
+local hex_format = string.rep("%02x", 64)
+
 function M.sha512_hex(key, data)
   assert(crypto.HMAC(crypto.EVP_sha512(), key, #key, data, #data, out, out_len) ~= nil, "HMAC failed")
-  local hex = {}
-  for i = 0, out_len[0] - 1 do hex[#hex + 1] = string.format("%02x", out[i]) end
-  return table.concat(hex)
+  return hex_format:format(ffi.string(out, 64):byte(1, 64))
 end
 
 return M
