@@ -44,8 +44,8 @@ build = {
     ["calypso.validate"] = "lua/calypso/validate.lua",
     ["calypso.core"] = {
       sources = {
-        "src/call.c", "src/client.c", "src/clock.c", "src/core.c", "src/error.c",
-        "src/http.c", "src/json.c", "src/sign.c", "src/sockets.c",
+        "src/buf.c", "src/call.c", "src/client.c", "src/clock.c", "src/conn.c", "src/core.c",
+        "src/error.c", "src/http1.c", "src/json.c", "src/sign.c", "src/sockets.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
       incdirs = { "$(CURL_INCDIR)", "$(CRYPTO_INCDIR)" },

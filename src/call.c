@@ -1,13 +1,15 @@
 /* call.c: one signed attempt, and nothing about any endpoint.
  *   envelope {"account","timestamp","payload"} -> bytes (private lua-cjson)
- *   -> HMAC-SHA512 of exactly those bytes -> HTTPS POST -> result or error.
+ *   -> HMAC-SHA512 of exactly those bytes -> HTTP/1.1 request (http1.c)
+ *   -> one exchange on the connection (conn.c) -> result or error.
  * Each attempt is stamped (local clock + the client's offset) and signed
  * afresh.  Whether to try again is the Lua retry policy's business; an error
  * carries what it needs: request_sent, retry_after, date.
  * Every runtime outcome leaves through error.c as nil, err; only a wrong
  * argument, a closed client or memory exhaustion (in OpenSSL too) raises.
- * The body is a Lua string that stays on the stack while libcurl reads it,
- * so it is never copied into C. */
+ * Body, request and response live in the client's reused buffers: a call's
+ * only copies are the payload's JSON into the body and the body into the
+ * request. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,13 +30,13 @@ static int is_object(const char *s, size_t len) {
   return i < len && s[i] == '{';
 }
 
-/* Pushes the envelope for the payload table at idx stamped `ts` and returns
- * 1; or pushes nil and a validation error and returns 0. */
-static int push_body(lua_State *L, calypso_client *c, int idx, long long ts) {
+/* Writes the envelope for the payload table at idx, stamped `ts`, into
+ * c->body and returns 1; or pushes nil and a validation error and returns 0. */
+static int build_body(lua_State *L, calypso_client *c, int idx, long long ts) {
   char stamp[32];
   size_t len;
   const char *payload;
-  luaL_Buffer b;
+  int ok;
   calypso_error e = calypso_error_init("validation", 0);
   if (!calypso_json_encode(L, idx)) {
     calypso_fail(L, &e, "payload cannot be encoded as JSON: %s", lua_tostring(L, -1));
@@ -46,15 +48,22 @@ static int push_body(lua_State *L, calypso_client *c, int idx, long long ts) {
     return 0;
   }
   snprintf(stamp, sizeof stamp, "%lld", ts);
-  luaL_buffinit(L, &b);
-  luaL_addlstring(&b, c->prefix, c->prefix_len);
-  luaL_addstring(&b, stamp);
-  luaL_addstring(&b, ",\"payload\":");
-  luaL_addlstring(&b, payload, len);
-  luaL_addchar(&b, '}');
-  luaL_pushresult(&b);
-  lua_remove(L, -2);
+  calypso_buf_reset(&c->body);
+  ok = calypso_buf_append(&c->body, c->prefix, c->prefix_len) &&
+       calypso_buf_appends(&c->body, stamp) && calypso_buf_appends(&c->body, ",\"payload\":") &&
+       calypso_buf_append(&c->body, payload, len) && calypso_buf_appends(&c->body, "}");
+  lua_pop(L, 1);
+  if (!ok && c->body.nomem) luaL_error(L, "calypso: out of memory");
+  if (!ok) {
+    calypso_fail(L, &e, "the request body would be larger than %d bytes", (int)c->body.max);
+    return 0;
+  }
   return 1;
+}
+
+static void sign_body(lua_State *L, calypso_client *c, char out[CALYPSO_SIGN_HEX_LEN]) {
+  if (!calypso_signer_hex(c->signer, c->body.data, c->body.len, out))
+    luaL_error(L, "calypso: HMAC-SHA512 failed");
 }
 
 /* The 2xx case: the body must be one JSON object; unknown fields are kept. */
@@ -101,42 +110,30 @@ static double retry_after_seconds(const char *v) {
   return at > time(NULL) ? (double)(at - time(NULL)) : 0;
 }
 
-static int finish(lua_State *L, calypso_client *c, CURLcode rc, long status) {
-  calypso_error e = calypso_error_init(NULL, status);
-  e.request_sent = c->last.sends > 0;
-  e.retry_after = retry_after_seconds(c->last.retry_after);
-  e.date = c->last.date[0] ? (long long)curl_getdate(c->last.date, NULL) : 0;
+static int finish(lua_State *L, calypso_client *c, CURLcode rc) {
+  calypso_http1 *p = &c->parser;
+  calypso_error e = calypso_error_init(NULL, p->status);
+  e.request_sent = c->request_sent;
+  if (rc == CURLE_OK && p->status >= 200 && p->status < 300) return decoded_result(L, c, &e);
+  /* Every other outcome fails: say what the retry policy needs to know. */
+  e.retry_after = retry_after_seconds(p->retry_after);
+  e.date = p->date[0] ? (long long)curl_getdate(p->date, NULL) : 0;
   if (e.date < 0) e.date = 0;
-  if (c->response.overflow || rc == CURLE_FILESIZE_EXCEEDED) {
+  if (c->response.overflow) {
     e.kind = "decode";
     return calypso_fail(L, &e, "response body is larger than max_response_bytes (%d)",
                         (int)c->response.max);
   }
-  if (c->response.nomem) {
-    e.kind = "decode";
-    return calypso_fail(L, &e, "out of memory while reading the response");
-  }
-  if (rc == CURLE_ABORTED_BY_CALLBACK) { /* on_prereq refused libcurl's own resend */
-    e.kind = "network";
-    return calypso_fail(L, &e, "the connection closed with no answer after the request was "
-                               "sent; it was not resent, since the server may have acted on it");
-  }
   if (rc != CURLE_OK) {
     const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
-    e.kind = calypso_http_kind(c, rc);
+    e.kind = calypso_conn_kind(c, rc);
     if (strcmp(e.kind, "tls") == 0)
       return calypso_fail(L, &e, "%s (the server's certificate or TLS handshake was refused:"
                                  " check the cafile option, or the system CA bundle"
                                  " from the ca-certificates package)", why);
     return calypso_fail(L, &e, "%s", why);
   }
-  if (status >= 200 && status < 300) return decoded_result(L, c, &e);
   return api_error(L, c, &e);
-}
-
-static void sign_into(lua_State *L, calypso_client *c, const char *body, size_t len, char *out) {
-  if (!calypso_sign_hex(c->secret, c->secret_len, body, len, out))
-    luaL_error(L, "calypso: HMAC-SHA512 failed");
 }
 
 /* client:attempt(path, payload [, timeout]) -> result | nil, err
@@ -144,13 +141,13 @@ static void sign_into(lua_State *L, calypso_client *c, const char *body, size_t 
  * to a JSON object; timeout: seconds for this attempt, at most the client's.
  * Stamps, signs and POSTs the envelope once; result is the decoded JSON
  * object of a 2xx answer.  In a child process after fork() it first drops
- * the parent's connections (sockets.c). */
+ * the parent's connection (conn.c, sockets.c). */
 int calypso_client_attempt(lua_State *L) {
   calypso_client *c = calypso_check_client(L, 1);
-  size_t path_len, body_len;
-  const char *path = luaL_checklstring(L, 2, &path_len), *body;
-  long status, timeout_ms = c->timeout_ms;
-  CURLcode rc;
+  size_t path_len;
+  const char *path = luaL_checklstring(L, 2, &path_len);
+  long timeout_ms = c->timeout_ms;
+  char sign[CALYPSO_SIGN_HEX_LEN];
   luaL_argcheck(L, path_ok(path, path_len), 2, "path must start with '/' and be visible ASCII");
   luaL_checktype(L, 3, LUA_TTABLE);
   if (!lua_isnoneornil(L, 4)) {
@@ -159,16 +156,12 @@ int calypso_client_attempt(lua_State *L) {
     if (s * 1000 < (lua_Number)timeout_ms) timeout_ms = s * 1000 < 1 ? 1 : (long)(s * 1000);
   }
   lua_settop(L, 3);
-  if (!calypso_sockets_after_fork(c)) {
-    calypso_error e = calypso_error_init("network", 0);
-    return calypso_fail(L, &e, "could not renew the connection after fork()");
-  }
-  if (!push_body(L, c, 3, calypso_clock_ms() + c->clock_offset_ms)) return 2;
-  body = lua_tolstring(L, 4, &body_len);
-  sign_into(L, c, body, body_len, c->sign_line + sizeof CALYPSO_SIGN_PREFIX - 1);
-  lua_pushfstring(L, "%s%s", c->base_url, path);
-  rc = calypso_http_post(c, lua_tostring(L, 5), body, body_len, timeout_ms, &status);
-  return finish(L, c, rc, status);
+  if (!calypso_conn_after_fork(c)) luaL_error(L, "calypso: out of memory renewing the connection");
+  if (!build_body(L, c, 3, calypso_clock_ms() + c->clock_offset_ms)) return 2;
+  sign_body(L, c, sign);
+  if (!calypso_http1_request(&c->request, c->path_prefix, path, c->head, c->head_len, sign, &c->body))
+    luaL_error(L, "calypso: out of memory");
+  return finish(L, c, calypso_conn_exchange(c, timeout_ms));
 }
 
 /* client:envelope(payload [, timestamp_ms]) -> body, sign | nil, err
@@ -178,8 +171,6 @@ int calypso_client_attempt(lua_State *L) {
 int calypso_client_envelope(lua_State *L) {
   calypso_client *c = calypso_check_client(L, 1);
   long long ts;
-  size_t len;
-  const char *body;
   char sign[CALYPSO_SIGN_HEX_LEN];
   luaL_checktype(L, 2, LUA_TTABLE);
   if (lua_isnoneornil(L, 3)) {
@@ -191,9 +182,9 @@ int calypso_client_envelope(lua_State *L) {
     ts = (long long)n;
   }
   lua_settop(L, 2);
-  if (!push_body(L, c, 2, ts)) return 2;
-  body = lua_tolstring(L, -1, &len);
-  sign_into(L, c, body, len, sign);
+  if (!build_body(L, c, 2, ts)) return 2;
+  sign_body(L, c, sign);
+  lua_pushlstring(L, c->body.data, c->body.len);
   lua_pushlstring(L, sign, sizeof sign);
   return 2;
 }

@@ -4,8 +4,8 @@
  *  - curl == NULL means closed: every other resource has been released and
  *    the secret wiped; a closed client is never used again.
  *  - the secret exists only in `secret` (C memory, never a Lua string we keep).
- *  - no Lua function is called while libcurl runs; curl callbacks only append
- *    to `response`. */
+ *  - no Lua function is called while libcurl runs; its only callbacks are the
+ *    socket open/close ones in sockets.c. */
 #ifndef CALYPSO_H
 #define CALYPSO_H
 
@@ -14,8 +14,8 @@
 #include <curl/curl.h>
 #include "compat.h"
 
-#if LIBCURL_VERSION_NUM < 0x075000
-#error "calypso needs libcurl 7.80.0 or later (CURLOPT_PREREQFUNCTION guards against resends)"
+#if LIBCURL_VERSION_NUM < 0x072d00
+#error "calypso needs libcurl 7.45.0 or later (CURLINFO_ACTIVESOCKET)"
 #endif
 
 #define CALYPSO_VERSION "0.1.0"
@@ -41,33 +41,41 @@
 typedef struct calypso_buf {
   char *data;
   size_t len, cap, max;
-  int overflow; /* a write would have passed max */
+  int overflow; /* an append would have passed max */
   int nomem;    /* realloc failed */
 } calypso_buf;
 
-/* What one attempt learned besides status and body; reset before each. */
-typedef struct calypso_attempt {
-  int sends;                              /* times libcurl was about to send the request */
-  char retry_after[CALYPSO_HEADER_VALUE]; /* of the final response; "" when absent */
+/* An HTTP/1.1 response being parsed (http1.c). */
+typedef struct calypso_http1 {
+  int state, status;
+  int chunked, close, http10;
+  long long length;    /* Content-Length, or -1 */
+  long long remaining; /* body or chunk bytes still to come */
+  size_t line_len, header_bytes;
+  const char *error;   /* why it failed, when it did */
+  char retry_after[CALYPSO_HEADER_VALUE]; /* "" when absent */
   char date[CALYPSO_HEADER_VALUE];
-} calypso_attempt;
+  char line[8192];
+} calypso_http1;
 
 typedef struct calypso_client {
-  CURL *curl;
-  pid_t pid;                 /* the process whose connections `curl` holds */
+  CURL *curl;                /* libcurl in connect-only mode: the TLS connection */
+  void *signer;              /* HMAC-SHA512 keyed with the secret (sign.c) */
+  pid_t pid;                 /* the process whose connection `curl` holds */
+  int connected;             /* curl holds a connection we may reuse */
+  long long idle_since_ms;   /* monotonic time the connection last went idle */
   long timeout_ms, connect_timeout_ms;
   long long clock_offset_ms; /* added to the local clock when stamping */
-  unsigned char *secret;
-  size_t secret_len;
-  char *account;  /* for tostring */
-  char *base_url; /* no trailing slash */
-  char *prefix;   /* {"account":<json>,"timestamp": -- fixed per client */
+  int request_sent;          /* the last attempt handed request bytes to TLS */
+  char *account;             /* for tostring */
+  char *base_url;            /* no trailing slash; for tostring */
+  char *path_prefix;         /* the path part of base_url: "" or "/v2", say */
+  char *prefix;              /* {"account":<json>,"timestamp": -- fixed per client */
   size_t prefix_len;
-  struct curl_slist *headers;  /* Key, Content-Type, Accept, Expect; owned */
-  struct curl_slist sign_node; /* first header handed to curl; ours, not curl's */
-  char sign_line[sizeof CALYPSO_SIGN_PREFIX + CALYPSO_SIGN_HEX_LEN];
-  calypso_buf response;
-  calypso_attempt last;
+  char *head;                /* " HTTP/1.1\r\nHost: ...Key: ...\r\n" -- fixed per client */
+  size_t head_len;
+  calypso_buf body, request, response;
+  calypso_http1 parser;
   curl_socket_t sockets[CALYPSO_MAX_SOCKETS]; /* every descriptor libcurl opened for us */
   int nsockets;
   char errbuf[CURL_ERROR_SIZE];
@@ -104,21 +112,37 @@ void calypso_json_open(lua_State *L);
 int calypso_json_encode(lua_State *L, int idx);
 int calypso_json_decode(lua_State *L, const char *s, size_t len);
 
-/* sign.c */
+/* sign.c: a keyed HMAC-SHA512 context; hex writes exactly 128 digits, no NUL */
 void calypso_sign_open(lua_State *L);
-int calypso_sign_hex(const void *key, size_t key_len, const void *msg, size_t msg_len,
-                     char out[CALYPSO_SIGN_HEX_LEN]);
+void *calypso_signer_new(const void *key, size_t key_len);
+int calypso_signer_hex(void *signer, const void *msg, size_t len, char out[CALYPSO_SIGN_HEX_LEN]);
+void calypso_signer_free(void *signer);
 
-/* http.c */
-int calypso_http_global_init(void);
-CURL *calypso_http_handle(calypso_client *c, const char *cafile);
-CURLcode calypso_http_post(calypso_client *c, const char *url, const char *body, size_t len,
-                           long timeout_ms, long *status);
-const char *calypso_http_kind(calypso_client *c, CURLcode rc);
+/* buf.c: appends return 0 (and set overflow or nomem) when they cannot */
+int calypso_buf_append(calypso_buf *b, const void *data, size_t n);
+int calypso_buf_appends(calypso_buf *b, const char *s);
+void calypso_buf_reset(calypso_buf *b);
+void calypso_buf_free(calypso_buf *b);
+
+/* http1.c */
+int calypso_http1_request(calypso_buf *out, const char *path_prefix, const char *path,
+                          const char *head, size_t head_len, const char sign[CALYPSO_SIGN_HEX_LEN],
+                          const calypso_buf *body);
+void calypso_http1_start(calypso_http1 *p);
+size_t calypso_http1_feed(calypso_http1 *p, const char *data, size_t n, calypso_buf *body);
+void calypso_http1_eof(calypso_http1 *p);
+int calypso_http1_done(const calypso_http1 *p);
+int calypso_http1_failed(const calypso_http1 *p);
+
+/* conn.c: the connection; every CURLcode comes with a message in errbuf */
+int calypso_conn_global_init(void);
+CURL *calypso_conn_handle(calypso_client *c, const char *origin, const char *cafile);
+CURLcode calypso_conn_exchange(calypso_client *c, long timeout_ms);
+int calypso_conn_after_fork(calypso_client *c);
+const char *calypso_conn_kind(calypso_client *c, CURLcode rc);
 
 /* sockets.c */
 int calypso_sockets_setup(calypso_client *c, CURL *h);
-int calypso_sockets_after_fork(calypso_client *c);
 void calypso_sockets_cleanup(calypso_client *c, CURL *h);
 
 /* clock.c */

@@ -1,33 +1,33 @@
 /* client.c: the Client userdata and its lifecycle, in the manner of liolib.c.
  * A client is born closed (all fields zero), so __gc is safe at every step;
- * only then does it acquire its curl handle and its copies of the settings.
- * close, __gc and __close share one idempotent release that wipes the secret.
- * __tostring names the account and base URL, never key material. */
+ * only then does it acquire its curl handle, its signer and its copies of
+ * the settings.  The secret itself is never stored: it keys the signer, whose
+ * key material OpenSSL wipes when close, __gc or __close (one idempotent
+ * release) frees it.  __tostring names the account and base URL only. */
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <openssl/crypto.h>
 #include "calypso.h"
+
+#define MAX_REQUEST_BYTES (64 * 1024 * 1024)
 
 static void release(calypso_client *c) {
   if (c->curl) calypso_sockets_cleanup(c, c->curl); /* fork-aware */
   c->curl = NULL;
-  curl_slist_free_all(c->headers);
-  c->headers = NULL;
-  if (c->secret) {
-    OPENSSL_cleanse(c->secret, c->secret_len);
-    free(c->secret);
-  }
-  c->secret = NULL;
-  c->secret_len = 0;
+  c->connected = 0;
+  if (c->signer) calypso_signer_free(c->signer);
+  c->signer = NULL;
   free(c->account);
   free(c->base_url);
+  free(c->path_prefix);
   free(c->prefix);
-  free(c->response.data);
-  c->account = c->base_url = c->prefix = c->response.data = NULL;
-  c->response.len = c->response.cap = 0;
+  free(c->head);
+  c->account = c->base_url = c->path_prefix = c->prefix = c->head = NULL;
+  calypso_buf_free(&c->body);
+  calypso_buf_free(&c->request);
+  calypso_buf_free(&c->response);
 }
 
 calypso_client *calypso_check_client(lua_State *L, int idx) {
@@ -78,29 +78,27 @@ static long to_ms(double seconds) {
   return ms < 1 ? 1 : ms > 2147483647.0 ? 2147483647L : (long)ms;
 }
 
-/* Header lines that never change for this client, after the per-call Sign. */
-static int build_headers(calypso_client *c, const char *key, size_t key_len) {
-  static const char *const fixed[] = {"Content-Type: application/json",
-                                      "Accept: application/json", "Expect:", NULL};
-  char *line = malloc(key_len + sizeof "Key: ");
-  struct curl_slist *list = NULL, *next;
-  size_t i;
-  if (line == NULL) return 0;
-  memcpy(line, "Key: ", 5);
-  memcpy(line + 5, key, key_len + 1);
-  next = curl_slist_append(list, line);
-  free(line);
-  for (i = 0; next && fixed[i]; i++) next = curl_slist_append(list = next, fixed[i]);
-  if (next == NULL) {
-    curl_slist_free_all(list);
-    return 0;
-  }
-  c->headers = next;
-  memcpy(c->sign_line, CALYPSO_SIGN_PREFIX, sizeof CALYPSO_SIGN_PREFIX - 1);
-  c->sign_line[sizeof c->sign_line - 1] = '\0';
-  c->sign_node.data = c->sign_line;
-  c->sign_node.next = c->headers;
-  return 1;
+/* The request head after "POST <path>": everything that never changes for
+ * this client.  The per-call Sign and Content-Length follow it. */
+static char *build_head(const char *authority, size_t authority_len, const char *key,
+                        size_t key_len, size_t *len) {
+  static const char *const parts[] = {
+      " HTTP/1.1\r\nHost: ", "\r\nUser-Agent: calypso-lua/" CALYPSO_VERSION
+      "\r\nContent-Type: application/json\r\nAccept: application/json\r\nKey: ", "\r\n"};
+  size_t n = strlen(parts[0]) + authority_len + strlen(parts[1]) + key_len + strlen(parts[2]);
+  char *head = malloc(n + 1), *p = head;
+  if (head == NULL) return NULL;
+  memcpy(p, parts[0], strlen(parts[0]));
+  p += strlen(parts[0]);
+  memcpy(p, authority, authority_len);
+  p += authority_len;
+  memcpy(p, parts[1], strlen(parts[1]));
+  p += strlen(parts[1]);
+  memcpy(p, key, key_len);
+  p += key_len;
+  memcpy(p, parts[2], strlen(parts[2]) + 1);
+  *len = n;
+  return head;
 }
 
 /* core.new(opts) -> client
@@ -112,8 +110,8 @@ static int build_headers(calypso_client *c, const char *key, size_t key_len) {
  * that keeps the wire safe.  Raises on bad options or when libcurl cannot be
  * set up; never returns nil. */
 static int l_new(lua_State *L) {
-  size_t key_len, secret_len, account_len, url_len;
-  const char *key, *secret, *account, *base_url, *cafile;
+  size_t key_len, secret_len, account_len, url_len, authority_len;
+  const char *key, *secret, *account, *base_url, *cafile, *authority;
   long timeout_ms, connect_timeout_ms;
   double max_response, offset = 0;
   calypso_client *c;
@@ -144,7 +142,17 @@ static int l_new(lua_State *L) {
   if (url_len < 9 || strncmp(base_url, "https://", 8) != 0 || !header_safe(base_url, url_len))
     luaL_error(L, "calypso: base_url must be an https:// URL");
   while (url_len > 8 && base_url[url_len - 1] == '/') url_len--;
-  if (!calypso_http_global_init()) luaL_error(L, "calypso: curl_global_init failed");
+  if (!calypso_conn_global_init()) luaL_error(L, "calypso: curl_global_init failed");
+  /* https://<authority><path prefix>: connect to the authority, send the
+   * prefix before every path. */
+  authority = base_url + 8;
+  authority_len = strcspn(authority, "/");
+  if (authority_len > url_len - 8) authority_len = url_len - 8;
+  if (authority_len == 0) luaL_error(L, "calypso: base_url must be an https:// URL");
+  lua_pushliteral(L, "https://");
+  lua_pushlstring(L, authority, authority_len);
+  lua_pushliteral(L, "/");
+  lua_concat(L, 3); /* 7: the origin */
 
   /* {"account":<json>,"timestamp": */
   lua_pushliteral(L, "{\"account\":");
@@ -152,7 +160,7 @@ static int l_new(lua_State *L) {
   if (!calypso_json_encode(L, -1)) lua_error(L);
   lua_remove(L, -2);
   lua_pushliteral(L, ",\"timestamp\":");
-  lua_concat(L, 3); /* 7 */
+  lua_concat(L, 3); /* 8 */
 
   /* Born closed, then acquire; a failure releases what was taken and raises. */
   c = lua_newuserdatauv(L, sizeof *c, 0);
@@ -163,17 +171,19 @@ static int l_new(lua_State *L) {
   c->timeout_ms = timeout_ms;
   c->connect_timeout_ms = connect_timeout_ms;
   c->clock_offset_ms = (long long)offset;
+  c->body.max = c->request.max = MAX_REQUEST_BYTES;
   c->response.max = (size_t)max_response;
-  c->secret = (unsigned char *)dup_bytes(secret, secret_len);
-  c->secret_len = secret_len;
+  c->signer = calypso_signer_new(secret, secret_len);
   c->account = dup_bytes(account, account_len);
   c->base_url = dup_bytes(base_url, url_len);
-  c->prefix = dup_bytes(lua_tostring(L, 7), lua_rawlen(L, 7));
-  c->prefix_len = lua_rawlen(L, 7);
-  if (!c->secret || !c->account || !c->base_url || !c->prefix || !build_headers(c, key, key_len) ||
-      (c->curl = calypso_http_handle(c, cafile)) == NULL) {
+  c->path_prefix = dup_bytes(authority + authority_len, url_len - 8 - authority_len);
+  c->prefix = dup_bytes(lua_tostring(L, 8), lua_rawlen(L, 8));
+  c->prefix_len = lua_rawlen(L, 8);
+  c->head = build_head(authority, authority_len, key, key_len, &c->head_len);
+  if (!c->signer || !c->account || !c->base_url || !c->path_prefix || !c->prefix || !c->head ||
+      (c->curl = calypso_conn_handle(c, lua_tostring(L, 7), cafile)) == NULL) {
     release(c);
-    luaL_error(L, "calypso: out of memory or libcurl refused the settings");
+    luaL_error(L, "calypso: out of memory, or OpenSSL or libcurl refused the settings");
   }
   return 1;
 }

@@ -1,27 +1,85 @@
 /* sign.c: HMAC-SHA512 as lowercase hex, the Calypso "Sign" header.
- * Holds no state; the key is the secret's bytes as given (not hex-decoded). */
+ * A client keeps a signer: an HMAC context keyed once with the secret, so a
+ * call pays for its own bytes and not for deriving the key again.  The
+ * secret itself is not kept anywhere; OpenSSL wipes the context's key
+ * material when the signer is freed.  The key is the secret's bytes as given
+ * (not hex-decoded). */
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/crypto.h>
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#include <openssl/core_names.h>
+#endif
 #include "calypso.h"
 
-/* Writes exactly CALYPSO_SIGN_HEX_LEN lowercase hex digits (no NUL); 0 on failure. */
-int calypso_sign_hex(const void *key, size_t key_len, const void *msg, size_t msg_len,
-                     char out[CALYPSO_SIGN_HEX_LEN]) {
+static void to_hex(const unsigned char *mac, unsigned int len, char *out) {
   static const char hex[] = "0123456789abcdef";
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int mac_len = 0, i;
-  if (key_len > 0x7fffffff) return 0;
-  if (!HMAC(EVP_sha512(), key, (int)key_len, msg, msg_len, mac, &mac_len) ||
-      mac_len * 2 != CALYPSO_SIGN_HEX_LEN)
-    return 0;
-  for (i = 0; i < mac_len; i++) {
+  unsigned int i;
+  for (i = 0; i < len; i++) {
     out[2 * i] = hex[mac[i] >> 4];
     out[2 * i + 1] = hex[mac[i] & 15];
   }
-  OPENSSL_cleanse(mac, sizeof mac);
+}
+
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+
+void *calypso_signer_new(const void *key, size_t key_len) {
+  EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+  EVP_MAC_CTX *ctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL; /* holds its own reference */
+  OSSL_PARAM params[2];
+  EVP_MAC_free(hmac);
+  params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA512", 0);
+  params[1] = OSSL_PARAM_construct_end();
+  if (ctx && !EVP_MAC_init(ctx, key, key_len, params)) {
+    EVP_MAC_CTX_free(ctx);
+    ctx = NULL;
+  }
+  return ctx;
+}
+
+int calypso_signer_hex(void *signer, const void *msg, size_t len, char out[CALYPSO_SIGN_HEX_LEN]) {
+  EVP_MAC_CTX *ctx = signer;
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  size_t mac_len = 0;
+  /* A NULL key re-initialises with the key already set. */
+  if (!EVP_MAC_init(ctx, NULL, 0, NULL) || !EVP_MAC_update(ctx, msg, len) ||
+      !EVP_MAC_final(ctx, mac, &mac_len, sizeof mac) || mac_len * 2 != CALYPSO_SIGN_HEX_LEN)
+    return 0;
+  to_hex(mac, (unsigned int)mac_len, out);
   return 1;
 }
+
+void calypso_signer_free(void *signer) {
+  EVP_MAC_CTX_free(signer);
+}
+
+#else /* OpenSSL 1.1 */
+
+void *calypso_signer_new(const void *key, size_t key_len) {
+  HMAC_CTX *ctx = HMAC_CTX_new();
+  if (ctx && !HMAC_Init_ex(ctx, key, (int)key_len, EVP_sha512(), NULL)) {
+    HMAC_CTX_free(ctx);
+    ctx = NULL;
+  }
+  return ctx;
+}
+
+int calypso_signer_hex(void *signer, const void *msg, size_t len, char out[CALYPSO_SIGN_HEX_LEN]) {
+  HMAC_CTX *ctx = signer;
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_len = 0;
+  if (!HMAC_Init_ex(ctx, NULL, 0, NULL, NULL) || !HMAC_Update(ctx, msg, len) ||
+      !HMAC_Final(ctx, mac, &mac_len) || mac_len * 2 != CALYPSO_SIGN_HEX_LEN)
+    return 0;
+  to_hex(mac, mac_len, out);
+  return 1;
+}
+
+void calypso_signer_free(void *signer) {
+  HMAC_CTX_free(signer);
+}
+
+#endif
 
 /* core.sign(secret, body) -> hex
  * Raises on non-string arguments, an empty secret, or an OpenSSL failure
@@ -31,8 +89,13 @@ static int l_sign(lua_State *L) {
   const char *key = luaL_checklstring(L, 1, &key_len);
   const char *msg = luaL_checklstring(L, 2, &msg_len);
   char out[CALYPSO_SIGN_HEX_LEN];
+  void *signer;
+  int ok;
   luaL_argcheck(L, key_len > 0, 1, "secret must not be empty");
-  if (!calypso_sign_hex(key, key_len, msg, msg_len, out)) return luaL_error(L, "HMAC-SHA512 failed");
+  signer = calypso_signer_new(key, key_len);
+  ok = signer && calypso_signer_hex(signer, msg, msg_len, out);
+  if (signer) calypso_signer_free(signer);
+  if (!ok) return luaL_error(L, "HMAC-SHA512 failed");
   lua_pushlstring(L, out, sizeof out);
   return 1;
 }

@@ -4,8 +4,8 @@
  * After fork() the child must neither use its parent's connections nor shut
  * them down cleanly: a TLS read or close_notify from the child would corrupt
  * the parent's stream.  So the child points each of those descriptors at
- * /dev/null, lets libcurl dispose of the old handle there, and carries on
- * with a duplicate handle: the same settings, no connections, no sessions. */
+ * /dev/null and lets libcurl dispose of the old handle there; conn.c then
+ * carries on with a duplicate handle: the same settings, no connection. */
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -62,20 +62,4 @@ void calypso_sockets_cleanup(calypso_client *c, CURL *h) {
   }
   curl_easy_cleanup(h); /* on_close untracks every socket it closes */
   c->nsockets = 0;
-}
-
-/* Returns 1 when the client may go on (same process, or renewed), 0 when a
- * new handle could not be made. */
-int calypso_sockets_after_fork(calypso_client *c) {
-  CURL *fresh;
-  if (c->pid == getpid()) return 1;
-  fresh = curl_easy_duphandle(c->curl);
-  if (fresh == NULL || curl_easy_setopt(fresh, CURLOPT_ERRORBUFFER, c->errbuf) != CURLE_OK) {
-    curl_easy_cleanup(fresh);
-    return 0;
-  }
-  calypso_sockets_cleanup(c, c->curl);
-  c->curl = fresh;
-  c->pid = getpid();
-  return 1;
 }

@@ -1,0 +1,44 @@
+/* buf.c: growable byte buffers that refuse to grow past their `max`.
+ * A client owns three (body, request, response) and reuses them for every
+ * call, so steady-state calls allocate nothing here. */
+#include <stdlib.h>
+#include <string.h>
+#include "calypso.h"
+
+int calypso_buf_append(calypso_buf *b, const void *data, size_t n) {
+  if (n > b->max - b->len) {
+    b->overflow = 1;
+    return 0;
+  }
+  if (b->len + n > b->cap) {
+    size_t cap = b->cap ? b->cap : 1024;
+    char *p;
+    while (cap < b->len + n) cap *= 2;
+    if (cap > b->max) cap = b->max;
+    p = realloc(b->data, cap);
+    if (p == NULL) {
+      b->nomem = 1;
+      return 0;
+    }
+    b->data = p;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, data, n);
+  b->len += n;
+  return 1;
+}
+
+int calypso_buf_appends(calypso_buf *b, const char *s) {
+  return calypso_buf_append(b, s, strlen(s));
+}
+
+void calypso_buf_reset(calypso_buf *b) {
+  b->len = 0;
+  b->overflow = b->nomem = 0;
+}
+
+void calypso_buf_free(calypso_buf *b) {
+  free(b->data);
+  b->data = NULL;
+  b->len = b->cap = 0;
+}
