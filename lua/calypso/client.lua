@@ -82,8 +82,9 @@ end
 --- Wraps a core client (from calypso.core.new) made with the checked options.
 function M.new(core_client, options)
   local self = setmetatable({ _core = core_client, _retry = retry_env(core_client, options) }, Client)
+  local env = self._retry
   local send = function(path, payload, idempotent)
-    return self:call(path, payload, { idempotent = idempotent })
+    return retry.run(core_client, path, payload, idempotent, env)
   end
   for group, ns in pairs(M.bind(send)) do self[group] = ns end
   return self

@@ -26,11 +26,19 @@ local function fail(label, field, problem)
   })
 end
 
-local function sorted_keys(t)
-  local keys = {}
-  for k in pairs(t) do keys[#keys + 1] = k end
-  table.sort(keys)
-  return keys
+-- Each row's field names in a fixed order (so that the first bad field is
+-- the one reported), computed once per row.
+local field_order = setmetatable({}, { __mode = "k" })
+
+local function ordered_fields(row)
+  local names = field_order[row]
+  if not names then
+    names = {}
+    for name in pairs(row.fields) do names[#names + 1] = name end
+    table.sort(names)
+    field_order[row] = names
+  end
+  return names
 end
 
 --- Checks params against row; returns the payload to send, or nil, err.
@@ -47,23 +55,29 @@ function M.params(row, label, params)
       return fail(label, name, "is not a field of " .. label)
     end
   end
-  local payload = {}
-  for _, name in ipairs(sorted_keys(row.fields)) do
+  local payload, fields = {}, row.fields
+  local names = ordered_fields(row)
+  for i = 1, #names do
+    local name = names[i]
     local value = rawget(params, name)
     if value ~= nil then
-      local problem = text.problem(value) or rules[row.fields[name]](value)
+      local problem = text.problem(value) or rules[fields[name]](value)
       if problem then return fail(label, name, problem) end
       payload[name] = value
     end
   end
-  for _, name in ipairs(row.required or {}) do
-    if payload[name] == nil then return fail(label, name, "is required") end
+  local required = row.required
+  if required then
+    for i = 1, #required do
+      if payload[required[i]] == nil then return fail(label, required[i], "is required") end
+    end
   end
-  if row.one_of then
+  local one_of = row.one_of
+  if one_of then
     local present = false
-    for _, name in ipairs(row.one_of) do present = present or payload[name] ~= nil end
+    for i = 1, #one_of do present = present or payload[one_of[i]] ~= nil end
     if not present then
-      return fail(label, nil, "needs at least one of " .. table.concat(row.one_of, ", "))
+      return fail(label, nil, "needs at least one of " .. table.concat(one_of, ", "))
     end
   end
   return payload
