@@ -3,3 +3,4 @@ std = "max"
 max_line_length = 110
 files["spec"] = { std = "+busted" }
 files["emulator/lua"] = { std = "luajit", globals = { "ngx" } }
+files["bench/wrk.lua"] = { std = "luajit", globals = { "wrk" } } -- wrk's own script API

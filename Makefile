@@ -43,15 +43,19 @@ demo: deps all
 
 lint:
 	@scripts/deps lint
-	luacheck lua spec examples emulator/lua
+	luacheck lua spec examples bench emulator/lua
 
 valgrind: all $(TESTLIBS)
 	@scripts/deps valgrind
 	scripts/valgrind-suite
 
 rock:
-	@scripts/deps test
+	@scripts/deps rock
 	scripts/rock-check
+
+bench: all
+	@scripts/deps bench
+	bench/run
 
 env:
 	@echo 'export LUA_PATH="$(LUA_PATH)" LUA_CPATH="$(LUA_CPATH)"'
@@ -66,3 +70,4 @@ help:
 	@echo 'make lint     luacheck'
 	@echo 'make valgrind the suite under valgrind memcheck'
 	@echo 'make rock     luarocks make into build/rocktree, then load it'
+	@echo 'make bench    the benchmark table (BENCH_QUICK=1: one short round)'

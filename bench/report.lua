@@ -1,0 +1,72 @@
+-- bench/report.lua RAW ROUNDS SECONDS RSS_CALLS: turns bench/run's raw
+-- lines ("name value") into the Markdown table of medians and ratios.
+local raw, rounds, seconds, rss_calls = arg[1], arg[2], arg[3], tonumber(arg[4])
+
+local values = {}
+for line in io.lines(raw) do
+  local name, value = line:match("^(%S+)%s+(%S+)$")
+  values[name] = values[name] or {}
+  table.insert(values[name], tonumber(value))
+end
+
+local function median(name)
+  local v = values[name]
+  table.sort(v)
+  local n = #v
+  return n % 2 == 1 and v[(n + 1) / 2] or (v[n / 2] + v[n / 2 + 1]) / 2
+end
+
+local function command(cmd)
+  local pipe = io.popen(cmd)
+  local out = pipe:read("*a"):gsub("%s+$", "")
+  pipe:close()
+  return out
+end
+
+local calypso, wrk = median("calypso"), median("wrk")
+local requests, luasec, floor = median("requests"), median("luasec"), median("curl_floor")
+local envelope, keyed, oneshot = median("envelope_ns"), median("hmac_keyed_ns"), median("hmac_oneshot_ns")
+local rss_1k, rss_n = values.rss_1k[1], values.rss_n[1]
+
+local function row(...) print("| " .. table.concat({ ... }, " | ") .. " |") end
+local function cpu(name) return ("%.0f µs"):format(median(name .. "_cpu_us")) end
+local function rate(x) return ("%.0f/s"):format(x) end
+local function ratio(x, y) return ((x / y < 0.1) and "%.3f×" or "%.2f×"):format(x / y) end
+
+print("# calypso benchmark")
+print()
+print(("Medians of %s rounds of %s s each, one run of `make bench` on %s."):format(
+  rounds, seconds, os.date("!%Y-%m-%d %H:%M UTC")))
+print("Sequential signed creates over one HTTPS keep-alive connection to the local")
+print("emulator (nginx + lua-nginx-module, one worker, loopback); client and server")
+print("share the machine's cores.")
+print()
+row("measurement", "median", "ratio", "client CPU per call", "target")
+row("---", "---", "---", "---", "---")
+row("1. calypso `client.customer.create`, sequential", rate(calypso), ratio(calypso, wrk) .. " of wrk",
+  cpu("calypso"), "≥ 0.90× wrk")
+row("2. wrk -t1 -c1, pre-signed body (the limit)", rate(wrk), "1.00×", cpu("wrk"), "")
+row("2'. libcurl's HTTP engine, pre-built request (C)", rate(floor), ratio(floor, wrk) .. " of wrk",
+  cpu("curl_floor"), "(why calypso does its own HTTP/1.1)")
+row("3a. Python requests.Session, signed per call", rate(requests), ratio(requests, wrk) .. " of wrk",
+  cpu("requests"), ("calypso ≥ 5× it (now %s)"):format(ratio(calypso, requests)))
+row("3b. Lua luasec ssl.https + luaossl + cjson", rate(luasec), ratio(luasec, wrk) .. " of wrk",
+  cpu("luasec"), ("(calypso is %s it)"):format(ratio(calypso, luasec)))
+row("4. envelope + JSON + HMAC + hex, per call", ("%.0f ns"):format(envelope),
+  ratio(envelope, keyed) .. " of raw HMAC", "", "≤ 2× raw HMAC")
+row("4'. raw OpenSSL HMAC-SHA512, keyed context reused", ("%.0f ns"):format(keyed), "1.00×", "", "")
+row("4''. raw OpenSSL HMAC() one-shot", ("%.0f ns"):format(oneshot), ratio(oneshot, keyed), "", "")
+row("5. RSS after 1 000 calls", ("%d KiB"):format(rss_1k), "", "", "")
+row(("5'. RSS after %d calls"):format(rss_calls), ("%d KiB"):format(rss_n),
+  ("+%d KiB"):format(rss_n - rss_1k), "", "growth < 1024 KiB")
+print()
+print("Machine:")
+print()
+print("- CPU: " .. command("lscpu | sed -n 's/^Model name: *//p'") .. ", " .. command("nproc") .. " cores, "
+  .. command("free -g | awk '/Mem:/ {print $2}'") .. " GiB")
+print("- " .. command("uname -sr") .. ", " .. command(". /etc/os-release && echo $PRETTY_NAME"))
+print("- " .. command("lua5.4 -v") .. "; " .. command("curl-config --version") .. "; "
+  .. command("openssl version"))
+print("- " .. command("nginx -v 2>&1") .. "; " .. command("wrk -v 2>&1 | head -1"):gsub(" %[.*", "")
+  .. "; Python " .. command("/usr/bin/python3 -c 'import sys, requests;"
+    .. " print(sys.version.split()[0], \"requests\", requests.__version__)'"))
