@@ -32,6 +32,18 @@ int calypso_buf_appends(calypso_buf *b, const char *s) {
   return calypso_buf_append(b, s, strlen(s));
 }
 
+/* Appends n in decimal: snprintf costs ~900 instructions, this ~50, and
+ * every call writes a timestamp and a Content-Length. */
+int calypso_buf_append_decimal(calypso_buf *b, unsigned long long n) {
+  char digits[24];
+  size_t i = sizeof digits;
+  do {
+    digits[--i] = (char)('0' + n % 10);
+    n /= 10;
+  } while (n > 0);
+  return calypso_buf_append(b, digits + i, sizeof digits - i);
+}
+
 void calypso_buf_reset(calypso_buf *b) {
   b->len = 0;
   b->overflow = b->nomem = 0;

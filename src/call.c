@@ -10,7 +10,6 @@
  * Body, request and response live in the client's reused buffers: a call's
  * only copies are the payload's JSON into the body and the body into the
  * request. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,7 +32,6 @@ static int is_object(const char *s, size_t len) {
 /* Writes the envelope for the payload table at idx, stamped `ts`, into
  * c->body and returns 1; or pushes nil and a validation error and returns 0. */
 static int build_body(lua_State *L, calypso_client *c, int idx, long long ts) {
-  char stamp[32];
   size_t len;
   const char *payload;
   int ok;
@@ -47,10 +45,10 @@ static int build_body(lua_State *L, calypso_client *c, int idx, long long ts) {
     calypso_fail(L, &e, "payload must be a JSON object (string keys, or empty)");
     return 0;
   }
-  snprintf(stamp, sizeof stamp, "%lld", ts);
   calypso_buf_reset(&c->body);
   ok = calypso_buf_append(&c->body, c->prefix, c->prefix_len) &&
-       calypso_buf_appends(&c->body, stamp) && calypso_buf_appends(&c->body, ",\"payload\":") &&
+       calypso_buf_append_decimal(&c->body, (unsigned long long)ts) &&
+       calypso_buf_appends(&c->body, ",\"payload\":") &&
        calypso_buf_append(&c->body, payload, len) && calypso_buf_appends(&c->body, "}");
   lua_pop(L, 1);
   if (!ok && c->body.nomem) luaL_error(L, "calypso: out of memory");

@@ -121,6 +121,7 @@ void calypso_signer_free(void *signer);
 /* buf.c: appends return 0 (and set overflow or nomem) when they cannot */
 int calypso_buf_append(calypso_buf *b, const void *data, size_t n);
 int calypso_buf_appends(calypso_buf *b, const char *s);
+int calypso_buf_append_decimal(calypso_buf *b, unsigned long long n);
 void calypso_buf_reset(calypso_buf *b);
 void calypso_buf_free(calypso_buf *b);
 

@@ -6,7 +6,6 @@
  * answers are skipped; 204 and 304 have no body.  The body goes into a
  * capped buffer; a Content-Length past the cap fails before any body byte.
  * Limits: 8 KiB per line, 64 KiB of headers. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -25,13 +24,13 @@ enum {
 int calypso_http1_request(calypso_buf *out, const char *path_prefix, const char *path,
                           const char *head, size_t head_len, const char sign[CALYPSO_SIGN_HEX_LEN],
                           const calypso_buf *body) {
-  char length[64];
-  snprintf(length, sizeof length, "\r\nContent-Length: %zu\r\n\r\n", body->len);
   calypso_buf_reset(out);
   return calypso_buf_appends(out, "POST ") && calypso_buf_appends(out, path_prefix) &&
          calypso_buf_appends(out, path) && calypso_buf_append(out, head, head_len) &&
          calypso_buf_appends(out, "Sign: ") &&
-         calypso_buf_append(out, sign, CALYPSO_SIGN_HEX_LEN) && calypso_buf_appends(out, length) &&
+         calypso_buf_append(out, sign, CALYPSO_SIGN_HEX_LEN) &&
+         calypso_buf_appends(out, "\r\nContent-Length: ") &&
+         calypso_buf_append_decimal(out, body->len) && calypso_buf_appends(out, "\r\n\r\n") &&
          calypso_buf_append(out, body->data, body->len);
 }
 

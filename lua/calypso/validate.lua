@@ -1,7 +1,7 @@
 --- Validation shared by every endpoint row.  Runs before anything is sent;
 -- a failure is an error of kind "validation" whose `field` names the culprit.
 -- The payload that goes out is a fresh table holding only the checked fields,
--- read with rawget, so metatables on the caller's table cannot change it.
+-- read with next (raw), so metatables on the caller's table cannot change it.
 -- @module calypso.validate
 local core = require "calypso.core"
 local text = require "calypso.text"
@@ -26,45 +26,23 @@ local function fail(label, field, problem)
   })
 end
 
--- Each row's field names in a fixed order (so that the first bad field is
--- the one reported), computed once per row.
-local field_order = setmetatable({}, { __mode = "k" })
-
-local function ordered_fields(row)
-  local names = field_order[row]
-  if not names then
-    names = {}
-    for name in pairs(row.fields) do names[#names + 1] = name end
-    table.sort(names)
-    field_order[row] = names
-  end
-  return names
-end
-
 --- Checks params against row; returns the payload to send, or nil, err.
--- label ("customer.update") starts every message.
+-- label ("customer.update") starts every message.  One pass over params:
+-- when several fields are bad, the first one met is reported.
 function M.params(row, label, params)
   if type(params) ~= "table" then
     return fail(label, nil, "params must be a table, got " .. type(params))
   end
-  for name in next, params do
+  local payload, fields = {}, row.fields
+  for name, value in next, params do
     if type(name) ~= "string" then
       return fail(label, nil, "field names must be strings, got a " .. type(name))
     end
-    if not row.fields[name] then
-      return fail(label, name, "is not a field of " .. label)
-    end
-  end
-  local payload, fields = {}, row.fields
-  local names = ordered_fields(row)
-  for i = 1, #names do
-    local name = names[i]
-    local value = rawget(params, name)
-    if value ~= nil then
-      local problem = text.problem(value) or rules[fields[name]](value)
-      if problem then return fail(label, name, problem) end
-      payload[name] = value
-    end
+    local rule = fields[name]
+    if not rule then return fail(label, name, "is not a field of " .. label) end
+    local problem = text.problem(value) or rules[rule](value)
+    if problem then return fail(label, name, problem) end
+    payload[name] = value
   end
   local required = row.required
   if required then
