@@ -9,11 +9,22 @@ for line in io.lines(raw) do
   table.insert(values[name], tonumber(value))
 end
 
-local function median(name)
-  local v = values[name]
+local function median_of(list)
+  local v = {}
+  for i, x in ipairs(list) do v[i] = x end
   table.sort(v)
   local n = #v
   return n % 2 == 1 and v[(n + 1) / 2] or (v[n / 2] + v[n / 2 + 1]) / 2
+end
+
+local function median(name) return median_of(values[name]) end
+
+-- The median of per-round ratios: a round runs every contender back to back,
+-- so each ratio compares runs made under the same machine conditions.
+local function paired(a, b)
+  local r = {}
+  for i = 1, #values[a] do r[i] = values[a][i] / values[b][i] end
+  return median_of(r)
 end
 
 local function command(cmd)
@@ -31,31 +42,34 @@ local rss_1k, rss_n = values.rss_1k[1], values.rss_n[1]
 local function row(...) print("| " .. table.concat({ ... }, " | ") .. " |") end
 local function cpu(name) return ("%.0f µs"):format(median(name .. "_cpu_us")) end
 local function rate(x) return ("%.0f/s"):format(x) end
-local function ratio(x, y) return ((x / y < 0.1) and "%.3f×" or "%.2f×"):format(x / y) end
+local function times(x) return ((x < 0.1) and "%.3f×" or "%.2f×"):format(x) end
 
 print("# calypso benchmark")
 print()
 print(("Medians of %s rounds of %s s each, one run of `make bench` on %s."):format(
   rounds, seconds, os.date("!%Y-%m-%d %H:%M UTC")))
+print("A round runs every contender back to back; a ratio is the median of the rounds'")
+print("own ratios, so it compares runs made while the shared machine ran at the same speed.")
 print("Sequential signed creates over one HTTPS keep-alive connection to the local")
 print("emulator (nginx + lua-nginx-module, one worker, loopback); client and server")
 print("share the machine's cores.")
 print()
 row("measurement", "median", "ratio", "client CPU per call", "target")
 row("---", "---", "---", "---", "---")
-row("1. calypso `client.customer.create`, sequential", rate(calypso), ratio(calypso, wrk) .. " of wrk",
-  cpu("calypso"), "≥ 0.90× wrk")
+row("1. calypso `client.customer.create`, sequential", rate(calypso), times(paired("calypso", "wrk"))
+  .. " of wrk", cpu("calypso"), "≥ 0.90× wrk")
 row("2. wrk -t1 -c1, pre-signed body (the limit)", rate(wrk), "1.00×", cpu("wrk"), "")
-row("2'. libcurl's HTTP engine, pre-built request (C)", rate(floor), ratio(floor, wrk) .. " of wrk",
-  cpu("curl_floor"), "(why calypso does its own HTTP/1.1)")
-row("3a. Python requests.Session, signed per call", rate(requests), ratio(requests, wrk) .. " of wrk",
-  cpu("requests"), ("calypso ≥ 5× it (now %s)"):format(ratio(calypso, requests)))
-row("3b. Lua luasec ssl.https + luaossl + cjson", rate(luasec), ratio(luasec, wrk) .. " of wrk",
-  cpu("luasec"), ("(calypso is %s it)"):format(ratio(calypso, luasec)))
+row("2'. libcurl's HTTP engine, pre-built request (C)", rate(floor), times(paired("curl_floor", "wrk"))
+  .. " of wrk", cpu("curl_floor"), "(why calypso does its own HTTP/1.1)")
+row("3a. Python requests.Session, signed per call", rate(requests), times(paired("requests", "wrk"))
+  .. " of wrk", cpu("requests"), ("calypso ≥ 5× it (now %s)"):format(times(paired("calypso", "requests"))))
+row("3b. Lua luasec ssl.https + luaossl + cjson", rate(luasec), times(paired("luasec", "wrk"))
+  .. " of wrk", cpu("luasec"), ("(calypso is %s it)"):format(times(paired("calypso", "luasec"))))
 row("4. envelope + JSON + HMAC + hex, per call", ("%.0f ns"):format(envelope),
-  ratio(envelope, keyed) .. " of raw HMAC", "", "≤ 2× raw HMAC")
+  times(paired("envelope_ns", "hmac_keyed_ns")) .. " of raw HMAC", "", "≤ 2× raw HMAC")
 row("4'. raw OpenSSL HMAC-SHA512, keyed context reused", ("%.0f ns"):format(keyed), "1.00×", "", "")
-row("4''. raw OpenSSL HMAC() one-shot", ("%.0f ns"):format(oneshot), ratio(oneshot, keyed), "", "")
+row("4''. raw OpenSSL HMAC() one-shot", ("%.0f ns"):format(oneshot),
+  times(paired("hmac_oneshot_ns", "hmac_keyed_ns")), "", "")
 row("5. RSS after 1 000 calls", ("%d KiB"):format(rss_1k), "", "", "")
 row(("5'. RSS after %d calls"):format(rss_calls), ("%d KiB"):format(rss_n),
   ("+%d KiB"):format(rss_n - rss_1k), "", "growth < 1024 KiB")

@@ -6,7 +6,10 @@ local cjson = require("cjson").new()
 local dict = ngx.shared.calypso_emulator
 local M = {}
 
-function M.reset() dict:flush_all() end
+function M.reset()
+  dict:flush_all()
+  dict:flush_expired() -- flush_all only marks items expired; this frees them
+end
 
 function M.count(name) return dict:incr(name, 1, 0) end
 
