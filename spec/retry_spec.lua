@@ -67,6 +67,25 @@ describe("the retry policy", function()
       assert.is_false(err.maybe_applied)
       cut:close()
     end)
+
+    it("retries create after a handshake the server reset, and calls it network, not tls", function()
+      local log = os.tmpname()
+      local pipe = assert(io.popen("sh -c 'echo $$; exec lua5.4 spec/support/rst_server.lua " .. log .. "'"))
+      local pid, port = pipe:read("*l"), pipe:read("*l")
+      local reset = emu:client{ base_url = "https://127.0.0.1:" .. port, max_retries = 1 }
+      local _, err = reset.customer.create{}
+      os.execute("kill " .. pid)
+      pipe:close()
+      reset:close()
+      local f = assert(io.open(log))
+      local _, resets = f:read("*a"):gsub("reset\n", "")
+      f:close()
+      os.remove(log)
+      assert.are.equal(2, resets) -- both attempts reached the server and were reset
+      assert.are.equal("network", err.kind, tostring(err))
+      assert.are.equal(2, err.attempts)
+      assert.is_false(err.maybe_applied)
+    end)
   end)
 
   describe("row dropped: the connection died after the request left", function()

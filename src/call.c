@@ -118,13 +118,15 @@ static int finish(lua_State *L, calypso_client *c, CURLcode rc) {
   e.date = p->date[0] ? (long long)curl_getdate(p->date, NULL) : 0;
   if (e.date < 0) e.date = 0;
   if (c->response.overflow) {
-    e.kind = "decode";
+    /* A refusal too big to keep (an HTML 502, say) stays "api" with its
+     * status, so the retry policy can still act on it. */
+    e.kind = p->status >= 300 ? "api" : "decode";
     return calypso_fail(L, &e, "response body is larger than max_response_bytes (%d)",
                         (int)c->response.max);
   }
   if (rc != CURLE_OK) {
     const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
-    e.kind = calypso_conn_kind(c, rc);
+    e.kind = c->failure_kind;
     if (strcmp(e.kind, "tls") == 0)
       return calypso_fail(L, &e, "%s (the server's certificate or TLS handshake was refused:"
                                  " check the cafile option, or the system CA bundle"

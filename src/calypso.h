@@ -48,7 +48,10 @@ typedef struct calypso_buf {
 /* An HTTP/1.1 response being parsed (http1.c). */
 typedef struct calypso_http1 {
   int state, status;
-  int chunked, close, http10;
+  int chunked;
+  int conn_close;      /* Connection: close seen, on this or an interim answer */
+  int http10, keep_alive;
+  int has_length;
   long long length;    /* Content-Length, or -1 */
   long long remaining; /* body or chunk bytes still to come */
   size_t line_len, header_bytes;
@@ -67,6 +70,7 @@ typedef struct calypso_client {
   long timeout_ms, connect_timeout_ms;
   long long clock_offset_ms; /* added to the local clock when stamping */
   int request_sent;          /* the last attempt handed request bytes to TLS */
+  const char *failure_kind;  /* the last exchange's error kind, set as it failed */
   char *account;             /* for tostring */
   char *base_url;            /* no trailing slash; for tostring */
   char *path_prefix;         /* the path part of base_url: "" or "/v2", say */
@@ -134,13 +138,13 @@ size_t calypso_http1_feed(calypso_http1 *p, const char *data, size_t n, calypso_
 void calypso_http1_eof(calypso_http1 *p);
 int calypso_http1_done(const calypso_http1 *p);
 int calypso_http1_failed(const calypso_http1 *p);
+int calypso_http1_reusable(const calypso_http1 *p); /* may the connection carry another? */
 
 /* conn.c: the connection; every CURLcode comes with a message in errbuf */
 int calypso_conn_global_init(void);
 CURL *calypso_conn_handle(calypso_client *c, const char *origin, const char *cafile);
-CURLcode calypso_conn_exchange(calypso_client *c, long timeout_ms);
+CURLcode calypso_conn_exchange(calypso_client *c, long timeout_ms); /* sets failure_kind */
 int calypso_conn_after_fork(calypso_client *c);
-const char *calypso_conn_kind(calypso_client *c, CURLcode rc);
 
 /* sockets.c */
 int calypso_sockets_setup(calypso_client *c, CURL *h);

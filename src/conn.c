@@ -187,7 +187,7 @@ static CURLcode receive(calypso_client *c, long long deadline) {
       calypso_http1_eof(&c->parser);
     } else if (calypso_http1_feed(&c->parser, chunk, n, &c->response) < n &&
                calypso_http1_done(&c->parser)) {
-      c->parser.close = 1; /* bytes after the response: the stream is not ours to reuse */
+      c->parser.conn_close = 1; /* bytes after the response: the stream is not ours to reuse */
     }
     if (calypso_http1_failed(&c->parser)) {
       snprintf(c->errbuf, CURL_ERROR_SIZE, "%s", c->parser.error);
@@ -197,34 +197,17 @@ static CURLcode receive(calypso_client *c, long long deadline) {
   }
 }
 
-/* Sends c->request and parses the answer into c->parser and c->response,
- * within timeout_ms.  Sets c->request_sent.  CURLE_OK: a whole response. */
-CURLcode calypso_conn_exchange(calypso_client *c, long timeout_ms) {
-  long long deadline = mono_ms() + timeout_ms;
-  CURLcode rc;
-  c->errbuf[0] = '\0';
-  c->request_sent = 0;
-  calypso_http1_start(&c->parser);
-  calypso_buf_reset(&c->response);
-  if (c->connected && (mono_ms() - c->idle_since_ms > IDLE_LIMIT_MS || !alive(c))) renew(c);
-  rc = c->connected ? CURLE_OK : connect_now(c, deadline);
-  if (rc == CURLE_OK) rc = send_all(c, deadline);
-  if (rc == CURLE_OK) rc = receive(c, deadline);
-  if (rc != CURLE_OK || c->parser.close) renew(c);
-  else c->idle_since_ms = mono_ms();
-  return rc;
-}
-
 /* A handshake the peer cut (EOF or reset, no TLS alert) is a network failure:
  * nothing about certificates or protocol versions went wrong.  libcurl gives
- * both the same code, so this reads its OpenSSL-backend wording. */
-static int handshake_cut(calypso_client *c) {
-  long os_errno = 0;
-  curl_easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &os_errno);
-  return os_errno != 0 || strstr(c->errbuf, "SSL_ERROR_SYSCALL") != NULL;
+ * both the same code, so this reads its wording: OpenSSL's SSL_ERROR_SYSCALL,
+ * or its own socket-level "Send failure" / "Recv failure".  (The OS errno is
+ * no guide: it may be left from a refused happy-eyeballs attempt.) */
+static int handshake_cut(const calypso_client *c) {
+  return strstr(c->errbuf, "SSL_ERROR_SYSCALL") != NULL ||
+         strstr(c->errbuf, "Send failure") != NULL || strstr(c->errbuf, "Recv failure") != NULL;
 }
 
-const char *calypso_conn_kind(calypso_client *c, CURLcode rc) {
+static const char *kind_of(const calypso_client *c, CURLcode rc) {
   switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
       return "timeout";
@@ -247,4 +230,26 @@ const char *calypso_conn_kind(calypso_client *c, CURLcode rc) {
     default:
       return "network";
   }
+}
+
+/* Sends c->request and parses the answer into c->parser and c->response,
+ * within timeout_ms.  Sets c->request_sent, and c->failure_kind when the
+ * result is not CURLE_OK (classified before the connection is dropped, while
+ * libcurl's message still describes it).  CURLE_OK: a whole response. */
+CURLcode calypso_conn_exchange(calypso_client *c, long timeout_ms) {
+  long long deadline = mono_ms() + timeout_ms;
+  CURLcode rc;
+  c->errbuf[0] = '\0';
+  c->request_sent = 0;
+  c->failure_kind = NULL;
+  calypso_http1_start(&c->parser);
+  calypso_buf_reset(&c->response);
+  if (c->connected && (mono_ms() - c->idle_since_ms > IDLE_LIMIT_MS || !alive(c))) renew(c);
+  rc = c->connected ? CURLE_OK : connect_now(c, deadline);
+  if (rc == CURLE_OK) rc = send_all(c, deadline);
+  if (rc == CURLE_OK) rc = receive(c, deadline);
+  if (rc != CURLE_OK) c->failure_kind = kind_of(c, rc);
+  if (rc != CURLE_OK || !calypso_http1_reusable(&c->parser)) renew(c);
+  else c->idle_since_ms = mono_ms();
+  return rc;
 }

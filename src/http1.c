@@ -5,7 +5,9 @@
  * framed by Content-Length, by chunks, or by the connection closing.  1xx
  * answers are skipped; 204 and 304 have no body.  The body goes into a
  * capped buffer; a Content-Length past the cap fails before any body byte.
- * Limits: 8 KiB per line, 64 KiB of headers. */
+ * Strict where laxness could mis-frame a body: no NUL bytes, no whitespace
+ * before a header's colon, digits only in lengths and chunk sizes, no
+ * transfer coding but chunked.  Limits: 8 KiB per line, 64 KiB of headers. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -37,7 +39,7 @@ int calypso_http1_request(calypso_buf *out, const char *path_prefix, const char 
 /* Resets every field but the line buffer (8 KiB no call needs cleared). */
 void calypso_http1_start(calypso_http1 *p) {
   p->state = H_STATUS;
-  p->status = p->chunked = p->close = p->http10 = 0;
+  p->status = p->chunked = p->conn_close = p->http10 = p->keep_alive = p->has_length = 0;
   p->length = -1;
   p->remaining = 0;
   p->line_len = p->header_bytes = 0;
@@ -51,6 +53,15 @@ static void fail(calypso_http1 *p, const char *why) {
 }
 
 int calypso_http1_done(const calypso_http1 *p) { return p->state == H_DONE; }
+
+/* A body read until the connection closed, Connection: close (even on an
+ * interim answer), HTTP/1.0 without keep-alive, or both Content-Length and
+ * chunked (RFC 9112 6.3: close after such a message) all end the connection. */
+int calypso_http1_reusable(const calypso_http1 *p) {
+  return p->state == H_DONE && !p->conn_close && !(p->http10 && !p->keep_alive) &&
+         p->length < 0 ? !p->chunked ? p->status == 204 || p->status == 304 : 1
+                       : !p->chunked;
+}
 int calypso_http1_failed(const calypso_http1 *p) { return p->state == H_ERROR; }
 static int calypso_http1_started(const calypso_http1 *p) { return p->state != H_STATUS || p->line_len > 0; }
 
@@ -84,17 +95,17 @@ static void status_line(calypso_http1 *p) {
     return;
   }
   p->status = (l[9] - '0') * 100 + (l[10] - '0') * 10 + (l[11] - '0');
-  p->close = l[7] == '0'; /* HTTP/1.0 closes unless it says keep-alive */
-  p->http10 = l[7] == '0';
+  p->http10 = l[7] == '0'; /* HTTP/1.0 closes unless it says keep-alive */
+  p->keep_alive = 0;
   if (p->status == 101) fail(p, "the server switched protocols");
   p->state = H_HEADERS;
 }
 
 static void end_of_headers(calypso_http1 *p, calypso_buf *body) {
   if (p->status < 200) { /* 1xx: an interim answer; the real one follows */
-    int keep_close = p->close;
+    int conn_close = p->conn_close;
     calypso_http1_start(p);
-    p->close = keep_close;
+    p->conn_close = conn_close;
     return;
   }
   if (p->status == 204 || p->status == 304) {
@@ -110,7 +121,6 @@ static void end_of_headers(calypso_http1 *p, calypso_buf *body) {
     p->remaining = p->length;
     p->state = p->length == 0 ? H_DONE : H_BODY;
   } else {
-    p->close = 1;
     p->state = H_UNTIL_CLOSE;
   }
 }
@@ -127,7 +137,7 @@ static void header_line(calypso_http1 *p, calypso_buf *body) {
     return;
   }
   colon = memchr(p->line, ':', p->line_len);
-  if (colon == NULL || colon == p->line) {
+  if (colon == NULL || colon == p->line || colon[-1] == ' ' || colon[-1] == '\t') {
     fail(p, "malformed HTTP header line");
     return;
   }
@@ -137,27 +147,33 @@ static void header_line(calypso_http1 *p, calypso_buf *body) {
   end = p->line + p->line_len;
   while (end > value && (end[-1] == ' ' || end[-1] == '\t')) *--end = '\0';
   if (strcasecmp(p->line, "Content-Length") == 0) {
-    char *stop;
-    long long n;
-    if (*value < '0' || *value > '9') {
+    long long n = 0;
+    const char *d = value;
+    if (*d == '\0') {
       fail(p, "malformed Content-Length");
       return;
     }
-    n = strtoll(value, &stop, 10);
-    if (*stop != '\0' || n < 0 || (p->length >= 0 && p->length != n)) {
+    for (; *d; d++) {
+      if (*d < '0' || *d > '9' || n > (1LL << 50)) {
+        fail(p, "malformed Content-Length");
+        return;
+      }
+      n = n * 10 + (*d - '0');
+    }
+    if (p->length >= 0 && p->length != n) {
       fail(p, "malformed Content-Length");
       return;
     }
     p->length = n;
   } else if (strcasecmp(p->line, "Transfer-Encoding") == 0) {
-    if (!has_token(value, "chunked")) {
+    if (strcasecmp(value, "chunked") != 0) { /* we ask for no other coding */
       fail(p, "unsupported Transfer-Encoding");
       return;
     }
     p->chunked = 1;
   } else if (strcasecmp(p->line, "Connection") == 0) {
-    if (has_token(value, "close")) p->close = 1;
-    else if (p->http10 && has_token(value, "keep-alive")) p->close = 0;
+    if (has_token(value, "close")) p->conn_close = 1;
+    if (has_token(value, "keep-alive")) p->keep_alive = 1;
   } else if (strcasecmp(p->line, "Retry-After") == 0) {
     keep(p->retry_after, value);
   } else if (strcasecmp(p->line, "Date") == 0) {
@@ -165,15 +181,30 @@ static void header_line(calypso_http1 *p, calypso_buf *body) {
   }
 }
 
+static int hex_digit(char ch) {
+  if (ch >= '0' && ch <= '9') return ch - '0';
+  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+  return -1;
+}
+
+/* HEXDIG+, then nothing, or an extension after ';' (spaces allowed before it). */
 static void chunk_size_line(calypso_http1 *p) {
-  char *stop;
-  unsigned long long n;
-  if (p->line_len == 0 || strchr("0123456789abcdefABCDEF", p->line[0]) == NULL) {
+  unsigned long long n = 0;
+  const char *d = p->line;
+  if (hex_digit(*d) < 0) {
     fail(p, "malformed chunk size");
     return;
   }
-  n = strtoull(p->line, &stop, 16);
-  if ((*stop != '\0' && *stop != ';' && *stop != ' ' && *stop != '\t') || n > (1ULL << 40)) {
+  for (; hex_digit(*d) >= 0; d++) {
+    if (n > (1ULL << 40)) {
+      fail(p, "malformed chunk size");
+      return;
+    }
+    n = n * 16 + (unsigned long long)hex_digit(*d);
+  }
+  while (*d == ' ' || *d == '\t') d++;
+  if (*d != '\0' && *d != ';') {
     fail(p, "malformed chunk size");
     return;
   }
@@ -217,6 +248,8 @@ size_t calypso_http1_feed(calypso_http1 *p, const char *data, size_t n, calypso_
         if (p->line_len > 0 && p->line[p->line_len - 1] == '\r') p->line_len--;
         p->line[p->line_len] = '\0';
         line_done(p, body);
+      } else if (ch == '\0') {
+        fail(p, "NUL byte in the response head");
       } else if (p->line_len + 1 >= sizeof p->line) {
         fail(p, "response line is too long");
       } else {
