@@ -13,9 +13,10 @@ server:settimeout(60)
 while true do
   local conn = server:accept()
   if not conn then break end
-  conn:setoption("linger", { on = true, timeout = 0 })
-  conn:close()
+  -- Logged before the reset, so a client that has seen it can rely on the line.
   local f = assert(io.open(log, "a"))
   f:write("reset\n")
   f:close()
+  conn:setoption("linger", { on = true, timeout = 0 })
+  conn:close()
 end
