@@ -4,7 +4,7 @@
  *   -> one exchange on the connection (conn.c) -> result or error.
  * Each attempt is stamped (local clock + the client's offset) and signed
  * afresh.  Whether to try again is the Lua retry policy's business; an error
- * carries what it needs: request_sent, retry_after, date.
+ * carries what it needs: request_sent, retry_after, date (exchange.c).
  * Every runtime outcome leaves through error.c as nil, err; only a wrong
  * argument, a closed client or memory exhaustion (in OpenSSL too) raises.
  * Body, request and response live in the client's reused buffers: a call's
@@ -23,12 +23,6 @@ static int path_ok(const char *p, size_t len) {
   return 1;
 }
 
-static int is_object(const char *s, size_t len) {
-  size_t i = 0;
-  while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) i++;
-  return i < len && s[i] == '{';
-}
-
 /* Writes the envelope for the payload table at idx, stamped `ts`, into
  * c->body and returns 1; or pushes nil and a validation error and returns 0. */
 static int build_body(lua_State *L, calypso_client *c, int idx, long long ts) {
@@ -41,7 +35,7 @@ static int build_body(lua_State *L, calypso_client *c, int idx, long long ts) {
     return 0;
   }
   payload = lua_tolstring(L, -1, &len);
-  if (!is_object(payload, len)) {
+  if (!calypso_json_is_object(payload, len)) {
     calypso_fail(L, &e, "payload must be a JSON object (string keys, or empty)");
     return 0;
   }
@@ -62,78 +56,6 @@ static int build_body(lua_State *L, calypso_client *c, int idx, long long ts) {
 static void sign_body(lua_State *L, calypso_client *c, char out[CALYPSO_SIGN_HEX_LEN]) {
   if (!calypso_signer_hex(c->signer, c->body.data, c->body.len, out))
     luaL_error(L, "calypso: HMAC-SHA512 failed");
-}
-
-/* The 2xx case: the body must be one JSON object; unknown fields are kept. */
-static int decoded_result(lua_State *L, calypso_client *c, calypso_error *e) {
-  const char *data = c->response.data ? c->response.data : "";
-  size_t len = c->response.len;
-  int status = (int)e->status;
-  e->kind = "decode";
-  if (!is_object(data, len)) return calypso_fail(L, e, "HTTP %d response is not a JSON object", status);
-  if (!calypso_json_decode(L, data, len))
-    return calypso_fail(L, e, "HTTP %d response is not valid JSON: %s", status, lua_tostring(L, -1));
-  return 1;
-}
-
-/* Non-2xx: keep what a Calypso error body says; any other body (an HTML
- * proxy page, say) still gives kind "api" with its status. */
-static int api_error(lua_State *L, calypso_client *c, calypso_error *e) {
-  const char *data = c->response.data ? c->response.data : "";
-  size_t len = c->response.len;
-  e->kind = "api";
-  if (is_object(data, len) && calypso_json_decode(L, data, len) && lua_istable(L, -1)) {
-    int t = lua_gettop(L);
-    lua_getfield(L, t, "errorCode");
-    if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER)
-      e->code = lua_tostring(L, -1);
-    lua_getfield(L, t, "message");
-    if (lua_type(L, -1) == LUA_TSTRING) e->message = lua_tostring(L, -1);
-    lua_getfield(L, t, "traceId");
-    if (lua_type(L, -1) == LUA_TSTRING) e->trace_id = lua_tostring(L, -1);
-  }
-  return calypso_push_error(L, e);
-}
-
-/* Retry-After is delta-seconds or an HTTP date; < 0 when absent or unreadable. */
-static double retry_after_seconds(const char *v) {
-  char *end;
-  double s;
-  time_t at;
-  if (v[0] == '\0') return -1;
-  s = strtod(v, &end);
-  if (end != v && *end == '\0') return s < 0 ? -1 : s;
-  at = curl_getdate(v, NULL);
-  if (at < 0) return -1;
-  return at > time(NULL) ? (double)(at - time(NULL)) : 0;
-}
-
-static int finish(lua_State *L, calypso_client *c, CURLcode rc) {
-  calypso_http1 *p = &c->parser;
-  calypso_error e = calypso_error_init(NULL, p->status);
-  e.request_sent = c->request_sent;
-  if (rc == CURLE_OK && p->status >= 200 && p->status < 300) return decoded_result(L, c, &e);
-  /* Every other outcome fails: say what the retry policy needs to know. */
-  e.retry_after = retry_after_seconds(p->retry_after);
-  e.date = p->date[0] ? (long long)curl_getdate(p->date, NULL) : 0;
-  if (e.date < 0) e.date = 0;
-  if (c->response.overflow) {
-    /* A refusal too big to keep (an HTML 502, say) stays "api" with its
-     * status, so the retry policy can still act on it. */
-    e.kind = p->status >= 300 ? "api" : "decode";
-    return calypso_fail(L, &e, "response body is larger than max_response_bytes (%d)",
-                        (int)c->response.max);
-  }
-  if (rc != CURLE_OK) {
-    const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
-    e.kind = c->failure_kind;
-    if (strcmp(e.kind, "tls") == 0)
-      return calypso_fail(L, &e, "%s (the server's certificate or TLS handshake was refused:"
-                                 " check the cafile option, or the system CA bundle"
-                                 " from the ca-certificates package)", why);
-    return calypso_fail(L, &e, "%s", why);
-  }
-  return api_error(L, c, &e);
 }
 
 /* client:attempt(path, payload [, timeout]) -> result | nil, err
@@ -161,7 +83,30 @@ int calypso_client_attempt(lua_State *L) {
   sign_body(L, c, sign);
   if (!calypso_http1_request(&c->request, c->path_prefix, path, c->head, c->head_len, sign, &c->body))
     luaL_error(L, "calypso: out of memory");
-  return finish(L, c, calypso_conn_exchange(c, timeout_ms));
+  calypso_conn_exchange(c, timeout_ms);
+  return calypso_exchange_finish(L, &c->ex);
+}
+
+/* client:prepare(path, payload) -> request, exchange | nil, err
+ * For transports outside the core (nginx cosockets): the whole HTTP/1.1
+ * request, stamped and signed now, and the exchange object that parses its
+ * answer and gives the call's result (exchange.c).  The core's connection
+ * is not touched. */
+int calypso_client_prepare(lua_State *L) {
+  calypso_client *c = calypso_check_client(L, 1);
+  size_t path_len;
+  const char *path = luaL_checklstring(L, 2, &path_len);
+  char sign[CALYPSO_SIGN_HEX_LEN];
+  luaL_argcheck(L, path_ok(path, path_len), 2, "path must start with '/' and be visible ASCII");
+  luaL_checktype(L, 3, LUA_TTABLE);
+  lua_settop(L, 3);
+  if (!build_body(L, c, 3, calypso_clock_ms() + c->clock_offset_ms)) return 2;
+  sign_body(L, c, sign);
+  if (!calypso_http1_request(&c->request, c->path_prefix, path, c->head, c->head_len, sign, &c->body))
+    luaL_error(L, "calypso: out of memory");
+  lua_pushlstring(L, c->request.data, c->request.len);
+  calypso_exchange_push(L, c->ex.response.max);
+  return 2;
 }
 
 /* client:envelope(payload [, timestamp_ms]) -> body, sign | nil, err

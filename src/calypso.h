@@ -31,6 +31,7 @@
 #define CALYPSO_EXPORT
 #endif
 #define CALYPSO_CLIENT_MT "calypso.Client"
+#define CALYPSO_EXCHANGE_MT "calypso.Exchange"
 #define CALYPSO_ERROR_MT "calypso.Error"
 #define CALYPSO_SIGN_HEX_LEN 128
 #define CALYPSO_SIGN_PREFIX "Sign: "
@@ -61,6 +62,17 @@ typedef struct calypso_http1 {
   char line[8192];
 } calypso_http1;
 
+/* One request's answer: as it arrives, and how the exchange ended.  Both
+ * transports fill one: the blocking one (conn.c) and, from Lua, the nginx
+ * cosocket one.  exchange.c turns it into the call's result or error. */
+typedef struct calypso_exchange {
+  calypso_http1 parser;
+  calypso_buf response;
+  int request_sent;          /* request bytes left for the server */
+  const char *failure_kind;  /* NULL while the transport has not failed */
+  char failure[CURL_ERROR_SIZE]; /* what failed; also libcurl's error buffer */
+} calypso_exchange;
+
 typedef struct calypso_client {
   CURL *curl;                /* libcurl in connect-only mode: the TLS connection */
   void *signer;              /* HMAC-SHA512 keyed with the secret (sign.c) */
@@ -69,8 +81,6 @@ typedef struct calypso_client {
   long long idle_since_ms;   /* monotonic time the connection last went idle */
   long timeout_ms, connect_timeout_ms;
   long long clock_offset_ms; /* added to the local clock when stamping */
-  int request_sent;          /* the last attempt handed request bytes to TLS */
-  const char *failure_kind;  /* the last exchange's error kind, set as it failed */
   char *account;             /* for tostring */
   char *base_url;            /* no trailing slash; for tostring */
   char *path_prefix;         /* the path part of base_url: "" or "/v2", say */
@@ -78,11 +88,12 @@ typedef struct calypso_client {
   size_t prefix_len;
   char *head;                /* " HTTP/1.1\r\nHost: ...Key: ...\r\n" -- fixed per client */
   size_t head_len;
-  calypso_buf body, request, response;
-  calypso_http1 parser;
+  char *host;                /* the authority split, for other transports */
+  int port;
+  calypso_buf body, request;
+  calypso_exchange ex;       /* the blocking transport's current exchange */
   curl_socket_t sockets[CALYPSO_MAX_SOCKETS]; /* every descriptor libcurl opened for us */
   int nsockets;
-  char errbuf[CURL_ERROR_SIZE];
 } calypso_client;
 
 /* What one runtime failure says; error.c turns it into the Lua value. */
@@ -115,6 +126,7 @@ int calypso_fail(lua_State *L, calypso_error *e, const char *fmt, ...);
 void calypso_json_open(lua_State *L);
 int calypso_json_encode(lua_State *L, int idx);
 int calypso_json_decode(lua_State *L, const char *s, size_t len);
+int calypso_json_is_object(const char *s, size_t len); /* first non-blank byte is '{' */
 
 /* sign.c: a keyed HMAC-SHA512 context; hex writes exactly 128 digits, no NUL */
 void calypso_sign_open(lua_State *L);
@@ -140,10 +152,16 @@ int calypso_http1_done(const calypso_http1 *p);
 int calypso_http1_failed(const calypso_http1 *p);
 int calypso_http1_reusable(const calypso_http1 *p); /* may the connection carry another? */
 
-/* conn.c: the connection; every CURLcode comes with a message in errbuf */
+/* exchange.c */
+void calypso_exchange_open(lua_State *L);
+void calypso_exchange_start(calypso_exchange *ex);
+int calypso_exchange_finish(lua_State *L, calypso_exchange *ex); /* result, or nil and err */
+calypso_exchange *calypso_exchange_push(lua_State *L, size_t max_response);
+
+/* conn.c: one exchange on the client's connection, filling c->ex */
 int calypso_conn_global_init(void);
 CURL *calypso_conn_handle(calypso_client *c, const char *origin, const char *cafile);
-CURLcode calypso_conn_exchange(calypso_client *c, long timeout_ms); /* sets failure_kind */
+void calypso_conn_exchange(calypso_client *c, long timeout_ms);
 int calypso_conn_after_fork(calypso_client *c);
 
 /* sockets.c */
@@ -160,6 +178,7 @@ calypso_client *calypso_check_client(lua_State *L, int idx);
 
 /* call.c: methods of the client */
 int calypso_client_attempt(lua_State *L);
+int calypso_client_prepare(lua_State *L);
 int calypso_client_envelope(lua_State *L);
 
 #if defined(__GNUC__)

@@ -25,9 +25,11 @@ static void release(calypso_client *c) {
   free(c->prefix);
   free(c->head);
   c->account = c->base_url = c->path_prefix = c->prefix = c->head = NULL;
+  free(c->host);
+  c->host = NULL;
   calypso_buf_free(&c->body);
   calypso_buf_free(&c->request);
-  calypso_buf_free(&c->response);
+  calypso_buf_free(&c->ex.response);
 }
 
 calypso_client *calypso_check_client(lua_State *L, int idx) {
@@ -76,6 +78,36 @@ static double opt_number(lua_State *L, const char *name) {
 static long to_ms(double seconds) {
   double ms = seconds * 1000.0 + 0.5;
   return ms < 1 ? 1 : ms > 2147483647.0 ? 2147483647L : (long)ms;
+}
+
+/* host[:port] or [v6]:port -> host (no brackets) and port (default 443). */
+static char *split_authority(const char *a, size_t len, int *port) {
+  const char *host = a, *end = a + len, *colon = NULL;
+  size_t host_len = len;
+  if (len > 0 && a[0] == '[') {
+    const char *close = memchr(a, ']', len);
+    if (close == NULL) return NULL;
+    host = a + 1;
+    host_len = (size_t)(close - host);
+    colon = close + 1 < end && close[1] == ':' ? close + 1 : NULL;
+  } else {
+    const char *p;
+    for (p = a; p < end; p++)
+      if (*p == ':') colon = p;
+    if (colon) host_len = (size_t)(colon - a);
+  }
+  *port = 443;
+  if (colon) {
+    const char *d;
+    int n = 0;
+    for (d = colon + 1; d < end; d++) {
+      if (*d < '0' || *d > '9' || n > 65535) return NULL;
+      n = n * 10 + (*d - '0');
+    }
+    if (d == colon + 1 || n == 0 || n > 65535) return NULL;
+    *port = n;
+  }
+  return host_len > 0 ? dup_bytes(host, host_len) : NULL;
 }
 
 /* The request head after "POST <path>": everything that never changes for
@@ -172,7 +204,7 @@ static int l_new(lua_State *L) {
   c->connect_timeout_ms = connect_timeout_ms;
   c->clock_offset_ms = (long long)offset;
   c->body.max = c->request.max = MAX_REQUEST_BYTES;
-  c->response.max = (size_t)max_response;
+  c->ex.response.max = (size_t)max_response;
   c->signer = calypso_signer_new(secret, secret_len);
   c->account = dup_bytes(account, account_len);
   c->base_url = dup_bytes(base_url, url_len);
@@ -180,6 +212,11 @@ static int l_new(lua_State *L) {
   c->prefix = dup_bytes(lua_tostring(L, 8), lua_rawlen(L, 8));
   c->prefix_len = lua_rawlen(L, 8);
   c->head = build_head(authority, authority_len, key, key_len, &c->head_len);
+  c->host = split_authority(authority, authority_len, &c->port);
+  if (c->host == NULL) {
+    release(c);
+    luaL_error(L, "calypso: base_url must be an https:// URL");
+  }
   if (!c->signer || !c->account || !c->base_url || !c->path_prefix || !c->prefix || !c->head ||
       (c->curl = calypso_conn_handle(c, lua_tostring(L, 7), cafile)) == NULL) {
     release(c);
@@ -202,6 +239,15 @@ static int l_clock_offset(lua_State *L) {
   return 1;
 }
 
+/* client:origin() -> host, port: where base_url points, for transports
+ * outside the core.  The host has no IPv6 brackets. */
+static int l_origin(lua_State *L) {
+  calypso_client *c = calypso_check_client(L, 1);
+  lua_pushstring(L, c->host);
+  lua_pushinteger(L, c->port);
+  return 2;
+}
+
 /* client:close() -> nothing.  Idempotent; also __gc and __close. */
 static int l_close(lua_State *L) {
   release(luaL_checkudata(L, 1, CALYPSO_CLIENT_MT));
@@ -218,7 +264,9 @@ static int l_tostring(lua_State *L) {
 
 void calypso_client_open(lua_State *L) {
   static const luaL_Reg methods[] = {{"attempt", calypso_client_attempt},
+                                     {"prepare", calypso_client_prepare},
                                      {"envelope", calypso_client_envelope},
+                                     {"origin", l_origin},
                                      {"clock_offset", l_clock_offset},
                                      {"close", l_close},
                                      {NULL, NULL}};

@@ -68,7 +68,7 @@ CURL *calypso_conn_handle(calypso_client *c, const char *origin, const char *caf
        SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) && SET(CURLOPT_NOSIGNAL, 1L) &&
        SET(CURLOPT_TCP_NODELAY, 1L) && SET(CURLOPT_TCP_KEEPALIVE, 1L) && https_only(h) &&
        SET(CURLOPT_FOLLOWLOCATION, 0L) && SET(CURLOPT_SSL_VERIFYPEER, 1L) &&
-       SET(CURLOPT_SSL_VERIFYHOST, 2L) && SET(CURLOPT_ERRORBUFFER, c->errbuf) &&
+       SET(CURLOPT_SSL_VERIFYHOST, 2L) && SET(CURLOPT_ERRORBUFFER, c->ex.failure) &&
        calypso_sockets_setup(c, h);
   /* A cafile replaces the system store rather than adding to it. */
   if (ok && cafile) ok = SET(CURLOPT_CAINFO, cafile) && SET(CURLOPT_CAPATH, (char *)NULL);
@@ -86,7 +86,7 @@ CURL *calypso_conn_handle(calypso_client *c, const char *origin, const char *caf
 static int renew(calypso_client *c) {
   CURL *fresh = curl_easy_duphandle(c->curl);
   c->connected = 0;
-  if (fresh == NULL || curl_easy_setopt(fresh, CURLOPT_ERRORBUFFER, c->errbuf) != CURLE_OK) {
+  if (fresh == NULL || curl_easy_setopt(fresh, CURLOPT_ERRORBUFFER, c->ex.failure) != CURLE_OK) {
     curl_easy_cleanup(fresh);
     return 0;
   }
@@ -121,7 +121,7 @@ static int alive(calypso_client *c) {
 }
 
 static CURLcode timed_out(calypso_client *c) {
-  snprintf(c->errbuf, CURL_ERROR_SIZE, "no complete answer within the attempt's %ld ms",
+  snprintf(c->ex.failure, CURL_ERROR_SIZE, "no complete answer within the attempt's %ld ms",
            c->timeout_ms);
   return CURLE_OPERATION_TIMEDOUT;
 }
@@ -140,7 +140,7 @@ static CURLcode wait_for(calypso_client *c, short events, long long deadline) {
     if (r > 0) return CURLE_OK; /* errors and hangups show in the next send or recv */
     if (r == 0) return timed_out(c);
     if (errno != EINTR) {
-      snprintf(c->errbuf, CURL_ERROR_SIZE, "poll failed: %s", strerror(errno));
+      snprintf(c->ex.failure, CURL_ERROR_SIZE, "poll failed: %s", strerror(errno));
       return CURLE_RECV_ERROR;
     }
   }
@@ -165,7 +165,7 @@ static CURLcode send_all(calypso_client *c, long long deadline) {
   while (off < c->request.len) {
     size_t n = 0;
     CURLcode rc = curl_easy_send(c->curl, c->request.data + off, c->request.len - off, &n);
-    if (n > 0) c->request_sent = 1;
+    if (n > 0) c->ex.request_sent = 1;
     off += n;
     if (rc == CURLE_AGAIN) rc = wait_for(c, POLLOUT, deadline);
     if (rc != CURLE_OK) return rc;
@@ -184,16 +184,16 @@ static CURLcode receive(calypso_client *c, long long deadline) {
     }
     if (rc != CURLE_OK) return rc;
     if (n == 0) {
-      calypso_http1_eof(&c->parser);
-    } else if (calypso_http1_feed(&c->parser, chunk, n, &c->response) < n &&
-               calypso_http1_done(&c->parser)) {
-      c->parser.conn_close = 1; /* bytes after the response: the stream is not ours to reuse */
+      calypso_http1_eof(&c->ex.parser);
+    } else if (calypso_http1_feed(&c->ex.parser, chunk, n, &c->ex.response) < n &&
+               calypso_http1_done(&c->ex.parser)) {
+      c->ex.parser.conn_close = 1; /* bytes after the response: the stream is not ours to reuse */
     }
-    if (calypso_http1_failed(&c->parser)) {
-      snprintf(c->errbuf, CURL_ERROR_SIZE, "%s", c->parser.error);
+    if (calypso_http1_failed(&c->ex.parser)) {
+      snprintf(c->ex.failure, CURL_ERROR_SIZE, "%s", c->ex.parser.error);
       return CURLE_RECV_ERROR;
     }
-    if (calypso_http1_done(&c->parser)) return CURLE_OK;
+    if (calypso_http1_done(&c->ex.parser)) return CURLE_OK;
   }
 }
 
@@ -203,8 +203,8 @@ static CURLcode receive(calypso_client *c, long long deadline) {
  * or its own socket-level "Send failure" / "Recv failure".  (The OS errno is
  * no guide: it may be left from a refused happy-eyeballs attempt.) */
 static int handshake_cut(const calypso_client *c) {
-  return strstr(c->errbuf, "SSL_ERROR_SYSCALL") != NULL ||
-         strstr(c->errbuf, "Send failure") != NULL || strstr(c->errbuf, "Recv failure") != NULL;
+  return strstr(c->ex.failure, "SSL_ERROR_SYSCALL") != NULL ||
+         strstr(c->ex.failure, "Send failure") != NULL || strstr(c->ex.failure, "Recv failure") != NULL;
 }
 
 static const char *kind_of(const calypso_client *c, CURLcode rc) {
@@ -232,24 +232,18 @@ static const char *kind_of(const calypso_client *c, CURLcode rc) {
   }
 }
 
-/* Sends c->request and parses the answer into c->parser and c->response,
- * within timeout_ms.  Sets c->request_sent, and c->failure_kind when the
- * result is not CURLE_OK (classified before the connection is dropped, while
- * libcurl's message still describes it).  CURLE_OK: a whole response. */
-CURLcode calypso_conn_exchange(calypso_client *c, long timeout_ms) {
+/* Sends c->request and parses the answer into c->ex, within timeout_ms.  On
+ * failure c->ex.failure_kind is set before the connection is dropped, while
+ * libcurl's message (in c->ex.failure, its error buffer) still describes it. */
+void calypso_conn_exchange(calypso_client *c, long timeout_ms) {
   long long deadline = mono_ms() + timeout_ms;
   CURLcode rc;
-  c->errbuf[0] = '\0';
-  c->request_sent = 0;
-  c->failure_kind = NULL;
-  calypso_http1_start(&c->parser);
-  calypso_buf_reset(&c->response);
+  calypso_exchange_start(&c->ex);
   if (c->connected && (mono_ms() - c->idle_since_ms > IDLE_LIMIT_MS || !alive(c))) renew(c);
   rc = c->connected ? CURLE_OK : connect_now(c, deadline);
   if (rc == CURLE_OK) rc = send_all(c, deadline);
   if (rc == CURLE_OK) rc = receive(c, deadline);
-  if (rc != CURLE_OK) c->failure_kind = kind_of(c, rc);
-  if (rc != CURLE_OK || !calypso_http1_reusable(&c->parser)) renew(c);
+  if (rc != CURLE_OK) c->ex.failure_kind = kind_of(c, rc);
+  if (rc != CURLE_OK || !calypso_http1_reusable(&c->ex.parser)) renew(c);
   else c->idle_since_ms = mono_ms();
-  return rc;
 }

@@ -1,6 +1,7 @@
 /* core.c: luaopen_calypso_core builds the module table and lets each file
  * add its part.  Nothing else lives here.
- *   new(opts) -> client          client.c (methods attempt, envelope: call.c)
+ *   new(opts) -> client          client.c (attempt, prepare, envelope: call.c;
+ *                                 prepare's exchange object: exchange.c)
  *   sign(secret, body) -> hex    sign.c
  *   time_ms, monotonic, sleep    clock.c
  *   error(kind, message [, extra]) -> err   error.c
@@ -16,6 +17,7 @@ CALYPSO_EXPORT int luaopen_calypso_core(lua_State *L) {
   calypso_error_open(L);
   calypso_sign_open(L);
   calypso_clock_open(L);
+  calypso_exchange_open(L);
   calypso_client_open(L);
   return 1;
 }

@@ -110,6 +110,12 @@ int calypso_json_encode(lua_State *L, int idx) {
   return protected_call(L, &encode_key, 1);
 }
 
+int calypso_json_is_object(const char *s, size_t len) {
+  size_t i = 0;
+  while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) i++;
+  return i < len && s[i] == '{';
+}
+
 int calypso_json_decode(lua_State *L, const char *s, size_t len) {
   lua_pushlstring(L, s, len);
   return protected_call(L, &decode_key, 1);
