@@ -1,9 +1,12 @@
 # Makefile: build, test, demo and checks for calypso.  `make help` lists targets.
 # After `make`, the tree works uninstalled: LUA_PATH=lua/?.lua;lua/?/init.lua
 # and LUA_CPATH=build/?.so (see `make env`).
+# LUA picks the runtime: lua5.4 (default, into build/), or luajit, lua5.1,
+# lua5.3 (into build/<LUA>/); `make test LUA=luajit` runs the suite on it.
 
 LUA      ?= lua5.4
-BUSTED   ?= $(LUA) /usr/bin/busted
+OUT      := $(if $(filter lua5.4,$(LUA)),build,build/$(LUA))
+BUSTED   ?= $(LUA) /usr/bin/busted --cpath='$(OUT)/?.so' 
 CC       ?= cc
 PKGS     := $(LUA) libcurl libcrypto
 CFLAGS   ?= -O2 -g
@@ -12,11 +15,11 @@ CFLAGS   += -std=c99 -D_POSIX_C_SOURCE=200809L -fPIC \
 LDFLAGS  += -shared
 SRC      := $(wildcard src/*.c)
 HDR      := $(wildcard src/*.h)
-CORE     := build/calypso/core.so
-TESTLIBS := build/testsys.so
+CORE     := $(OUT)/calypso/core.so
+TESTLIBS := $(OUT)/testsys.so
 
 export LUA_PATH  := lua/?.lua;lua/?/init.lua;spec/?.lua;;
-export LUA_CPATH := build/?.so;;
+export LUA_CPATH := $(OUT)/?.so;;
 
 .PHONY: all deps test demo lint valgrind rock bench clean help env
 
@@ -28,12 +31,12 @@ $(CORE): $(SRC) $(HDR) Makefile
 	  $$(pkg-config --libs libcurl libcrypto) -lpthread -lm
 
 # Test-only helpers (spec/support/*.c), never installed.
-build/%.so: spec/support/%.c src/compat.h
+$(OUT)/%.so: spec/support/%.c src/compat.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $$(pkg-config --cflags $(LUA)) $< -o $@ $(LDFLAGS)
 
 deps:
-	@scripts/deps test
+	@scripts/deps test $(LUA)
 
 test: deps all $(TESTLIBS)
 	$(BUSTED)
@@ -50,8 +53,8 @@ valgrind: all $(TESTLIBS)
 	scripts/valgrind-suite
 
 rock:
-	@scripts/deps rock
-	scripts/rock-check
+	@scripts/deps rock $(LUA)
+	scripts/rock-check $(LUA)
 
 bench: all
 	@scripts/deps bench
@@ -64,10 +67,10 @@ clean:
 	rm -rf build
 
 help:
-	@echo 'make          build build/calypso/core.so (Lua 5.4)'
+	@echo 'make          build build/calypso/core.so (Lua 5.4); LUA=luajit|lua5.1|lua5.3: build/<LUA>/'
 	@echo 'make test     install missing Debian packages (as root), build, run the busted suite'
 	@echo 'make demo     the same install and build, then run examples/customers.lua on the emulator'
 	@echo 'make lint     luacheck'
 	@echo 'make valgrind the suite under valgrind memcheck'
-	@echo 'make rock     luarocks make into build/rocktree, then load it'
+	@echo 'make rock     luarocks make into build/rocktree-$$LUA, then load it'
 	@echo 'make bench    the benchmark table (BENCH_QUICK=1: one short round)'
