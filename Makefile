@@ -38,7 +38,14 @@ $(OUT)/%.so: spec/support/%.c src/compat.h
 deps:
 	@scripts/deps test $(LUA)
 
-test: deps all $(TESTLIBS)
+# The OpenResty test runs the core inside nginx, whose Lua is LuaJIT.
+NGINX_CORE := build/luajit/calypso/core.so
+ifneq ($(LUA),luajit)
+$(NGINX_CORE): $(SRC) $(HDR) Makefile
+	$(MAKE) LUA=luajit all
+endif
+
+test: deps all $(TESTLIBS) $(NGINX_CORE)
 	$(BUSTED)
 
 demo: deps all

@@ -38,6 +38,7 @@ build = {
   modules = {
     ["calypso"] = "lua/calypso/init.lua",
     ["calypso.client"] = "lua/calypso/client.lua",
+    ["calypso.cosocket"] = "lua/calypso/cosocket.lua",
     ["calypso.endpoints"] = "lua/calypso/endpoints.lua",
     ["calypso.options"] = "lua/calypso/options.lua",
     ["calypso.text"] = "lua/calypso/text.lua",

@@ -1,6 +1,11 @@
 --- The Client object: one C core (connection, secret, signing) plus the
 -- endpoint namespaces, bound from the rows in calypso.endpoints by `bind`,
 -- and the retry loop of calypso.retry around every call.
+-- Transports: inside nginx, in a phase with cosockets (rewrite, access,
+-- content, timer, ...), a call goes through calypso.cosocket and yields;
+-- anywhere else it is the core's blocking libcurl transport, and in an nginx
+-- phase without cosockets (init, init_worker, set, log, ...) it logs a
+-- warning, once per phase and worker, that it blocks the worker.
 -- @module calypso.client
 local core = require "calypso.core"
 local endpoints = require "calypso.endpoints"
@@ -8,6 +13,27 @@ local retry = require "calypso.retry"
 local validate = require "calypso.validate"
 
 local M = {}
+
+local cosocket_phases = {
+  rewrite = true, access = true, content = true, timer = true,
+  ssl_cert = true, ssl_session_fetch = true, ssl_client_hello = true,
+}
+
+-- nginx's phase name, or nil outside nginx.
+local function nginx_phase()
+  local ngx = rawget(_G, "ngx")
+  return ngx and ngx.get_phase and ngx.get_phase() or nil
+end
+
+local warned = {} -- nginx phases already warned about, in this worker
+
+local function warn_blocking(phase)
+  if warned[phase] then return end
+  warned[phase] = true
+  local ngx = rawget(_G, "ngx")
+  ngx.log(ngx.WARN, "calypso: the ", phase, " phase has no cosockets, so this call blocks the",
+    " worker (bounded by the client's deadline); make it from a request or ngx.timer.at")
+end
 
 --- Builds { group = { name = function(params) } } for every endpoint row.
 -- send(path, payload, idempotent) makes the call; each function validates
@@ -36,8 +62,7 @@ Client.__index = Client
 -- The generic signed call, with retries; opts.idempotent (default false)
 -- says whether the server may safely receive it twice.
 function Client:call(path, payload, opts)
-  local idempotent = opts ~= nil and opts.idempotent == true
-  return retry.run(self._core, path, payload, idempotent, self._retry)
+  return self._send(path, payload, opts ~= nil and opts.idempotent == true)
 end
 
 --- client:envelope(payload [, timestamp_ms]) -> body, sign: what a call would send.
@@ -61,14 +86,14 @@ function Client.__tostring(self)
   return tostring(self._core)
 end
 
--- What calypso.retry needs from this client, built once.
-local function retry_env(core_client, options)
+-- What calypso.retry needs from this client, with the transport's sleep.
+local function retry_env(core_client, options, sleep)
   return {
     max_retries = options.max_retries,
     deadline = options.deadline,
     timeout = options.timeout,
     monotonic = core.monotonic,
-    sleep = core.sleep,
+    sleep = sleep,
     random = math.random,
     correct_clock = function(err)
       if not err.date then return false end
@@ -79,13 +104,36 @@ local function retry_env(core_client, options)
   }
 end
 
+-- send(path, payload, idempotent): the transport this call's context allows,
+-- inside the retry loop.  The nginx parts are made on first use in nginx.
+-- Only the settings it needs are kept: the options table holds the secret.
+local function sender(core_client, all_options)
+  local options = {
+    max_retries = all_options.max_retries,
+    deadline = all_options.deadline,
+    timeout = all_options.timeout,
+    connect_timeout = all_options.connect_timeout,
+  }
+  local blocking = retry_env(core_client, options, core.sleep)
+  local cosocket, cosocket_env
+  return function(path, payload, idempotent)
+    local phase = nginx_phase()
+    if phase and cosocket_phases[phase] then
+      if not cosocket then
+        cosocket = require("calypso.cosocket").new(core_client, options)
+        cosocket_env = retry_env(core_client, options, rawget(_G, "ngx").sleep)
+      end
+      return retry.run(cosocket, path, payload, idempotent, cosocket_env)
+    end
+    if phase then warn_blocking(phase) end
+    return retry.run(core_client, path, payload, idempotent, blocking)
+  end
+end
+
 --- Wraps a core client (from calypso.core.new) made with the checked options.
 function M.new(core_client, options)
-  local self = setmetatable({ _core = core_client, _retry = retry_env(core_client, options) }, Client)
-  local env = self._retry
-  local send = function(path, payload, idempotent)
-    return retry.run(core_client, path, payload, idempotent, env)
-  end
+  local send = sender(core_client, options)
+  local self = setmetatable({ _core = core_client, _send = send }, Client)
   for group, ns in pairs(M.bind(send)) do self[group] = ns end
   return self
 end

@@ -41,7 +41,15 @@ function M.recent()
   return list
 end
 
+--- Requests in flight now, and the most ever: proof of concurrency that does
+-- not depend on timing.  done() runs in the log phase, after every request.
+function M.done()
+  state.count("inflight", -1)
+end
+
 function M.handle()
+  local inflight = state.count("inflight")
+  if inflight > state.get_number("max_inflight") then state.set_number("max_inflight", inflight) end
   record(state.count("received"))
   faults.apply()
   local handler = routes[ngx.var.uri]

@@ -1,7 +1,8 @@
 -- control.lua: the test-only endpoints under /__emulator/.
 --   GET  health            {"ok":true} once the server is up
 --   POST reset             forget customers, counters, faults, skew
---   GET  stats             {"received","created","last":{path,body,key,sign,connection,...},
+--   GET  stats             {"received","created","max_inflight" (most API requests at once),
+--                           "last":{path,body,key,sign,connection,...},
 --                           "recent":[the last 20 of those, oldest first]}
 --   POST fault {mode,...}  arm a fault (see faults.lua)
 --   POST clock {skew_ms, date}  shift the emulator's clock, to make timestamps
@@ -32,6 +33,7 @@ function actions.stats()
   return {
     received = state.get_number("received"),
     created = state.get_number("created"),
+    max_inflight = state.get_number("max_inflight"),
     last = recent[#recent] or cjson.null,
     recent = recent,
   }

@@ -11,7 +11,7 @@ function M.reset()
   dict:flush_expired() -- flush_all only marks items expired; this frees them
 end
 
-function M.count(name) return dict:incr(name, 1, 0) end
+function M.count(name, by) return dict:incr(name, by or 1, 0) end
 
 function M.get_number(name) return dict:get(name) or 0 end
 

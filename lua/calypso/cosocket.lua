@@ -1,0 +1,108 @@
+--- The nginx transport: one attempt over ngx.socket.tcp, so that a call made
+-- in an nginx request or timer yields to other requests instead of blocking
+-- the worker.  The C core still stamps, signs and writes the request and
+-- judges the answer (client:prepare, the exchange object); this module only
+-- moves the bytes:
+--   connect, through a keep-alive pool per host and port (names are resolved
+--   by nginx's `resolver`); a new connection does TLS with verification
+--   against lua_ssl_trusted_certificate and the host name (also the SNI);
+--   send; read until the exchange holds a whole answer; back to the pool if
+--   the answer allows it.
+-- Timeouts: connect_timeout bounds connect and handshake; every read and
+-- write gets what is left of the attempt's timeout.  No request is ever
+-- written twice here; retries are calypso.retry's decision.
+-- @module calypso.cosocket
+local core = require "calypso.core"
+
+local M = {}
+
+local Transport = {}
+Transport.__index = Transport
+
+M.keepalive_ms = 60000
+
+--- A transport for a core client; settings: timeout, connect_timeout (seconds).
+function M.new(core_client, settings)
+  local host, port = core_client:origin()
+  return setmetatable({
+    core = core_client,
+    host = host,
+    port = port,
+    pool = "calypso:" .. host .. ":" .. port,
+    connect_timeout = settings.connect_timeout,
+  }, Transport)
+end
+
+local function ms(seconds)
+  return math.max(1, math.floor(seconds * 1000))
+end
+
+-- A cosocket error as an error kind: its timeouts are "timeout", the rest of
+-- what goes wrong on an open connection is the network's.
+local function kind_of(err)
+  return err == "timeout" and "timeout" or "network"
+end
+
+-- A failed handshake: a peer that closed or reset it is the network's doing;
+-- a refused certificate or protocol is TLS.
+local function handshake_kind(err)
+  if err == "timeout" then return "timeout" end
+  if err == "closed" or err:find("reset", 1, true) then return "network" end
+  return "tls"
+end
+
+-- Fails the exchange: the socket is closed (its state is unknown) and the
+-- core turns what happened into the call's error.
+local function failed(sock, ex, kind, message)
+  sock:close()
+  ex:fail(kind, message)
+  return ex:finish()
+end
+
+--- transport:attempt(path, payload, timeout) -> result | nil, err
+function Transport:attempt(path, payload, timeout)
+  local request, ex = self.core:prepare(path, payload)
+  if not request then return nil, ex end
+  local stop_at = core.monotonic() + timeout
+  local function left() return stop_at - core.monotonic() end
+
+  local sock = ngx.socket.tcp()
+  sock:settimeout(ms(math.min(self.connect_timeout, left())))
+  local ok, err = sock:connect(self.host, self.port, { pool = self.pool })
+  if not ok then
+    return failed(sock, ex, kind_of(err), ("connect to %s:%d: %s"):format(self.host, self.port, err))
+  end
+  if sock:getreusedtimes() == 0 then
+    local session
+    session, err = sock:sslhandshake(nil, self.host, true)
+    if not session then
+      return failed(sock, ex, handshake_kind(err), "TLS handshake with " .. self.host .. ": " .. err
+        .. " (the trust store is nginx's lua_ssl_trusted_certificate)")
+    end
+  end
+
+  if left() <= 0 then return failed(sock, ex, "timeout", "no time left to send") end
+  sock:settimeout(ms(left()))
+  ok, err = sock:send(request)
+  if not ok then return failed(sock, ex, kind_of(err), "send: " .. err) end
+  ex:sent()
+
+  while true do
+    if left() <= 0 then return failed(sock, ex, "timeout", "no complete answer in time") end
+    sock:settimeout(ms(left()))
+    local data
+    data, err = sock:receiveany(16384)
+    if data then
+      if ex:feed(data) then break end
+    elseif err == "closed" then
+      ex:eof()
+      break
+    else
+      return failed(sock, ex, kind_of(err), "receive: " .. err)
+    end
+  end
+  if ex:reusable() then sock:setkeepalive(M.keepalive_ms) else sock:close() end
+  return ex:finish()
+end
+
+return M

@@ -1,0 +1,117 @@
+-- openresty_spec.lua: calypso inside nginx (examples/openresty), talking to
+-- the emulator.  The emulator holds each answer 200 ms; 20 requests at once to
+-- one nginx worker must overlap there (cosockets), where a blocking call
+-- would serve them one at a time.  The proof is the emulator's count of
+-- requests in flight, not a time.
+local cjson = require "cjson"
+local emulator = require "support.emulator"
+local openresty = require "support.openresty"
+local shell = require "support.shell"
+
+describe("calypso in OpenResty", function()
+  local emu, server
+
+  setup(function()
+    emu = emulator.start()
+    server = openresty.start(emu)
+  end)
+
+  teardown(function()
+    server:stop()
+    emu:stop()
+  end)
+
+  -- POSTs body to path n times at once; returns the answers' statuses and
+  -- bodies.  Each transfer writes its own file: in parallel, curl's output
+  -- would interleave.
+  local function post(path, n, body)
+    local dir = select(2, shell.run("mktemp -d")):gsub("%s+$", "")
+    local cmd = "curl -s --no-progress-meter --parallel --parallel-max " .. n
+      .. " -H 'Content-Type: application/json' -d " .. shell.quote(body)
+      .. " -w '%{http_code} %{filename_effective}\\n'"
+    for i = 1, n do cmd = cmd .. " -o " .. dir .. "/" .. i .. ".json " .. server.url .. path end
+    local ok, out = shell.run(cmd)
+    assert(ok, out)
+    local answers = {}
+    for status, file in out:gmatch("(%d%d%d) (%S+)\n") do
+      local f = assert(io.open(file))
+      answers[#answers + 1] = { status = tonumber(status), body = cjson.decode(f:read("*a")) }
+      f:close()
+    end
+    shell.run("rm -rf " .. dir)
+    return answers
+  end
+
+  it("serves 20 concurrent creates from one worker without blocking it", function()
+    emu:reset()
+    emu:fault{ mode = "stall", seconds = 0.2, count = 20 }
+    local answers = post("/customers", 20, '{"description":"at the same time"}')
+    assert.are.equal(20, #answers)
+    local ids = {}
+    for _, answer in ipairs(answers) do
+      assert.are.equal(201, answer.status, cjson.encode(answer.body))
+      ids[answer.body.id] = true
+    end
+    local distinct = 0
+    for _ in pairs(ids) do distinct = distinct + 1 end
+    assert.are.equal(20, distinct)
+    local stats = emu:stats()
+    assert.are.equal(20, stats.created)
+    assert.is_true(stats.max_inflight >= 10, "at most " .. stats.max_inflight .. " in flight at once")
+  end)
+
+  it("keeps the connection to Calypso in nginx's keep-alive pool", function()
+    assert.are.equal(201, post("/customers", 1, "{}")[1].status)
+    local first = emu:stats().last.connection
+    assert.are.equal(201, post("/customers", 1, "{}")[1].status)
+    assert.are.equal(first, emu:stats().last.connection)
+  end)
+
+  it("gives up at the client's timeout, and says the server may have acted", function()
+    emu:fault{ mode = "stall", seconds = 3 }
+    local answers = post("/customers/impatient", 1, "{}")
+    assert.are.equal(502, answers[1].status)
+    assert.are.equal("timeout", answers[1].body.error)
+    assert.is_true(answers[1].body.maybe_applied)
+  end)
+
+  it("signs with the same core: the emulator checks every Sign", function()
+    emu:reset()
+    local answers = post("/customers", 1, '{"email":"ada@example.com"}')
+    assert.are.equal(201, answers[1].status)
+    local last = emu:stats().last
+    assert.are.equal(require("calypso").sign(emulator.secret, last.body), last.sign)
+  end)
+
+  it("turns invalid input into a validation error without calling Calypso", function()
+    emu:reset()
+    local answers = post("/customers", 1, '{"email":"not an address"}')
+    assert.are.equal(400, answers[1].status)
+    assert.are.equal("validation", answers[1].body.error)
+    assert.are.equal(0, emu:stats().received)
+  end)
+
+  it("reports Calypso's refusal with its code", function()
+    emu:skew_clock(10 * 60 * 1000, false) -- stale timestamps, and a Date that cannot fix them
+    local answers = post("/customers", 1, "{}")
+    emu:skew_clock(0)
+    assert.are.equal(502, answers[1].status)
+    assert.are.equal("api", answers[1].body.error)
+    assert.are.equal("011", answers[1].body.code)
+  end)
+
+  it("works with a client made in init_by_lua, before the fork", function()
+    local answers = post("/customers/from-master", 1, '{"description":"from the master"}')
+    assert.are.equal(201, answers[1].status)
+    assert.is_string(answers[1].body.id)
+  end)
+
+  it("makes a blocking call, with a warning in the log, where there are no cosockets", function()
+    local before = emu:stats().created
+    local answers = post("/customers/blocking", 1, "{}")
+    assert.are.equal(201, answers[1].status)
+    assert.are.equal(36, #answers[1].body.id)
+    assert.are.equal(before + 1, emu:stats().created)
+    assert.truthy(server:log():find("calypso: the set phase has no cosockets", 1, true))
+  end)
+end)

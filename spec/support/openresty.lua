@@ -1,0 +1,81 @@
+-- spec/support/openresty.lua: run examples/openresty against an emulator.
+--   local server = openresty.start(emu)   -- nginx with the example's config
+--   server.url, server:log(), server:stop()
+-- It also runs spec/support/dns_server.lua for nginx's `resolver`, since
+-- cosockets resolve host names only through it.  The example talks to the
+-- emulator as https://localhost:<port>: nginx checks certificates by name,
+-- and the emulator's certificate names localhost.
+local emulator = require "support.emulator"
+local shell = require "support.shell"
+
+local M = {}
+
+local Server = {}
+Server.__index = Server
+
+local function read_file(path)
+  local f = assert(io.open(path, "rb"))
+  local text = f:read("*a")
+  f:close()
+  return text
+end
+
+local function spawn(cmd) -- returns pid, first line of output
+  local pipe = assert(io.popen("sh -c 'echo $$; exec " .. cmd .. "'"))
+  local pid, line = pipe:read("*l"), pipe:read("*l")
+  return pid, line, pipe
+end
+
+function M.start(emu)
+  local self = setmetatable({}, Server)
+  local ok, root = shell.run("pwd")
+  assert(ok, root)
+  root = root:gsub("%s+$", "")
+  local multiarch = select(2, shell.run("gcc -print-multiarch")):gsub("%s+$", "")
+  self.dns_pid, self.dns_port, self.dns_pipe = spawn("lua5.4 spec/support/dns_server.lua")
+  local _, dir = shell.run("mkdir -p build/openresty && mktemp -d " .. root .. "/build/openresty/run.XXXXXX")
+  self.dir = dir:gsub("%s+$", "")
+  assert(shell.run("mkdir -p " .. self.dir .. "/tmp"))
+  local port = 20000 + math.random(0, 29999)
+  local conf = read_file("examples/openresty/nginx.conf")
+    :gsub("@DIR@", self.dir):gsub("@ROOT@", root):gsub("@PORT@", port)
+    :gsub("@CAFILE@", emu.cafile):gsub("@RESOLVER@", "127.0.0.1:" .. self.dns_port)
+    :gsub("@CJSON@", "/usr/lib/" .. multiarch .. "/lua/5.1")
+    :gsub("@USER@", select(2, shell.run("id -u")):match("^0") and "user root;" or "")
+  local f = assert(io.open(self.dir .. "/nginx.conf", "wb"))
+  f:write(conf)
+  f:close()
+  local env = ("CALYPSO_API_KEY=%s CALYPSO_API_SECRET=%s CALYPSO_ACCOUNT=%s "
+    .. "CALYPSO_BASE_URL=https://localhost:%s CALYPSO_CAFILE=%s"):format(
+    emulator.key, emulator.secret, emulator.account, emu.port, emu.cafile)
+  local started, out = shell.run(("env %s nginx -p %s -c %s/nginx.conf -e %s/error.log"):format(
+    env, self.dir, self.dir, self.dir))
+  assert(started, "the example nginx did not start: " .. out)
+  self.url = "http://127.0.0.1:" .. port
+  -- Ready when /health answers (bounded polling, not a fixed sleep).
+  local ready
+  for _ = 1, 100 do
+    ready = shell.run("curl -sf " .. self.url .. "/health")
+    if ready then break end
+    shell.run("sleep 0.05")
+  end
+  assert(ready, "the example nginx never answered:\n" .. self:log())
+  return self
+end
+
+function Server:log()
+  return read_file(self.dir .. "/error.log")
+end
+
+function Server:stop()
+  shell.run(("nginx -p %s -c %s/nginx.conf -s stop"):format(self.dir, self.dir))
+  for _ = 1, 100 do -- the master removes its pid file as it exits
+    if not io.open(self.dir .. "/nginx.pid") then break end
+    shell.run("sleep 0.05")
+  end
+  shell.run("kill " .. self.dns_pid)
+  self.dns_pipe:close()
+  shell.run("rm -rf " .. self.dir)
+end
+
+return M
