@@ -17,7 +17,7 @@ describe("calypso in OpenResty", function()
   end)
 
   teardown(function()
-    server:stop()
+    if server then server:stop() end
     emu:stop()
   end)
 

@@ -26,32 +26,45 @@ local function spawn(cmd) -- returns pid, first line of output
   return pid, line, pipe
 end
 
+-- Ports below Linux's ephemeral range (32768-60999), so that no client
+-- socket of the test run can be holding the one we pick.
+local function free_port_guess()
+  return 20000 + math.random(0, 12000)
+end
+
 function M.start(emu)
   local self = setmetatable({}, Server)
   local ok, root = shell.run("pwd")
   assert(ok, root)
   root = root:gsub("%s+$", "")
   local multiarch = select(2, shell.run("gcc -print-multiarch")):gsub("%s+$", "")
-  self.dns_pid, self.dns_port, self.dns_pipe = spawn("lua5.4 spec/support/dns_server.lua")
   local _, dir = shell.run("mkdir -p build/openresty && mktemp -d " .. root .. "/build/openresty/run.XXXXXX")
   self.dir = dir:gsub("%s+$", "")
   assert(shell.run("mkdir -p " .. self.dir .. "/tmp"))
-  local port = 20000 + math.random(0, 29999)
-  local conf = read_file("examples/openresty/nginx.conf")
-    :gsub("@DIR@", self.dir):gsub("@ROOT@", root):gsub("@PORT@", port)
-    :gsub("@CAFILE@", emu.cafile):gsub("@RESOLVER@", "127.0.0.1:" .. self.dns_port)
-    :gsub("@CJSON@", "/usr/lib/" .. multiarch .. "/lua/5.1")
-    :gsub("@USER@", select(2, shell.run("id -u")):match("^0") and "user root;" or "")
-  local f = assert(io.open(self.dir .. "/nginx.conf", "wb"))
-  f:write(conf)
-  f:close()
+  self.dns_pid, self.dns_port, self.dns_pipe = spawn("lua5.4 spec/support/dns_server.lua")
   local env = ("CALYPSO_API_KEY=%s CALYPSO_API_SECRET=%s CALYPSO_ACCOUNT=%s "
     .. "CALYPSO_BASE_URL=https://localhost:%s CALYPSO_CAFILE=%s"):format(
     emulator.key, emulator.secret, emulator.account, emu.port, emu.cafile)
-  local started, out = shell.run(("env %s nginx -p %s -c %s/nginx.conf -e %s/error.log"):format(
-    env, self.dir, self.dir, self.dir))
-  assert(started, "the example nginx did not start: " .. out)
-  self.url = "http://127.0.0.1:" .. port
+  local started, out
+  for _ = 1, 20 do
+    local port = free_port_guess()
+    local conf = read_file("examples/openresty/nginx.conf")
+      :gsub("@DIR@", self.dir):gsub("@ROOT@", root):gsub("@PORT@", port)
+      :gsub("@CAFILE@", emu.cafile):gsub("@RESOLVER@", "127.0.0.1:" .. self.dns_port)
+      :gsub("@CJSON@", "/usr/lib/" .. multiarch .. "/lua/5.1")
+      :gsub("@USER@", select(2, shell.run("id -u")):match("^0") and "user root;" or "")
+    local f = assert(io.open(self.dir .. "/nginx.conf", "wb"))
+    f:write(conf)
+    f:close()
+    started, out = shell.run(("env %s nginx -p %s -c %s/nginx.conf -e %s/error.log"):format(
+      env, self.dir, self.dir, self.dir))
+    self.url = "http://127.0.0.1:" .. port
+    if started or not out:find("Address already in use", 1, true) then break end
+  end
+  if not started then
+    self:stop()
+    error("the example nginx did not start: " .. out)
+  end
   -- Ready when /health answers (bounded polling, not a fixed sleep).
   local ready
   for _ = 1, 100 do
@@ -59,7 +72,11 @@ function M.start(emu)
     if ready then break end
     shell.run("sleep 0.05")
   end
-  assert(ready, "the example nginx never answered:\n" .. self:log())
+  if not ready then
+    local log = self:log()
+    self:stop()
+    error("the example nginx never answered:\n" .. log)
+  end
   return self
 end
 
@@ -68,7 +85,7 @@ function Server:log()
 end
 
 function Server:stop()
-  shell.run(("nginx -p %s -c %s/nginx.conf -s stop"):format(self.dir, self.dir))
+  shell.run(("nginx -p %s -c %s/nginx.conf -s stop 2>/dev/null"):format(self.dir, self.dir))
   for _ = 1, 100 do -- the master removes its pid file as it exits
     if not io.open(self.dir .. "/nginx.pid") then break end
     shell.run("sleep 0.05")
