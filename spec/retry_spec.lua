@@ -36,6 +36,25 @@ describe("the retry policy", function()
     return result, err, after.received - before.received, after.created - before.created
   end
 
+  -- Runs spec/support/bad_peer.lua in `mode`, makes one create against it,
+  -- and returns the error and how many connections the peer saw.
+  local function against_bad_peer(mode)
+    local log = os.tmpname()
+    local pipe = assert(io.popen("sh -c 'echo $$; exec lua5.4 spec/support/bad_peer.lua "
+      .. mode .. " " .. log .. "'"))
+    local pid, port = pipe:read("*l"), pipe:read("*l")
+    local peer = emu:client{ base_url = "https://127.0.0.1:" .. port, max_retries = 1 }
+    local _, err = peer.customer.create{}
+    os.execute("kill " .. pid)
+    pipe:close()
+    peer:close()
+    local f = assert(io.open(log))
+    local _, connections = f:read("*a"):gsub("\n", "")
+    f:close()
+    os.remove(log)
+    return err, connections
+  end
+
   describe("row unsent: the request never left", function()
     for _, case in ipairs({
       { "a refused connection", "https://127.0.0.1:1" },
@@ -69,22 +88,20 @@ describe("the retry policy", function()
     end)
 
     it("retries create after a handshake the server reset, and calls it network, not tls", function()
-      local log = os.tmpname()
-      local pipe = assert(io.popen("sh -c 'echo $$; exec lua5.4 spec/support/rst_server.lua " .. log .. "'"))
-      local pid, port = pipe:read("*l"), pipe:read("*l")
-      local reset = emu:client{ base_url = "https://127.0.0.1:" .. port, max_retries = 1 }
-      local _, err = reset.customer.create{}
-      os.execute("kill " .. pid)
-      pipe:close()
-      reset:close()
-      local f = assert(io.open(log))
-      local _, resets = f:read("*a"):gsub("reset\n", "")
-      f:close()
-      os.remove(log)
-      assert.are.equal(2, resets) -- both attempts reached the server and were reset
+      local err, connections = against_bad_peer("reset")
+      assert.are.equal(2, connections) -- both attempts reached the peer and were reset
       assert.are.equal("network", err.kind, tostring(err))
       assert.are.equal(2, err.attempts)
       assert.is_false(err.maybe_applied)
+    end)
+  end)
+
+  describe("a server that answers the handshake in plain HTTP", function()
+    it("is a tls failure, never retried", function()
+      local err, connections = against_bad_peer("plain")
+      assert.are.equal("tls", err.kind, tostring(err))
+      assert.are.equal(1, err.attempts)
+      assert.are.equal(1, connections)
     end)
   end)
 

@@ -199,12 +199,13 @@ static CURLcode receive(calypso_client *c, long long deadline) {
 
 /* A handshake the peer cut (EOF or reset, no TLS alert) is a network failure:
  * nothing about certificates or protocol versions went wrong.  libcurl gives
- * both the same code, so this reads its wording: OpenSSL's SSL_ERROR_SYSCALL,
- * or its own socket-level "Send failure" / "Recv failure".  (The OS errno is
- * no guide: it may be left from a refused happy-eyeballs attempt.) */
+ * both the same code; what tells them apart is that a TLS failure always
+ * carries an OpenSSL library error ("error:0A00010B:SSL routines::wrong
+ * version number", an alert, ...), while a cut connection carries only a
+ * socket error, whose wording varies with where the cut landed.  (The OS
+ * errno is no guide: it may be left from a refused happy-eyeballs attempt.) */
 static int handshake_cut(const calypso_client *c) {
-  return strstr(c->ex.failure, "SSL_ERROR_SYSCALL") != NULL ||
-         strstr(c->ex.failure, "Send failure") != NULL || strstr(c->ex.failure, "Recv failure") != NULL;
+  return strstr(c->ex.failure, "SSL routines") == NULL;
 }
 
 static const char *kind_of(const calypso_client *c, CURLcode rc) {
