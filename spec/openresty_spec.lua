@@ -75,6 +75,15 @@ describe("calypso in OpenResty", function()
     assert.is_true(answers[1].body.maybe_applied)
   end)
 
+  it("verifies the server's certificate: an address it does not name fails as tls", function()
+    local before = emu:stats().received
+    local answers = post("/customers/by-address", 1, "{}")
+    assert.are.equal(502, answers[1].status)
+    assert.are.equal("tls", answers[1].body.error)
+    assert.is_false(answers[1].body.maybe_applied)
+    assert.are.equal(before, emu:stats().received)
+  end)
+
   it("signs with the same core: the emulator checks every Sign", function()
     emu:reset()
     local answers = post("/customers", 1, '{"email":"ada@example.com"}')
