@@ -46,7 +46,7 @@ build = {
     ["calypso.core"] = {
       sources = {
         "src/buf.c", "src/call.c", "src/client.c", "src/clock.c", "src/conn.c", "src/core.c",
-        "src/error.c", "src/exchange.c", "src/http1.c", "src/json.c", "src/sign.c",
+        "src/encode.c", "src/error.c", "src/exchange.c", "src/http1.c", "src/json.c", "src/sign.c",
         "src/sockets.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },

@@ -16,9 +16,10 @@ describe("client:envelope()", function()
     assert.are.equal('{"account":"' .. emulator.account .. '","timestamp":1,"payload":{}}', body)
   end)
 
-  it("escapes quotes, backslashes and slashes, and keeps UTF-8 as is", function()
-    local body = client:envelope({ description = 'a"b\\c/d caf\195\169' }, 1)
-    assert.truthy(body:find('"payload":{"description":"a\\"b\\\\c\\/d caf\195\169"}', 1, true))
+  it("escapes quotes, backslashes and control bytes, and keeps UTF-8 as is", function()
+    local body = client:envelope({ description = 'a"b\\c/d caf\195\169 \n\0\31' }, 1)
+    local expected = '"payload":{"description":"a\\"b\\\\c/d caf\195\169 \\n\\u0000\\u001f"}'
+    assert.truthy(body:find(expected, 1, true))
   end)
 
   it("returns the sign of exactly the body", function()
@@ -51,32 +52,68 @@ describe("client:envelope()", function()
     end
   end)
 
-  -- lua-cjson 2.1.0 writes at most 14 significant digits: a number it would
-  -- round must be refused, not silently changed and then signed.
-  local rounded = {
-    { "a 15-digit integer", 123456789012345 },
-    { "a third", 1 / 3 },
-    { "2^53", 2 ^ 53 },
+  -- Numbers go out exactly: integers digit for digit, other numbers in the
+  -- fewest digits that read back as the same double.
+  local exact = {
+    { "a 15-digit integer", 123456789012345, "123456789012345" },
+    { "a third", 1 / 3, "0.3333333333333333" },
+    { "2^53", 2 ^ 53, "9007199254740992" },
+    { "0.1", 0.1, "0.1" },
+    { "-2.5", -2.5, "-2.5" },
+    { "1e300", 1e300, "1e+300" },
   }
   if math.type then -- Lua 5.3+: integers beyond 2^53 that a double cannot hold
-    rounded[#rounded + 1] = { "the integer 10^17 + 1", math.tointeger(10 ^ 17) + 1 }
+    exact[#exact + 1] = { "the integer 10^17 + 1", math.tointeger(10 ^ 17) + 1, "100000000000000001" }
+    exact[#exact + 1] = { "math.mininteger", math.mininteger, "-9223372036854775808" }
   end
-  for _, row in ipairs(rounded) do
-    it("refuses " .. row[1] .. ", which JSON encoding would round", function()
-      local body, err = client:envelope({ amount = row[2] }, 1)
-      assert.is_nil(body)
-      assert.are.equal("validation", err.kind)
-      assert.truthy(err.message:find("send it as a string", 1, true))
-      assert.is_nil(client:envelope({ outer = { inner = { row[2] } } }, 1))
+  for _, row in ipairs(exact) do
+    it("writes " .. row[1] .. " exactly, as " .. row[3], function()
+      local body = assert(client:envelope({ n = row[2] }, 1))
+      assert.are.equal(row[3], body:match('"n":([^}]+)}'))
+      assert.are.equal(row[2], tonumber(row[3]))
     end)
   end
 
-  for _, n in ipairs({ 12345678901234, 0.1, 1.5, -5, 1e15, 0 }) do
-    it("writes " .. tostring(n) .. " so that it reads back exactly", function()
-      local body = assert(client:envelope({ n = n }, 1))
-      assert.are.equal(n, tonumber(body:match('"n":([^}]+)}')))
+  it("writes a table marked with calypso.array as an array, even when empty", function()
+    local body = client:envelope({ a = calypso.array({}), b = calypso.array({ "x" }), c = {} }, 1)
+    assert.truthy(body:find('"a":[]', 1, true))
+    assert.truthy(body:find('"b":["x"]', 1, true))
+    assert.truthy(body:find('"c":{}', 1, true))
+  end)
+
+  it("writes calypso.null as null, and booleans as themselves", function()
+    local body = client:envelope({ a = calypso.null, b = true, c = false }, 1)
+    assert.truthy(body:find('"a":null', 1, true))
+    assert.truthy(body:find('"b":true', 1, true))
+    assert.truthy(body:find('"c":false', 1, true))
+  end)
+
+  -- { what, payload }: each must be a validation error, with nothing written.
+  local unsendable = {
+    { "a table with holes", { x = { 1, nil, 3 } } },
+    { "a table mixing array and object keys", { x = { 1, y = 2 } } },
+    { "a marked array with other keys", { x = calypso.array({ 1, y = 2 }) } },
+    { "a key that is not a string", { [true] = 1 } },
+    { "a function", { x = print } },
+    { "NaN", { x = 0 / 0 } },
+    { "infinity", { x = math.huge } },
+    { "an array as the payload", { 1, 2 } },
+  }
+  for _, row in ipairs(unsendable) do
+    it("refuses " .. row[1], function()
+      local body, err = client:envelope(row[2], 1)
+      assert.is_nil(body)
+      assert.are.equal("validation", err.kind)
     end)
   end
+
+  it("refuses nesting past 100 levels without overflowing the C stack", function()
+    local deep = {}
+    for _ = 1, 200 do deep = { deep } end
+    local body, err = client:envelope({ x = deep }, 1)
+    assert.is_nil(body)
+    assert.truthy(err.message:find("nested too deeply", 1, true))
+  end)
 
   it("raises for a timestamp that is not a whole number", function()
     assert.has_error(function() client:envelope({}, 1.5) end)

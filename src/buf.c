@@ -44,6 +44,13 @@ int calypso_buf_append_decimal(calypso_buf *b, unsigned long long n) {
   return calypso_buf_append(b, digits + i, sizeof digits - i);
 }
 
+int calypso_buf_append_decimal_signed(calypso_buf *b, long long n) {
+  if (n >= 0) return calypso_buf_append_decimal(b, (unsigned long long)n);
+  /* -(n + 1) + 1 is |n| without overflowing at LLONG_MIN */
+  return calypso_buf_append(b, "-", 1) &&
+         calypso_buf_append_decimal(b, (unsigned long long)(-(n + 1)) + 1);
+}
+
 void calypso_buf_reset(calypso_buf *b) {
   b->len = 0;
   b->overflow = b->nomem = 0;

@@ -26,30 +26,26 @@ static int path_ok(const char *p, size_t len) {
 /* Writes the envelope for the payload table at idx, stamped `ts`, into
  * c->body and returns 1; or pushes nil and a validation error and returns 0. */
 static int build_body(lua_State *L, calypso_client *c, int idx, long long ts) {
-  size_t len;
-  const char *payload;
-  int ok;
   calypso_error e = calypso_error_init("validation", 0);
-  if (!calypso_json_encode(L, idx)) {
-    calypso_fail(L, &e, "payload cannot be encoded as JSON: %s", lua_tostring(L, -1));
+  size_t payload_at;
+  const char *why;
+  calypso_buf_reset(&c->body);
+  if (!calypso_buf_append(&c->body, c->prefix, c->prefix_len) ||
+      !calypso_buf_append_decimal(&c->body, (unsigned long long)ts) ||
+      !calypso_buf_appends(&c->body, ",\"payload\":"))
+    luaL_error(L, "calypso: out of memory");
+  payload_at = c->body.len;
+  why = calypso_json_write(L, idx, &c->body);
+  if (c->body.nomem) luaL_error(L, "calypso: out of memory");
+  if (why) {
+    calypso_fail(L, &e, "payload cannot be encoded as JSON: %s", why);
     return 0;
   }
-  payload = lua_tolstring(L, -1, &len);
-  if (!calypso_json_is_object(payload, len)) {
+  if (c->body.data[payload_at] != '{') {
     calypso_fail(L, &e, "payload must be a JSON object (string keys, or empty)");
     return 0;
   }
-  calypso_buf_reset(&c->body);
-  ok = calypso_buf_append(&c->body, c->prefix, c->prefix_len) &&
-       calypso_buf_append_decimal(&c->body, (unsigned long long)ts) &&
-       calypso_buf_appends(&c->body, ",\"payload\":") &&
-       calypso_buf_append(&c->body, payload, len) && calypso_buf_appends(&c->body, "}");
-  lua_pop(L, 1);
-  if (!ok && c->body.nomem) luaL_error(L, "calypso: out of memory");
-  if (!ok) {
-    calypso_fail(L, &e, "the request body would be larger than %d bytes", (int)c->body.max);
-    return 0;
-  }
+  if (!calypso_buf_appends(&c->body, "}")) luaL_error(L, "calypso: out of memory");
   return 1;
 }
 

@@ -120,12 +120,14 @@ calypso_error calypso_error_init(const char *kind, long status);
 int calypso_push_error(lua_State *L, const calypso_error *e);
 int calypso_fail(lua_State *L, calypso_error *e, const char *fmt, ...);
 
-/* json.c: the private lua-cjson instance; both push exactly one value and
- * return 1 on success, or push the failure message and return 0.  encode
- * also refuses numbers that lua-cjson's 14 digits would round. */
+/* json.c: the private lua-cjson instance, for what we receive; decode pushes
+ * exactly one value and returns 1, or pushes the failure message and returns 0 */
 void calypso_json_open(lua_State *L);
-int calypso_json_encode(lua_State *L, int idx);
 int calypso_json_decode(lua_State *L, const char *s, size_t len);
+
+/* encode.c: JSON for what we send; NULL on success, else why not */
+void calypso_encode_open(lua_State *L);
+const char *calypso_json_write(lua_State *L, int idx, calypso_buf *out);
 int calypso_json_is_object(const char *s, size_t len); /* first non-blank byte is '{' */
 
 /* sign.c: a keyed HMAC-SHA512 context; hex writes exactly 128 digits, no NUL */
@@ -138,6 +140,7 @@ void calypso_signer_free(void *signer);
 int calypso_buf_append(calypso_buf *b, const void *data, size_t n);
 int calypso_buf_appends(calypso_buf *b, const char *s);
 int calypso_buf_append_decimal(calypso_buf *b, unsigned long long n);
+int calypso_buf_append_decimal_signed(calypso_buf *b, long long n);
 void calypso_buf_reset(calypso_buf *b);
 void calypso_buf_free(calypso_buf *b);
 

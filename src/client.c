@@ -187,12 +187,18 @@ static int l_new(lua_State *L) {
   lua_concat(L, 3); /* 7: the origin */
 
   /* {"account":<json>,"timestamp": */
-  lua_pushliteral(L, "{\"account\":");
-  lua_pushvalue(L, 4);
-  if (!calypso_json_encode(L, -1)) lua_error(L);
-  lua_remove(L, -2);
-  lua_pushliteral(L, ",\"timestamp\":");
-  lua_concat(L, 3); /* 8 */
+  {
+    calypso_buf prefix;
+    memset(&prefix, 0, sizeof prefix);
+    prefix.max = 4096 + 6 * account_len;
+    if (!calypso_buf_appends(&prefix, "{\"account\":") || calypso_json_write(L, 4, &prefix) ||
+        !calypso_buf_appends(&prefix, ",\"timestamp\":")) {
+      calypso_buf_free(&prefix);
+      luaL_error(L, "calypso: out of memory");
+    }
+    lua_pushlstring(L, prefix.data, prefix.len); /* 8 */
+    calypso_buf_free(&prefix);
+  }
 
   /* Born closed, then acquire; a failure releases what was taken and raises. */
   c = lua_newuserdatauv(L, sizeof *c, 0);

@@ -42,18 +42,19 @@ static inline void calypso_compat_rawsetp(lua_State *L, int idx, const void *p) 
 #define lua_rawsetp(L, i, p) calypso_compat_rawsetp((L), (i), (p))
 #endif
 
-/* 1 unless the number at idx is an integer subtype (5.3+) that a double,
- * and so lua-cjson, cannot hold exactly: beyond 2^53 in magnitude. */
+/* 1, with *out set, when the number at idx is an integer subtype (5.3+);
+ * 0 for a float, and always on 5.1/LuaJIT, where every number is a double. */
 #if LUA_VERSION_NUM >= 503
-static inline int calypso_compat_integer_exact(lua_State *L, int idx) {
-  const lua_Integer limit = (lua_Integer)1 << 53;
-  lua_Integer i;
-  if (!lua_isinteger(L, idx)) return 1;
-  i = lua_tointeger(L, idx);
-  return i >= -limit && i <= limit;
+static inline int calypso_compat_tointeger(lua_State *L, int idx, long long *out) {
+  if (!lua_isinteger(L, idx)) return 0;
+  *out = (long long)lua_tointeger(L, idx);
+  return 1;
 }
 #else
-#define calypso_compat_integer_exact(L, idx) 1
+static inline int calypso_compat_tointeger(lua_State *L, int idx, long long *out) {
+  (void)L, (void)idx, (void)out;
+  return 0;
+}
 #endif
 
 #if LUA_VERSION_NUM < 504

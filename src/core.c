@@ -6,6 +6,7 @@
  *   time_ms, monotonic, sleep    clock.c
  *   error(kind, message [, extra]) -> err   error.c
  *   null                          json.c (lua-cjson's null)
+ *   array(t) -> t                 encode.c (send t as a JSON array, even empty)
  *   version                       "0.1.0" */
 #include "calypso.h"
 
@@ -14,6 +15,7 @@ CALYPSO_EXPORT int luaopen_calypso_core(lua_State *L) {
   lua_pushliteral(L, CALYPSO_VERSION);
   lua_setfield(L, -2, "version");
   calypso_json_open(L);
+  calypso_encode_open(L);
   calypso_error_open(L);
   calypso_sign_open(L);
   calypso_clock_open(L);

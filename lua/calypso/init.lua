@@ -14,7 +14,8 @@ local options = require "calypso.options"
 
 local M = {
   version = core.version,
-  null = core.null, -- what a JSON null decodes to
+  null = core.null,   -- what a JSON null decodes to, and how to send one
+  array = core.array, -- calypso.array(t) -> t: send t as a JSON array, even when empty
 }
 
 --- calypso.new(opts) -> client.  Options: see calypso.options.  Raises on a
