@@ -41,8 +41,12 @@ build = {
     ["calypso.cosocket"] = "lua/calypso/cosocket.lua",
     ["calypso.endpoints"] = "lua/calypso/endpoints.lua",
     ["calypso.options"] = "lua/calypso/options.lua",
+    ["calypso.pages"] = "lua/calypso/pages.lua",
+    ["calypso.retry"] = "lua/calypso/retry.lua",
+    ["calypso.rules"] = "lua/calypso/rules.lua",
     ["calypso.text"] = "lua/calypso/text.lua",
     ["calypso.validate"] = "lua/calypso/validate.lua",
+    ["calypso.webhook"] = "lua/calypso/webhook.lua",
     ["calypso.core"] = {
       sources = {
         "src/buf.c", "src/call.c", "src/client.c", "src/clock.c", "src/conn.c", "src/core.c",

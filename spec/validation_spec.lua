@@ -48,6 +48,39 @@ local bad = {
   { "update", "email is not an address", { id = ID, email = "nope" }, "email" },
 }
 
+-- The other endpoints' fields: { "group.name", what, params, field }.
+local bad_more = {
+  { "customer.block", "customerId is missing", {}, "customerId" },
+  { "customer.block", "customerId is not a UUID", { customerId = "42" }, "customerId" },
+  { "customer.unblock", "a field is unknown", { customerId = ID, id = ID }, "id" },
+  { "purse.get", "currency is missing", { customerId = ID }, "currency" },
+  { "purse.get", "currency is not a code", { customerId = ID, currency = "US$" }, "currency" },
+  { "purse.get", "currency is 65 characters", { customerId = ID, currency = string.rep("A", 65) },
+    "currency" },
+  { "purse.get", "currency is a number", { customerId = ID, currency = 1 }, "currency" },
+  { "purse.get_all", "customerId is missing", {}, "customerId" },
+  { "transaction.get", "transactionId is not a UUID", { transactionId = "tx-1" }, "transactionId" },
+  { "transaction.find", "pageNumber is negative", { pageNumber = -1 }, "pageNumber" },
+  { "transaction.find", "pageNumber is fractional", { pageNumber = 1.5 }, "pageNumber" },
+  { "transaction.find", "pageNumber is a string", { pageNumber = "1" }, "pageNumber" },
+  { "transaction.find", "pageSize is zero", { pageSize = 0 }, "pageSize" },
+  { "transaction.find", "sort holds a space", { sort = "A SC" }, "sort" },
+  { "transaction.find", "properties holds a newline", { properties = "a\nb" }, "properties" },
+  { "transaction.find", "currencyFilter is a string", { currencyFilter = "ETH" }, "currencyFilter" },
+  { "transaction.find", "currencyFilter has an unknown member", { currencyFilter = { like = "E" } },
+    "currencyFilter" },
+  { "transaction.find", "currencyFilter.in is not a list", { currencyFilter = { ["in"] = { a = "ETH" } } },
+    "currencyFilter" },
+  { "transaction.find", "currencyFilter.in holds a number", { currencyFilter = { ["in"] = { "ETH", 2 } } },
+    "currencyFilter" },
+  { "transaction.find", "currencyFilter.specified is a string",
+    { currencyFilter = { specified = "yes" } }, "currencyFilter" },
+  { "transaction.find", "transactionStateFilter.equals is not a code",
+    { transactionStateFilter = { equals = "bad state!" } }, "transactionStateFilter" },
+  { "transaction.find", "transactionStateFilter has contains, which only string filters have",
+    { transactionStateFilter = { contains = "CONF" } }, "transactionStateFilter" },
+}
+
 -- Inputs at the edges that must pass validation (and so reach the server).
 local good = {
   { "create", "no fields at all", {} },
@@ -59,7 +92,7 @@ local good = {
   { "create", "an empty description", { description = "" } },
 }
 
-describe("client.customer.create() and client.customer.update() validation", function()
+describe("endpoint validation", function()
   local emu, client
 
   setup(function()
@@ -84,6 +117,25 @@ describe("client.customer.create() and client.customer.update() validation", fun
       assert.are.equal(before, emu:stats().received)
     end)
   end
+
+  for _, row in ipairs(bad_more) do
+    local label, what, params, field = row[1], row[2], row[3], row[4]
+    it("returns a validation error and sends nothing when " .. what .. " (" .. label .. ")", function()
+      local group, name = label:match("^(%w+)%.([%w_]+)$")
+      local before = emu:stats().received
+      local result, err = client[group][name](params)
+      assert.is_nil(result)
+      assert.are.equal("validation", err.kind)
+      assert.are.equal(field, err.field)
+      assert.truthy(tostring(err):find(label, 1, true))
+      assert.are.equal(before, emu:stats().received)
+    end)
+  end
+
+  it("names the member inside a filter", function()
+    local _, err = client.transaction.find{ currencyFilter = { ["in"] = { "ETH", 2 } } }
+    assert.truthy(err.message:find("currencyFilter.in[2] must be", 1, true), err.message)
+  end)
 
   for _, row in ipairs(good) do
     local name, what, params = row[1], row[2], row[3]

@@ -2,7 +2,8 @@
  * add its part.  Nothing else lives here.
  *   new(opts) -> client          client.c (attempt, prepare, envelope: call.c;
  *                                 prepare's exchange object: exchange.c)
- *   sign(secret, body) -> hex    sign.c
+ *   sign(secret, body) -> hex    sign.c; also verify_sign(secret, body, sign) -> bool
+ *   decode_object(text) -> t     json.c
  *   time_ms, monotonic, sleep    clock.c
  *   error(kind, message [, extra]) -> err   error.c
  *   null                          json.c (lua-cjson's null)

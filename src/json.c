@@ -28,6 +28,25 @@ static void set_number(lua_State *L, int inst, const char *name, int n) {
   lua_call(L, 1, 0);
 }
 
+/* core.decode_object(text) -> table | nil, message
+ * text must be one JSON object (a webhook body, say); decoded with the
+ * private instance, unknown fields kept.  Raises only for a non-string. */
+static int l_decode_object(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  if (!calypso_json_is_object(s, len)) {
+    lua_pushnil(L);
+    lua_pushliteral(L, "not a JSON object");
+    return 2;
+  }
+  if (!calypso_json_decode(L, s, len)) {
+    lua_pushnil(L);
+    lua_insert(L, -2);
+    return 2;
+  }
+  return 1;
+}
+
 /* Expects the module table on top; sets module.null and leaves the stack as it was. */
 void calypso_json_open(lua_State *L) {
   int mod = lua_gettop(L), inst;
@@ -47,6 +66,8 @@ void calypso_json_open(lua_State *L) {
   lua_rawsetp(L, LUA_REGISTRYINDEX, &decode_key);
   lua_getfield(L, inst, "null");
   lua_setfield(L, mod, "null");
+  lua_pushcfunction(L, l_decode_object);
+  lua_setfield(L, mod, "decode_object");
   lua_settop(L, mod);
 }
 

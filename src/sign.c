@@ -100,7 +100,38 @@ static int l_sign(lua_State *L) {
   return 1;
 }
 
+/* core.verify_sign(secret, body, sign) -> bool
+ * Is `sign` the HMAC-SHA512 of body, in hex of either case?  The comparison
+ * takes the same time wherever the first difference is (CRYPTO_memcmp), so
+ * timing shows nothing about the right signature.  Raises on non-strings or
+ * an empty secret. */
+static int l_verify_sign(lua_State *L) {
+  size_t key_len, msg_len, sign_len, i;
+  const char *key = luaL_checklstring(L, 1, &key_len);
+  const char *msg = luaL_checklstring(L, 2, &msg_len);
+  const char *sign = luaL_checklstring(L, 3, &sign_len);
+  char expected[CALYPSO_SIGN_HEX_LEN], given[CALYPSO_SIGN_HEX_LEN];
+  void *signer;
+  int ok;
+  luaL_argcheck(L, key_len > 0, 1, "secret must not be empty");
+  if (sign_len != CALYPSO_SIGN_HEX_LEN) { /* the length is public: no need to hide it */
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  for (i = 0; i < sign_len; i++) /* fold A-F to a-f without branching on the secret */
+    given[i] = (char)(sign[i] | (char)(0x20 & -(sign[i] >= 'A' && sign[i] <= 'F')));
+  signer = calypso_signer_new(key, key_len);
+  ok = signer && calypso_signer_hex(signer, msg, msg_len, expected);
+  if (signer) calypso_signer_free(signer);
+  if (!ok) return luaL_error(L, "HMAC-SHA512 failed");
+  lua_pushboolean(L, CRYPTO_memcmp(expected, given, sizeof expected) == 0);
+  OPENSSL_cleanse(expected, sizeof expected);
+  return 1;
+}
+
 void calypso_sign_open(lua_State *L) {
   lua_pushcfunction(L, l_sign);
   lua_setfield(L, -2, "sign");
+  lua_pushcfunction(L, l_verify_sign);
+  lua_setfield(L, -2, "verify_sign");
 }

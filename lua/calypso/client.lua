@@ -9,6 +9,7 @@
 -- @module calypso.client
 local core = require "calypso.core"
 local endpoints = require "calypso.endpoints"
+local pages = require "calypso.pages"
 local retry = require "calypso.retry"
 local validate = require "calypso.validate"
 
@@ -37,17 +38,24 @@ end
 
 --- Builds { group = { name = function(params) } } for every endpoint row.
 -- send(path, payload, idempotent) makes the call; each function validates
--- first and returns the validation error without calling send.
-function M.bind(send)
+-- first and returns the validation error without calling send.  paths
+-- (optional) maps "group.name" to a path that replaces the row's.  A group
+-- with a paged row also gets each(params [, opts]) (calypso.pages).
+function M.bind(send, paths)
   local namespaces = {}
   for group, rows in pairs(endpoints) do
     local ns = {}
     for name, row in pairs(rows) do
       local label = group .. "." .. name
+      local path = paths and paths[label] or row.path
       ns[name] = function(params)
         local payload, err = validate.params(row, label, params)
         if not payload then return nil, err end
-        return send(row.path, payload, row.idempotent)
+        return send(path, payload, row.idempotent)
+      end
+      if row.paged then
+        local find = ns[name]
+        ns.each = function(params, opts) return pages.walk(find, params, opts) end
       end
     end
     namespaces[group] = ns
@@ -134,7 +142,7 @@ end
 function M.new(core_client, options)
   local send = sender(core_client, options)
   local self = setmetatable({ _core = core_client, _send = send }, Client)
-  for group, ns in pairs(M.bind(send)) do self[group] = ns end
+  for group, ns in pairs(M.bind(send, options.paths)) do self[group] = ns end
   return self
 end
 

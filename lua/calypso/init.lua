@@ -11,11 +11,13 @@
 local core = require "calypso.core"
 local client = require "calypso.client"
 local options = require "calypso.options"
+local webhook = require "calypso.webhook"
 
 local M = {
   version = core.version,
   null = core.null,   -- what a JSON null decodes to, and how to send one
   array = core.array, -- calypso.array(t) -> t: send t as a JSON array, even when empty
+  webhook = webhook,  -- calypso.webhook.verify(raw_body, sign, secret) -> event | nil, err
 }
 
 --- calypso.new(opts) -> client.  Options: see calypso.options.  Raises on a

@@ -11,6 +11,8 @@
 --   max_retries         2: retries after the first attempt, as calypso.retry allows
 --   deadline            60: seconds for a whole call, all attempts and waits included
 --   clock_offset_ms     0: milliseconds added to the local clock when stamping
+--   paths               nil: { ["customer.block"] = "/api/v1/..." } replaces an
+--                       endpoint's path (some paths are inferred; see the README)
 -- Messages name the option, never its value (the value may be the secret).
 -- @module calypso.options
 local M = {}
@@ -73,6 +75,19 @@ local function milliseconds(n)
   end
 end
 
+local function endpoint_paths(t)
+  local endpoints = require "calypso.endpoints"
+  for label, path in pairs(t) do
+    local group, name = tostring(label):match("^([%w_]+)%.([%w_]+)$")
+    if not (group and endpoints[group] and endpoints[group][name]) then
+      return "names no endpoint: " .. tostring(label)
+    end
+    if type(path) ~= "string" or not path:find("^/[\33-\126]*$") then
+      return "must map to paths that start with / (for " .. label .. ")"
+    end
+  end
+end
+
 local spec = {
   key = { type = "string", required = true, check = header_value },
   secret = { type = "string", required = true, check = nonempty },
@@ -85,6 +100,7 @@ local spec = {
   max_retries = { type = "number", check = retry_count },
   deadline = { type = "number", check = positive },
   clock_offset_ms = { type = "number", check = milliseconds },
+  paths = { type = "table", check = endpoint_paths },
 }
 
 --- Returns a checked copy of opts with defaults filled in, or nil and a message.

@@ -1,26 +1,17 @@
 --- Validation shared by every endpoint row.  Runs before anything is sent;
 -- a failure is an error of kind "validation" whose `field` names the culprit.
--- The payload that goes out is a fresh table holding only the checked fields,
+-- Each field's rule (calypso.rules) checks its value and gives the value to
+-- send: the payload that goes out is a fresh table holding only those,
 -- read with next (raw), so metatables on the caller's table cannot change it.
 -- @module calypso.validate
 local core = require "calypso.core"
-local text = require "calypso.text"
+local rules = require "calypso.rules"
 
 local M = {}
 
--- Each rule returns nil when the (already text-checked) value is fine.
-local rules = {
-  text = function() end,
-  email = function(s)
-    if not text.is_email(s) then return "must look like an email address" end
-  end,
-  uuid = function(s)
-    if not text.is_uuid(s) then return "must be a UUID" end
-  end,
-}
-
 local function fail(label, field, problem)
-  local where = field and (label .. ": " .. field .. " ") or (label .. ": ")
+  local joint = problem and problem:find("^[%.%[]") and "" or " " -- a sub-path joins directly
+  local where = field and (label .. ": " .. field .. joint) or (label .. ": ")
   return nil, core.error("validation", where .. problem, {
     field = field, attempts = 0, retryable = false, maybe_applied = false,
   })
@@ -40,9 +31,9 @@ function M.params(row, label, params)
     end
     local rule = fields[name]
     if not rule then return fail(label, name, "is not a field of " .. label) end
-    local problem = text.problem(value) or rules[rule](value)
+    local problem, checked = rules[rule](value)
     if problem then return fail(label, name, problem) end
-    payload[name] = value
+    payload[name] = checked
   end
   local required = row.required
   if required then
@@ -60,7 +51,5 @@ function M.params(row, label, params)
   end
   return payload
 end
-
-M.rules = rules
 
 return M

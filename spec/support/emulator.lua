@@ -64,6 +64,11 @@ function Emulator:reset() return self:control("reset", {}) end
 
 function Emulator:fault(f) return self:control("fault", f) end
 
+-- Makes count transactions for a customer; returns their ids.
+function Emulator:seed(customer_id, count)
+  return self:control("seed", { customerId = customer_id, count = count }).ids
+end
+
 -- Shifts the emulator's clock by ms; its Date header follows unless date is false.
 function Emulator:skew_clock(ms, date)
   return self:control("clock", { skew_ms = ms, date = date })

@@ -4,6 +4,7 @@
 -- kept, so tests can compare the attempts of one call.
 local auth = require "emulator.auth"
 local customers = require "emulator.customers"
+local purses = require "emulator.purses"
 local faults = require "emulator.faults"
 local respond = require "emulator.respond"
 local state = require "emulator.state"
@@ -11,6 +12,12 @@ local state = require "emulator.state"
 local routes = {
   ["/api/v1/customer-purse/customer/create"] = customers.create,
   ["/api/v1/customer-purse/customer/update"] = customers.update,
+  ["/api/v1/customer-purse/customer/block"] = customers.block,
+  ["/api/v1/customer-purse/customer/unblock"] = customers.unblock,
+  ["/api/v1/customer-purse/purse/get"] = purses.get,
+  ["/api/v1/customer-purse/purse/get-all"] = purses.get_all,
+  ["/api/v1/customer-purse/transaction/get"] = purses.transaction,
+  ["/api/v1/customer-purse/transaction/find"] = purses.find,
 }
 
 local HISTORY = 20

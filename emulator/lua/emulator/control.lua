@@ -5,11 +5,14 @@
 --                           "last":{path,body,key,sign,connection,...},
 --                           "recent":[the last 20 of those, oldest first]}
 --   POST fault {mode,...}  arm a fault (see faults.lua)
+--   POST seed {customerId, count}  make count transactions for a customer
+--                           (states and currencies cycle, one state unknown)
 --   POST clock {skew_ms, date}  shift the emulator's clock, to make timestamps
 --                           stale; its Date header follows unless date=false
 local cjson = require("cjson").new()
 local api = require "emulator.api"
 local faults = require "emulator.faults"
+local purses = require "emulator.purses"
 local respond = require "emulator.respond"
 local state = require "emulator.state"
 
@@ -43,6 +46,14 @@ function actions.fault()
   local ok, err = faults.arm(body_json())
   if not ok then return nil, err end
   return { ok = true }
+end
+
+function actions.seed()
+  local body = body_json()
+  if type(body.customerId) ~= "string" or type(body.count) ~= "number" then
+    return nil, "seed needs customerId and count"
+  end
+  return { ids = purses.seed(body.customerId, body.count) }
 end
 
 function actions.clock()

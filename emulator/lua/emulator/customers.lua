@@ -66,4 +66,21 @@ function M.update(payload)
   return respond.json(200, customer)
 end
 
+-- block and unblock take {customerId} (inferred from the guides).
+local function set_blocked(payload, blocked)
+  if not is_uuid(payload.customerId) then return respond.error("001", "customerId must be a uuid") end
+  for name in pairs(payload) do
+    if name ~= "customerId" then return respond.error("001", "unknown field " .. tostring(name)) end
+  end
+  local customer = state.get_json("customer:" .. payload.customerId)
+  if not customer then return respond.error("004") end
+  customer.blocked = blocked
+  state.put_json("customer:" .. customer.id, customer)
+  return respond.json(200, customer)
+end
+
+function M.block(payload) return set_blocked(payload, true) end
+
+function M.unblock(payload) return set_blocked(payload, false) end
+
 return M

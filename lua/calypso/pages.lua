@@ -1,0 +1,77 @@
+--- Every item of a paged find, page after page:
+--    local walk = client.transaction.each{ customerId = id }
+--    for tx in walk do ... end
+--    if walk.err then ... end        -- the call that stopped the walk
+--    if walk.capped then ... end     -- max_pages reached with pages left
+-- Pages are {result, page, size, total (pages), totalElements}.  The walk
+-- asks for the page after the one the server says it sent, and stops at an
+-- empty page, after `total` pages, after `totalElements` items, on an
+-- error, or at the cap.  Options (each's second argument), with defaults:
+--   first_page  0: where to start unless params.pageNumber says (Spring
+--               counts from 0; whether Calypso does is unknown)
+--   max_pages   1000: the hard cap on calls one walk makes
+-- @module calypso.pages
+local M = {}
+
+M.defaults = { first_page = 0, max_pages = 1000 }
+
+local function option(opts, name)
+  local v = opts and opts[name]
+  if v == nil then return M.defaults[name] end
+  if type(v) ~= "number" or v ~= math.floor(v) or v < 0 then
+    error("each: option '" .. name .. "' must be a whole number >= 0", 3)
+  end
+  return v
+end
+
+--- A walk over find(params) -> page | nil, err.
+function M.walk(find, params, opts)
+  local first_page = option(opts, "first_page")
+  local max_pages = option(opts, "max_pages")
+  local request = {}
+  if type(params) == "table" then
+    for k, v in next, params do request[k] = v end
+  else
+    request = params -- not a table: find reports the validation error
+  end
+  local walk = { pages = 0, items = 0 }
+  local page_items, index, done = {}, 0, false
+  local start = type(request) == "table" and request.pageNumber or first_page
+  if type(request) == "table" then request.pageNumber = start end
+
+  local function fetch()
+    if walk.pages >= max_pages then
+      walk.capped, done = true, true
+      return
+    end
+    local page, err = find(request)
+    walk.pages = walk.pages + 1
+    if not page then
+      walk.err, done = err, true
+      return
+    end
+    page_items = type(page.result) == "table" and page.result or {}
+    index = 0
+    local current = tonumber(page.page) or request.pageNumber
+    request.pageNumber = current + 1
+    local total, elements = tonumber(page.total), tonumber(page.totalElements)
+    if #page_items == 0 or (total and request.pageNumber - start >= total)
+      or (elements and walk.items + #page_items >= elements) then
+      done = true
+    end
+  end
+
+  return setmetatable(walk, {
+    __call = function()
+      while index >= #page_items do
+        if done then return nil end
+        fetch()
+      end
+      index = index + 1
+      walk.items = walk.items + 1
+      return page_items[index]
+    end,
+  })
+end
+
+return M

@@ -1,0 +1,69 @@
+-- webhook_spec.lua: calypso.webhook.verify against deliveries signed the way
+-- Calypso signs them: HMAC-SHA512 of the raw body with the subscription's
+-- secretKey, in hex (here by the openssl command, an independent signer).
+local calypso = require "calypso"
+local shell = require "support.shell"
+
+local SECRET = "webhook-secret-key"
+
+local BODY = '{"requestId":"5f0a3a2e-0d5c-4c3e-9a59-8e1f3c0b7d11","id":1331293,'
+  .. '"createdDate":"2025-10-30T14:08:39.96068","level":"INFO","service":"CUSTOMER_PURSE",'
+  .. '"eventType":"CUSTOMER_PURSE_FUNDS_RECEIVED_FOR_PURSE","data":{"customerId":"c1",'
+  .. '"customerBlocked":false,"purseId":"p1","address":"0xabc","transactionId":"t1",'
+  .. '"amount":12.5,"somethingNew":{"nested":[1,2]}}}'
+
+local function openssl_sign(secret, body)
+  local path = os.tmpname()
+  local f = assert(io.open(path, "wb"))
+  f:write(body)
+  f:close()
+  local ok, out = shell.run("openssl dgst -sha512 -hmac " .. shell.quote(secret) .. " < " .. path)
+  os.remove(path)
+  assert(ok, out)
+  return out:match("(%x+)%s*$")
+end
+
+describe("calypso.webhook.verify()", function()
+  local sign = openssl_sign(SECRET, BODY)
+  local off_by_one = sign:sub(1, -2) .. (sign:sub(-1) == "0" and "1" or "0")
+
+  it("returns the event, unknown fields and types kept, for the right signature", function()
+    local event, err = calypso.webhook.verify(BODY, sign, SECRET)
+    assert.is_nil(err)
+    assert.are.equal("CUSTOMER_PURSE_FUNDS_RECEIVED_FOR_PURSE", event.eventType)
+    assert.are.equal("p1", event.data.purseId)
+    assert.are.same({ 1, 2 }, event.data.somethingNew.nested)
+  end)
+
+  it("accepts the signature in upper-case hex", function()
+    assert.is_table(calypso.webhook.verify(BODY, sign:upper(), SECRET))
+  end)
+
+  -- { what, body, sign, field the error names }
+  local refused = {
+    { "a wrong signature", BODY, openssl_sign("another-secret", BODY), "sign" },
+    { "a signature one hex digit off", BODY, off_by_one, "sign" },
+    { "a truncated signature", BODY, sign:sub(1, 127), "sign" },
+    { "no signature", BODY, nil, "sign" },
+    { "a truncated body", BODY:sub(1, -2), sign, "sign" },
+    { "the body decoded and encoded again", require("cjson").encode(require("cjson").decode(BODY)),
+      sign, "sign" },
+    { "a signed body that is a JSON array", "[1,2]", openssl_sign(SECRET, "[1,2]"), "body" },
+    { "a signed body that is not JSON", "{not json", openssl_sign(SECRET, "{not json"), "body" },
+  }
+  for _, row in ipairs(refused) do
+    it("refuses " .. row[1], function()
+      local event, err = calypso.webhook.verify(row[2], row[3], SECRET)
+      assert.is_nil(event)
+      assert.are.equal("validation", err.kind)
+      assert.are.equal(row[4], err.field)
+      assert.is_nil(tostring(err):find(SECRET, 1, true))
+    end)
+  end
+
+  it("raises for a body or secret that is not a string", function()
+    assert.has_error(function() calypso.webhook.verify(nil, sign, SECRET) end)
+    assert.has_error(function() calypso.webhook.verify(BODY, sign, nil) end)
+    assert.has_error(function() calypso.webhook.verify(BODY, sign, "") end)
+  end)
+end)
