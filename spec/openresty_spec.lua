@@ -115,6 +115,48 @@ describe("calypso in OpenResty", function()
     assert.is_string(answers[1].body.id)
   end)
 
+  describe("the webhook receiver", function()
+    local body = '{"requestId":"r1","id":77,"createdDate":"2025-10-30T14:08:39","level":"INFO",'
+      .. '"service":"CUSTOMER_PURSE","eventType":"CUSTOMER_PURSE_EXPIRED",'
+      .. '"data":{"customerId":"cust-9","purseId":"p9","address":"0x1","customerBlocked":false}}'
+
+    -- POSTs a delivery with the given Sign; returns the HTTP status.
+    local function deliver(raw, sign)
+      local ok, out = shell.run("curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json'"
+        .. (sign and (" -H " .. shell.quote("Sign: " .. sign)) or "")
+        .. " --data-binary " .. shell.quote(raw) .. " " .. server.url .. "/webhooks/calypso")
+      assert(ok, out)
+      return tonumber(out)
+    end
+
+    local sign = require("calypso").sign(openresty.webhook_secret, body)
+
+    it("answers 200 to a signed delivery and handles the event", function()
+      assert.are.equal(200, deliver(body, sign))
+      local line = "calypso webhook: CUSTOMER_PURSE_EXPIRED event 77 for customer cust-9"
+      local logged
+      for _ = 1, 100 do -- the event is handled in a timer after the answer
+        logged = server:log():find(line, 1, true)
+        if logged then break end
+        shell.run("sleep 0.05")
+      end
+      assert.truthy(logged)
+    end)
+
+    -- { what, body, sign }: each must be refused with 401.
+    local refused = {
+      { "a wrong signature", body, require("calypso").sign("not-the-secret", body) },
+      { "no signature", body, nil },
+      { "a truncated body", body:sub(1, -2), sign },
+      { "a re-serialised body", require("cjson").encode(require("cjson").decode(body)), sign },
+    }
+    for _, row in ipairs(refused) do
+      it("answers 401 to " .. row[1], function()
+        assert.are.equal(401, deliver(row[2], row[3]))
+      end)
+    end
+  end)
+
   it("makes a blocking call, with a warning in the log, where there are no cosockets", function()
     local before = emu:stats().created
     local answers = post("/customers/blocking", 1, "{}")

@@ -10,6 +10,8 @@ local shell = require "support.shell"
 
 local M = {}
 
+M.webhook_secret = "example-webhook-secret"
+
 local Server = {}
 Server.__index = Server
 
@@ -43,8 +45,8 @@ function M.start(emu)
   assert(shell.run("mkdir -p " .. self.dir .. "/tmp"))
   self.dns_pid, self.dns_port, self.dns_pipe = spawn("lua5.4 spec/support/dns_server.lua")
   local env = ("CALYPSO_API_KEY=%s CALYPSO_API_SECRET=%s CALYPSO_ACCOUNT=%s "
-    .. "CALYPSO_BASE_URL=https://localhost:%s CALYPSO_CAFILE=%s"):format(
-    emulator.key, emulator.secret, emulator.account, emu.port, emu.cafile)
+    .. "CALYPSO_BASE_URL=https://localhost:%s CALYPSO_CAFILE=%s CALYPSO_WEBHOOK_SECRET=%s"):format(
+    emulator.key, emulator.secret, emulator.account, emu.port, emu.cafile, M.webhook_secret)
   local started, out
   for _ = 1, 20 do
     local port = free_port_guess()

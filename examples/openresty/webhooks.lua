@@ -1,0 +1,42 @@
+-- examples/openresty/webhooks.lua: POST /webhooks/calypso receives Calypso's
+-- webhook deliveries.  It checks the Sign header against the raw body with
+-- CALYPSO_WEBHOOK_SECRET (the subscription's secretKey), answers at once
+-- (200, or 401 for a bad signature), and handles the event afterwards in a
+-- timer, so that slow work never holds up the delivery.
+local calypso = require "calypso"
+
+local M = {}
+
+-- The work an event triggers; here it is only logged.
+local function handle(premature, event)
+  if premature then return end
+  ngx.log(ngx.NOTICE, "calypso webhook: ", tostring(event.eventType), " event ", tostring(event.id),
+    " for customer ", tostring(event.data and event.data.customerId))
+end
+
+local function raw_body()
+  ngx.req.read_body()
+  local body = ngx.req.get_body_data()
+  if body then return body end
+  local path = ngx.req.get_body_file() -- a body larger than client_body_buffer_size
+  if not path then return "" end
+  local f = assert(io.open(path, "rb"))
+  body = f:read("*a")
+  f:close()
+  return body
+end
+
+function M.receive()
+  local event, err = calypso.webhook.verify(raw_body(), ngx.var.http_sign,
+    os.getenv("CALYPSO_WEBHOOK_SECRET"))
+  if not event then
+    ngx.log(ngx.WARN, tostring(err))
+    return ngx.exit(ngx.HTTP_UNAUTHORIZED)
+  end
+  ngx.timer.at(0, handle, event)
+  ngx.status = ngx.HTTP_OK
+  ngx.say("ok")
+  return ngx.exit(ngx.HTTP_OK)
+end
+
+return M
