@@ -21,7 +21,7 @@ TESTLIBS := $(OUT)/testsys.so
 export LUA_PATH  := lua/?.lua;lua/?/init.lua;spec/?.lua;;
 export LUA_CPATH := $(OUT)/?.so;;
 
-.PHONY: all deps test demo lint valgrind rock bench clean help env
+.PHONY: all deps test demo lint valgrind rock bench docs clean help env
 
 all: $(CORE)
 
@@ -67,6 +67,10 @@ bench: all
 	@scripts/deps bench
 	bench/run
 
+docs:
+	@scripts/deps docs
+	ldoc .
+
 env:
 	@echo 'export LUA_PATH="$(LUA_PATH)" LUA_CPATH="$(LUA_CPATH)"'
 
@@ -81,3 +85,4 @@ help:
 	@echo 'make valgrind the suite under valgrind memcheck'
 	@echo 'make rock     luarocks make into build/rocktree-$$LUA, then load it'
 	@echo 'make bench    the benchmark table (BENCH_QUICK=1: one short round)'
+	@echo 'make docs     LDoc for the public Lua API into build/docs'

@@ -6,6 +6,17 @@
 -- anywhere else it is the core's blocking libcurl transport, and in an nginx
 -- phase without cosockets (init, init_worker, set, log, ...) it logs a
 -- warning, once per phase and worker, that it blocks the worker.
+--
+-- The endpoint functions on a client (each returns the decoded JSON object,
+-- or nil and an error; see calypso.endpoints for their fields):
+--    client.customer.create{ email, description, externalId }
+--    client.customer.update{ id, email, description, externalId }
+--    client.customer.block{ customerId }       client.customer.unblock{ customerId }
+--    client.purse.get{ customerId, currency }  client.purse.get_all{ customerId }
+--    client.transaction.get{ transactionId }
+--    client.transaction.find{ customerId, currencyFilter, transactionStateFilter,
+--                             pageNumber, pageSize, sort, properties }
+--    client.transaction.each(params [, { first_page, max_pages }]) -> walk (calypso.pages)
 -- @module calypso.client
 local core = require "calypso.core"
 local endpoints = require "calypso.endpoints"

@@ -8,6 +8,12 @@
 -- code, trace_id); programmer mistakes raise.  The module-level
 -- calypso.customer.* use a default client configured from the environment.
 -- @module calypso
+-- @field null what a JSON null decodes to, and how to send one
+-- @field array calypso.array(t) -> t: send t as a JSON array, even when empty
+-- @field webhook calypso.webhook: verify(raw_body, sign, secret) -> event | nil, err
+-- @field customer create, update, block, unblock: as on a client, with the default client
+-- @field purse get, get_all: as on a client, with the default client
+-- @field transaction get, find, each: as on a client, with the default client
 local core = require "calypso.core"
 local client = require "calypso.client"
 local options = require "calypso.options"
