@@ -15,7 +15,7 @@
 #include <time.h>
 #include "calypso.h"
 
-static int path_ok(const char *p, size_t len) {
+int calypso_path_ok(const char *p, size_t len) {
   size_t i;
   if (len == 0 || p[0] != '/') return 0;
   for (i = 0; i < len; i++)
@@ -23,29 +23,29 @@ static int path_ok(const char *p, size_t len) {
   return 1;
 }
 
-/* Writes the envelope for the payload table at idx, stamped `ts`, into
- * c->body and returns 1; or pushes nil and a validation error and returns 0. */
-static int build_body(lua_State *L, calypso_client *c, int idx, long long ts) {
+/* Writes the envelope for the payload table at idx, stamped `ts`, into out
+ * and returns 1; or pushes nil and a validation error and returns 0. */
+int calypso_build_body(lua_State *L, calypso_client *c, int idx, long long ts, calypso_buf *out) {
   calypso_error e = calypso_error_init("validation", 0);
   size_t payload_at;
   const char *why;
-  calypso_buf_reset(&c->body);
-  if (!calypso_buf_append(&c->body, c->prefix, c->prefix_len) ||
-      !calypso_buf_append_decimal(&c->body, (unsigned long long)ts) ||
-      !calypso_buf_appends(&c->body, ",\"payload\":"))
+  calypso_buf_reset(out);
+  if (!calypso_buf_append(out, c->prefix, c->prefix_len) ||
+      !calypso_buf_append_decimal(out, (unsigned long long)ts) ||
+      !calypso_buf_appends(out, ",\"payload\":"))
     luaL_error(L, "calypso: out of memory");
-  payload_at = c->body.len;
-  why = calypso_json_write(L, idx, &c->body);
-  if (c->body.nomem) luaL_error(L, "calypso: out of memory");
+  payload_at = out->len;
+  why = calypso_json_write(L, idx, out);
+  if (out->nomem) luaL_error(L, "calypso: out of memory");
   if (why) {
     calypso_fail(L, &e, "payload cannot be encoded as JSON: %s", why);
     return 0;
   }
-  if (c->body.data[payload_at] != '{') {
+  if (out->data[payload_at] != '{') {
     calypso_fail(L, &e, "payload must be a JSON object (string keys, or empty)");
     return 0;
   }
-  if (!calypso_buf_appends(&c->body, "}")) luaL_error(L, "calypso: out of memory");
+  if (!calypso_buf_appends(out, "}")) luaL_error(L, "calypso: out of memory");
   return 1;
 }
 
@@ -66,7 +66,7 @@ int calypso_client_attempt(lua_State *L) {
   const char *path = luaL_checklstring(L, 2, &path_len);
   long timeout_ms = c->timeout_ms;
   char sign[CALYPSO_SIGN_HEX_LEN];
-  luaL_argcheck(L, path_ok(path, path_len), 2, "path must start with '/' and be visible ASCII");
+  luaL_argcheck(L, calypso_path_ok(path, path_len), 2, "path must start with '/' and be visible ASCII");
   luaL_checktype(L, 3, LUA_TTABLE);
   if (!lua_isnoneornil(L, 4)) {
     lua_Number s = luaL_checknumber(L, 4);
@@ -75,7 +75,7 @@ int calypso_client_attempt(lua_State *L) {
   }
   lua_settop(L, 3);
   if (!calypso_conn_after_fork(c)) luaL_error(L, "calypso: out of memory renewing the connection");
-  if (!build_body(L, c, 3, calypso_clock_ms() + c->clock_offset_ms)) return 2;
+  if (!calypso_build_body(L, c, 3, calypso_clock_ms() + c->clock_offset_ms, &c->body)) return 2;
   sign_body(L, c, sign);
   if (!calypso_http1_request(&c->request, c->path_prefix, path, c->head, c->head_len, sign, &c->body))
     luaL_error(L, "calypso: out of memory");
@@ -93,10 +93,10 @@ int calypso_client_prepare(lua_State *L) {
   size_t path_len;
   const char *path = luaL_checklstring(L, 2, &path_len);
   char sign[CALYPSO_SIGN_HEX_LEN];
-  luaL_argcheck(L, path_ok(path, path_len), 2, "path must start with '/' and be visible ASCII");
+  luaL_argcheck(L, calypso_path_ok(path, path_len), 2, "path must start with '/' and be visible ASCII");
   luaL_checktype(L, 3, LUA_TTABLE);
   lua_settop(L, 3);
-  if (!build_body(L, c, 3, calypso_clock_ms() + c->clock_offset_ms)) return 2;
+  if (!calypso_build_body(L, c, 3, calypso_clock_ms() + c->clock_offset_ms, &c->body)) return 2;
   sign_body(L, c, sign);
   if (!calypso_http1_request(&c->request, c->path_prefix, path, c->head, c->head_len, sign, &c->body))
     luaL_error(L, "calypso: out of memory");
@@ -123,7 +123,7 @@ int calypso_client_envelope(lua_State *L) {
     ts = (long long)n;
   }
   lua_settop(L, 2);
-  if (!build_body(L, c, 2, ts)) return 2;
+  if (!calypso_build_body(L, c, 2, ts, &c->body)) return 2;
   sign_body(L, c, sign);
   lua_pushlstring(L, c->body.data, c->body.len);
   lua_pushlstring(L, sign, sizeof sign);

@@ -4,8 +4,9 @@
  *  - curl == NULL means closed: every other resource has been released and
  *    the secret wiped; a closed client is never used again.
  *  - the secret exists only in `secret` (C memory, never a Lua string we keep).
- *  - no Lua function is called while libcurl runs; its only callbacks are the
- *    socket open/close ones in sockets.c. */
+ *  - no Lua function is called while libcurl runs; its callbacks are the
+ *    socket open/close ones in sockets.c and the transfer ones in multi.c,
+ *    all plain C. */
 #ifndef CALYPSO_H
 #define CALYPSO_H
 
@@ -35,7 +36,6 @@
 #define CALYPSO_ERROR_MT "calypso.Error"
 #define CALYPSO_SIGN_HEX_LEN 128
 #define CALYPSO_SIGN_PREFIX "Sign: "
-#define CALYPSO_MAX_SOCKETS 8  /* one connection, plus happy-eyeballs attempts */
 #define CALYPSO_HEADER_VALUE 64 /* room kept for a Retry-After or Date value */
 
 /* A growable byte buffer that refuses to grow past `max`. */
@@ -45,6 +45,12 @@ typedef struct calypso_buf {
   int overflow; /* an append would have passed max */
   int nomem;    /* realloc failed */
 } calypso_buf;
+
+/* The descriptors libcurl opened for one set of handles (sockets.c). */
+typedef struct calypso_sockets {
+  curl_socket_t *fd;
+  int n, cap;
+} calypso_sockets;
 
 /* An HTTP/1.1 response being parsed (http1.c). */
 typedef struct calypso_http1 {
@@ -90,10 +96,15 @@ typedef struct calypso_client {
   size_t head_len;
   char *host;                /* the authority split, for other transports */
   int port;
+  char *key;                 /* the public key, for the non-blocking transport's headers */
+  char *origin;              /* "https://<authority>", no trailing slash */
+  char *cafile;              /* NULL: the system trust store */
+  long max_connections;      /* the non-blocking transport's connection cap */
+  int http2;                 /* may the non-blocking transport offer HTTP/2? */
   calypso_buf body, request;
   calypso_exchange ex;       /* the blocking transport's current exchange */
-  curl_socket_t sockets[CALYPSO_MAX_SOCKETS]; /* every descriptor libcurl opened for us */
-  int nsockets;
+  calypso_sockets sockets;   /* every descriptor the blocking handle opened */
+  struct calypso_multi *multi; /* the non-blocking transport, made on first use */
 } calypso_client;
 
 /* What one runtime failure says; error.c turns it into the Lua value. */
@@ -151,6 +162,11 @@ int calypso_http1_request(calypso_buf *out, const char *path_prefix, const char 
 void calypso_http1_start(calypso_http1 *p);
 size_t calypso_http1_feed(calypso_http1 *p, const char *data, size_t n, calypso_buf *body);
 void calypso_http1_eof(calypso_http1 *p);
+/* For answers framed by someone else (libcurl's HTTP engine, in multi.c):
+ * note keeps Retry-After and Date from one raw header line; a status line
+ * forgets them; complete marks the answer whole with its status. */
+void calypso_http1_note_header(calypso_http1 *p, const char *line, size_t len);
+void calypso_http1_complete(calypso_http1 *p, int status);
 int calypso_http1_done(const calypso_http1 *p);
 int calypso_http1_failed(const calypso_http1 *p);
 int calypso_http1_reusable(const calypso_http1 *p); /* may the connection carry another? */
@@ -163,13 +179,27 @@ calypso_exchange *calypso_exchange_push(lua_State *L, size_t max_response);
 
 /* conn.c: one exchange on the client's connection, filling c->ex */
 int calypso_conn_global_init(void);
-CURL *calypso_conn_handle(calypso_client *c, const char *origin, const char *cafile);
+long long calypso_conn_mono_ms(void);
+int calypso_conn_secure(CURL *h, const char *cafile); /* https only, verified, no redirects */
+const char *calypso_conn_kind(CURLcode rc, const char *message); /* network, tls or timeout */
+CURL *calypso_conn_handle(calypso_client *c, const char *origin);
 void calypso_conn_exchange(calypso_client *c, long timeout_ms);
 int calypso_conn_after_fork(calypso_client *c);
 
 /* sockets.c */
-int calypso_sockets_setup(calypso_client *c, CURL *h);
+int calypso_sockets_setup(calypso_sockets *set, CURL *h);
+int calypso_sockets_park(calypso_sockets *set, pid_t owner);
 void calypso_sockets_cleanup(calypso_client *c, CURL *h);
+void calypso_sockets_free(calypso_sockets *set);
+
+/* multi.c: the non-blocking transport; methods of the client */
+void calypso_multi_free(calypso_client *c);
+int calypso_multi_submit(lua_State *L);
+int calypso_multi_start(lua_State *L);
+int calypso_multi_drive(lua_State *L);
+int calypso_multi_outcome(lua_State *L);
+int calypso_multi_release(lua_State *L);
+int calypso_multi_watch(lua_State *L);
 
 /* clock.c */
 long long calypso_clock_ms(void);
@@ -179,7 +209,9 @@ void calypso_clock_open(lua_State *L);
 void calypso_client_open(lua_State *L);
 calypso_client *calypso_check_client(lua_State *L, int idx);
 
-/* call.c: methods of the client */
+/* call.c: methods of the client, and the envelope they share with multi.c */
+int calypso_path_ok(const char *p, size_t len);
+int calypso_build_body(lua_State *L, calypso_client *c, int idx, long long ts, calypso_buf *out);
 int calypso_client_attempt(lua_State *L);
 int calypso_client_prepare(lua_State *L);
 int calypso_client_envelope(lua_State *L);

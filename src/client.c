@@ -14,7 +14,8 @@
 #define MAX_REQUEST_BYTES (64 * 1024 * 1024)
 
 static void release(calypso_client *c) {
-  if (c->curl) calypso_sockets_cleanup(c, c->curl); /* fork-aware */
+  calypso_multi_free(c); /* fork-aware, as is: */
+  if (c->curl) calypso_sockets_cleanup(c, c->curl);
   c->curl = NULL;
   c->connected = 0;
   if (c->signer) calypso_signer_free(c->signer);
@@ -26,7 +27,11 @@ static void release(calypso_client *c) {
   free(c->head);
   c->account = c->base_url = c->path_prefix = c->prefix = c->head = NULL;
   free(c->host);
-  c->host = NULL;
+  free(c->key);
+  free(c->origin);
+  free(c->cafile);
+  c->host = c->key = c->origin = c->cafile = NULL;
+  calypso_sockets_free(&c->sockets);
   calypso_buf_free(&c->body);
   calypso_buf_free(&c->request);
   calypso_buf_free(&c->ex.response);
@@ -135,8 +140,8 @@ static char *build_head(const char *authority, size_t authority_len, const char 
 
 /* core.new(opts) -> client
  * opts: key, secret, account, base_url (strings); cafile (string or nil);
- * timeout, connect_timeout (seconds), max_response_bytes (numbers);
- * clock_offset_ms (number or nil).  All but cafile and clock_offset_ms are
+ * timeout, connect_timeout (seconds), max_response_bytes, max_connections
+ * (numbers); http2 (boolean); clock_offset_ms (number or nil).  All but cafile and clock_offset_ms are
  * required: the defaults live in lua/calypso/options.lua, which
  * also checks options with friendly messages; these checks are the backstop
  * that keeps the wire safe.  Raises on bad options or when libcurl cannot be
@@ -145,7 +150,8 @@ static int l_new(lua_State *L) {
   size_t key_len, secret_len, account_len, url_len, authority_len;
   const char *key, *secret, *account, *base_url, *cafile, *authority;
   long timeout_ms, connect_timeout_ms;
-  double max_response, offset = 0;
+  double max_response, max_connections, offset = 0;
+  int http2;
   calypso_client *c;
 
   luaL_checktype(L, 1, LUA_TTABLE);
@@ -160,6 +166,13 @@ static int l_new(lua_State *L) {
   max_response = opt_number(L, "max_response_bytes");
   if (max_response != floor(max_response) || max_response > INT_MAX)
     luaL_error(L, "calypso: option 'max_response_bytes' must be a whole number up to %d", INT_MAX);
+  max_connections = opt_number(L, "max_connections");
+  if (max_connections != floor(max_connections) || max_connections > 1024)
+    luaL_error(L, "calypso: option 'max_connections' must be a whole number up to 1024");
+  lua_getfield(L, 1, "http2");
+  if (!lua_isboolean(L, -1)) luaL_error(L, "calypso: option 'http2' must be a boolean");
+  http2 = lua_toboolean(L, -1);
+  lua_pop(L, 1);
   lua_getfield(L, 1, "clock_offset_ms");
   if (!lua_isnil(L, -1)) {
     offset = lua_tonumber(L, -1);
@@ -184,7 +197,7 @@ static int l_new(lua_State *L) {
   lua_pushliteral(L, "https://");
   lua_pushlstring(L, authority, authority_len);
   lua_pushliteral(L, "/");
-  lua_concat(L, 3); /* 7: the origin */
+  lua_concat(L, 3); /* 7: the origin, for the blocking handle */
 
   /* {"account":<json>,"timestamp": */
   {
@@ -211,6 +224,8 @@ static int l_new(lua_State *L) {
   c->clock_offset_ms = (long long)offset;
   c->body.max = c->request.max = MAX_REQUEST_BYTES;
   c->ex.response.max = (size_t)max_response;
+  c->max_connections = (long)max_connections;
+  c->http2 = http2;
   c->signer = calypso_signer_new(secret, secret_len);
   c->account = dup_bytes(account, account_len);
   c->base_url = dup_bytes(base_url, url_len);
@@ -219,12 +234,16 @@ static int l_new(lua_State *L) {
   c->prefix_len = lua_rawlen(L, 8);
   c->head = build_head(authority, authority_len, key, key_len, &c->head_len);
   c->host = split_authority(authority, authority_len, &c->port);
+  c->key = dup_bytes(key, key_len);
+  c->origin = dup_bytes(base_url, 8 + authority_len);
+  c->cafile = cafile ? dup_bytes(cafile, strlen(cafile)) : NULL;
   if (c->host == NULL) {
     release(c);
     luaL_error(L, "calypso: base_url must be an https:// URL");
   }
   if (!c->signer || !c->account || !c->base_url || !c->path_prefix || !c->prefix || !c->head ||
-      (c->curl = calypso_conn_handle(c, lua_tostring(L, 7), cafile)) == NULL) {
+      !c->key || !c->origin || (cafile && !c->cafile) ||
+      (c->curl = calypso_conn_handle(c, lua_tostring(L, 7))) == NULL) {
     release(c);
     luaL_error(L, "calypso: out of memory, or OpenSSL or libcurl refused the settings");
   }
@@ -274,6 +293,12 @@ void calypso_client_open(lua_State *L) {
                                      {"envelope", calypso_client_envelope},
                                      {"origin", l_origin},
                                      {"clock_offset", l_clock_offset},
+                                     {"submit", calypso_multi_submit},
+                                     {"start", calypso_multi_start},
+                                     {"drive", calypso_multi_drive},
+                                     {"outcome", calypso_multi_outcome},
+                                     {"release", calypso_multi_release},
+                                     {"watch", calypso_multi_watch},
                                      {"close", l_close},
                                      {NULL, NULL}};
   static const luaL_Reg meta[] = {

@@ -41,7 +41,7 @@ int calypso_conn_global_init(void) {
   return global_rc == CURLE_OK;
 }
 
-static long long mono_ms(void) {
+long long calypso_conn_mono_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -49,30 +49,32 @@ static long long mono_ms(void) {
 
 #define SET(opt, val) (curl_easy_setopt(h, (opt), (val)) == CURLE_OK)
 
-/* https only, for the connection and any redirect (we follow none anyway). */
-static int https_only(CURL *h) {
+/* What every handle of ours holds to: https only, for the connection and any
+ * redirect (we follow none anyway); the peer and its name verified; a
+ * cafile, when given, replacing the system store rather than adding to it. */
+int calypso_conn_secure(CURL *h, const char *cafile) {
+  int ok =
 #if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
-  return SET(CURLOPT_PROTOCOLS_STR, "https") && SET(CURLOPT_REDIR_PROTOCOLS_STR, "https");
+      SET(CURLOPT_PROTOCOLS_STR, "https") && SET(CURLOPT_REDIR_PROTOCOLS_STR, "https") &&
 #else
-  return SET(CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS) &&
-         SET(CURLOPT_REDIR_PROTOCOLS, (long)CURLPROTO_HTTPS);
+      SET(CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS) &&
+      SET(CURLOPT_REDIR_PROTOCOLS, (long)CURLPROTO_HTTPS) &&
 #endif
+      SET(CURLOPT_FOLLOWLOCATION, 0L) && SET(CURLOPT_SSL_VERIFYPEER, 1L) &&
+      SET(CURLOPT_SSL_VERIFYHOST, 2L) && SET(CURLOPT_NOSIGNAL, 1L) &&
+      SET(CURLOPT_TCP_NODELAY, 1L) && SET(CURLOPT_TCP_KEEPALIVE, 1L);
+  if (ok && cafile) ok = SET(CURLOPT_CAINFO, cafile) && SET(CURLOPT_CAPATH, (char *)NULL);
+  return ok;
 }
 
 /* origin: "https://host[:port]/" -- where to connect; the path is ours. */
-CURL *calypso_conn_handle(calypso_client *c, const char *origin, const char *cafile) {
+CURL *calypso_conn_handle(calypso_client *c, const char *origin) {
   CURL *h = curl_easy_init();
-  int ok;
   if (h == NULL) return NULL;
-  ok = SET(CURLOPT_CONNECT_ONLY, 1L) && SET(CURLOPT_URL, origin) &&
-       SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) && SET(CURLOPT_NOSIGNAL, 1L) &&
-       SET(CURLOPT_TCP_NODELAY, 1L) && SET(CURLOPT_TCP_KEEPALIVE, 1L) && https_only(h) &&
-       SET(CURLOPT_FOLLOWLOCATION, 0L) && SET(CURLOPT_SSL_VERIFYPEER, 1L) &&
-       SET(CURLOPT_SSL_VERIFYHOST, 2L) && SET(CURLOPT_ERRORBUFFER, c->ex.failure) &&
-       calypso_sockets_setup(c, h);
-  /* A cafile replaces the system store rather than adding to it. */
-  if (ok && cafile) ok = SET(CURLOPT_CAINFO, cafile) && SET(CURLOPT_CAPATH, (char *)NULL);
-  if (!ok) {
+  if (!(SET(CURLOPT_CONNECT_ONLY, 1L) && SET(CURLOPT_URL, origin) &&
+        SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) &&
+        SET(CURLOPT_ERRORBUFFER, c->ex.failure) && calypso_conn_secure(h, c->cafile) &&
+        calypso_sockets_setup(&c->sockets, h))) {
     curl_easy_cleanup(h);
     return NULL;
   }
@@ -132,7 +134,7 @@ static CURLcode wait_for(calypso_client *c, short events, long long deadline) {
   p.fd = active_socket(c);
   p.events = events;
   for (;;) {
-    long long left = deadline - mono_ms();
+    long long left = deadline - calypso_conn_mono_ms();
     int r;
     if (left <= 0) return timed_out(c);
     p.revents = 0;
@@ -147,7 +149,7 @@ static CURLcode wait_for(calypso_client *c, short events, long long deadline) {
 }
 
 static CURLcode connect_now(calypso_client *c, long long deadline) {
-  long long left = deadline - mono_ms();
+  long long left = deadline - calypso_conn_mono_ms();
   long connect_ms;
   CURLcode rc;
   if (left <= 0) return timed_out(c);
@@ -204,16 +206,17 @@ static CURLcode receive(calypso_client *c, long long deadline) {
  * version number", an alert, ...), while a cut connection carries only a
  * socket error, whose wording varies with where the cut landed.  (The OS
  * errno is no guide: it may be left from a refused happy-eyeballs attempt.) */
-static int handshake_cut(const calypso_client *c) {
-  return strstr(c->ex.failure, "SSL routines") == NULL;
+static int handshake_cut(const char *message) {
+  return strstr(message, "SSL routines") == NULL;
 }
 
-static const char *kind_of(const calypso_client *c, CURLcode rc) {
+/* message: libcurl's error buffer, read at the moment of failure. */
+const char *calypso_conn_kind(CURLcode rc, const char *message) {
   switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
       return "timeout";
     case CURLE_SSL_CONNECT_ERROR:
-      return handshake_cut(c) ? "network" : "tls";
+      return handshake_cut(message) ? "network" : "tls";
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CIPHER:
@@ -237,14 +240,14 @@ static const char *kind_of(const calypso_client *c, CURLcode rc) {
  * failure c->ex.failure_kind is set before the connection is dropped, while
  * libcurl's message (in c->ex.failure, its error buffer) still describes it. */
 void calypso_conn_exchange(calypso_client *c, long timeout_ms) {
-  long long deadline = mono_ms() + timeout_ms;
+  long long deadline = calypso_conn_mono_ms() + timeout_ms;
   CURLcode rc;
   calypso_exchange_start(&c->ex);
-  if (c->connected && (mono_ms() - c->idle_since_ms > IDLE_LIMIT_MS || !alive(c))) renew(c);
+  if (c->connected && (calypso_conn_mono_ms() - c->idle_since_ms > IDLE_LIMIT_MS || !alive(c))) renew(c);
   rc = c->connected ? CURLE_OK : connect_now(c, deadline);
   if (rc == CURLE_OK) rc = send_all(c, deadline);
   if (rc == CURLE_OK) rc = receive(c, deadline);
-  if (rc != CURLE_OK) c->ex.failure_kind = kind_of(c, rc);
+  if (rc != CURLE_OK) c->ex.failure_kind = calypso_conn_kind(rc, c->ex.failure);
   if (rc != CURLE_OK || !calypso_http1_reusable(&c->ex.parser)) renew(c);
-  else c->idle_since_ms = mono_ms();
+  else c->idle_since_ms = calypso_conn_mono_ms();
 }

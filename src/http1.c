@@ -73,6 +73,34 @@ static void keep(char *out, const char *value) {
   out[n] = '\0';
 }
 
+/* "Name: value\r\n" from another parser: keep Retry-After and Date; a
+ * status line (HTTP/2's too, as libcurl writes it) starts a new answer. */
+void calypso_http1_note_header(calypso_http1 *p, const char *line, size_t len) {
+  char *colon, *value, *end;
+  if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+    p->retry_after[0] = p->date[0] = '\0';
+    return;
+  }
+  if (len >= sizeof p->line) return; /* neither header is ever this long */
+  memcpy(p->line, line, len);
+  p->line[len] = '\0';
+  colon = strchr(p->line, ':');
+  if (colon == NULL) return;
+  *colon = '\0';
+  value = colon + 1;
+  while (*value == ' ' || *value == '\t') value++;
+  end = value + strlen(value);
+  while (end > value && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+    *--end = '\0';
+  if (strcasecmp(p->line, "Retry-After") == 0) keep(p->retry_after, value);
+  else if (strcasecmp(p->line, "Date") == 0) keep(p->date, value);
+}
+
+void calypso_http1_complete(calypso_http1 *p, int status) {
+  p->status = status;
+  p->state = H_DONE;
+}
+
 /* Does the comma-separated list hold this token (any case)? */
 static int has_token(const char *list, const char *token) {
   size_t n = strlen(token);

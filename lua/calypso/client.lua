@@ -17,7 +17,10 @@
 --    client.transaction.find{ customerId, currencyFilter, transactionStateFilter,
 --                             pageNumber, pageSize, sort, properties }
 --    client.transaction.each(params [, { first_page, max_pages }]) -> walk (calypso.pages)
+-- client.async has the same functions (but each), returning a request
+-- instead; client:poll, client:wait and client:fds drive them (calypso.async).
 -- @module calypso.client
+local async = require "calypso.async"
 local core = require "calypso.core"
 local endpoints = require "calypso.endpoints"
 local pages = require "calypso.pages"
@@ -51,8 +54,9 @@ end
 -- send(path, payload, idempotent) makes the call; each function validates
 -- first and returns the validation error without calling send.  paths
 -- (optional) maps "group.name" to a path that replaces the row's.  A group
--- with a paged row also gets each(params [, opts]) (calypso.pages).
-function M.bind(send, paths)
+-- with a paged row also gets each(params [, opts]) (calypso.pages), unless
+-- no_each is set.
+function M.bind(send, paths, no_each)
   local namespaces = {}
   for group, rows in pairs(endpoints) do
     local ns = {}
@@ -64,7 +68,7 @@ function M.bind(send, paths)
         if not payload then return nil, err end
         return send(path, payload, row.idempotent)
       end
-      if row.paged then
+      if row.paged and not no_each then
         local find = ns[name]
         ns.each = function(params, opts) return pages.walk(find, params, opts) end
       end
@@ -87,6 +91,29 @@ end
 --- client:envelope(payload [, timestamp_ms]) -> body, sign: what a call would send.
 function Client:envelope(payload, timestamp_ms)
   return self._core:envelope(payload, timestamp_ms)
+end
+
+--- client:poll([timeout]) -> running: moves the client.async requests along
+-- for at most timeout seconds (default 0: never blocks), returning early
+-- once one is done; running counts the requests not yet done.
+function Client:poll(timeout)
+  if timeout ~= nil and (type(timeout) ~= "number" or timeout ~= timeout or timeout < 0) then
+    error("calypso: poll timeout must be a number of seconds, 0 or more", 2)
+  end
+  return self._async:poll(timeout)
+end
+
+--- client:wait(): blocks until every client.async request is done.
+function Client:wait()
+  self._async:wait()
+end
+
+--- client:fds() -> { [fd] = "r" | "w" | "rw" }, timeout | nil
+-- For a host loop: the descriptors to wait on ("r" readable, "w" writable)
+-- and the most seconds to wait before the next client:poll(0); timeout is
+-- nil when no request is left.
+function Client:fds()
+  return self._async:fds()
 end
 
 --- client:clock_offset([ms]) -> ms: the correction added to the local clock.
@@ -149,11 +176,30 @@ local function sender(core_client, all_options)
   end
 end
 
+-- The client.async namespaces: the same rows, sent through the engine.
+local function async_namespaces(engine, paths)
+  local function send(path, payload, idempotent)
+    if nginx_phase() then
+      error("calypso: client.async is for hosts that run their own loop; in nginx the plain"
+        .. " calls already yield (cosockets): use ngx.thread.spawn to run them side by side", 3)
+    end
+    return engine:send(path, payload, idempotent)
+  end
+  local namespaces = M.bind(send, paths, true)
+  --- client.async.call(path, payload [, opts]) -> request | nil, err
+  namespaces.call = function(path, payload, opts)
+    return send(path, payload, opts ~= nil and opts.idempotent == true)
+  end
+  return namespaces
+end
+
 --- Wraps a core client (from calypso.core.new) made with the checked options.
 function M.new(core_client, options)
   local send = sender(core_client, options)
-  local self = setmetatable({ _core = core_client, _send = send }, Client)
+  local engine = async.new(core_client, retry_env(core_client, options, core.sleep))
+  local self = setmetatable({ _core = core_client, _send = send, _async = engine }, Client)
   for group, ns in pairs(M.bind(send, options.paths)) do self[group] = ns end
+  self.async = async_namespaces(engine, options.paths)
   return self
 end
 

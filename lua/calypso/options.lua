@@ -11,6 +11,8 @@
 --   max_retries         2: retries after the first attempt, as calypso.retry allows
 --   deadline            60: seconds for a whole call, all attempts and waits included
 --   clock_offset_ms     0: milliseconds added to the local clock when stamping
+--   max_connections     8: connections the non-blocking API (client.async) may open
+--   http2               true: may the non-blocking API use HTTP/2 when the server offers it
 --   paths               nil: { ["customer.block"] = "/api/v1/..." } replaces an
 --                       endpoint's path (some paths are inferred; see the README)
 -- Messages name the option, never its value (the value may be the secret).
@@ -25,6 +27,8 @@ M.defaults = {
   max_retries = 2,
   deadline = 60,
   clock_offset_ms = 0,
+  max_connections = 8,
+  http2 = true,
 }
 
 local function header_value(s)
@@ -69,6 +73,14 @@ local function retry_count(n)
   end
 end
 
+local function connection_count(n)
+  if n ~= n or n < 1 or n > 1024 or n ~= math.floor(n) then
+    return "must be a whole number from 1 to 1024"
+  end
+end
+
+local function any() end
+
 local function milliseconds(n)
   if n ~= n or n ~= math.floor(n) or math.abs(n) > 1e12 then
     return "must be a whole number of milliseconds"
@@ -100,6 +112,8 @@ local spec = {
   max_retries = { type = "number", check = retry_count },
   deadline = { type = "number", check = positive },
   clock_offset_ms = { type = "number", check = milliseconds },
+  max_connections = { type = "number", check = connection_count },
+  http2 = { type = "boolean", check = any },
   paths = { type = "table", check = endpoint_paths },
 }
 

@@ -60,33 +60,50 @@ function M.delay(n, retry_after, random)
   return math.max(M.base_delay, base * (0.5 + 0.5 * random()))
 end
 
---- Sends path and payload through transport:attempt(path, payload, timeout)
--- -> result | nil, err until it succeeds or the policy stops.
+--- A call's retry state, begun now: attempts, retries, the deadline.
 -- env: max_retries, deadline and timeout (seconds), and the functions
 -- monotonic(), sleep(s), random(), correct_clock(err) -> bool.
--- A final error gains attempts, retryable and maybe_applied.
+function M.begin(env)
+  return { stop_at = env.monotonic() + env.deadline, attempts = 0, retries = 0,
+           corrected = false, applied = false }
+end
+
+--- Seconds the next attempt may take: the timeout, cut short by the deadline.
+function M.timeout(state, env)
+  return math.max(0.001, math.min(env.timeout, state.stop_at - env.monotonic()))
+end
+
+--- After attempt number state.attempts failed with err: the seconds to wait
+-- before the next attempt, or nil when the policy stops; err then gains
+-- attempts, retryable and maybe_applied and is the call's error.
+function M.after(state, err, idempotent, env)
+  state.applied = state.applied or M.maybe_applied(err)
+  local wait
+  if err.kind == "api" and err.code == "011" and not state.corrected and env.correct_clock(err) then
+    state.corrected, wait = true, 0
+  elseif M.allowed(err, idempotent) and state.retries < env.max_retries then
+    state.retries = state.retries + 1
+    wait = M.delay(state.retries, err.retry_after, env.random)
+  end
+  if wait ~= nil and env.monotonic() + wait < state.stop_at then return wait end
+  -- A payload the core refused to encode never left: no attempt was made.
+  err.attempts = err.kind == "validation" and state.attempts - 1 or state.attempts
+  err.retryable = M.allowed(err, idempotent)
+  err.maybe_applied = state.applied
+  return nil
+end
+
+--- Sends path and payload through transport:attempt(path, payload, timeout)
+-- -> result | nil, err until it succeeds or the policy stops (env: as for
+-- begin).  A final error gains attempts, retryable and maybe_applied.
 function M.run(transport, path, payload, idempotent, env)
-  local stop_at = env.monotonic() + env.deadline
-  local attempts, retries, corrected, applied = 0, 0, false, false
+  local state = M.begin(env)
   while true do
-    attempts = attempts + 1
-    local timeout = math.max(0.001, math.min(env.timeout, stop_at - env.monotonic()))
-    local result, err = transport:attempt(path, payload, timeout)
+    state.attempts = state.attempts + 1
+    local result, err = transport:attempt(path, payload, M.timeout(state, env))
     if result ~= nil then return result end
-    applied = applied or M.maybe_applied(err)
-    local wait
-    if err.kind == "api" and err.code == "011" and not corrected and env.correct_clock(err) then
-      corrected, wait = true, 0
-    elseif M.allowed(err, idempotent) and retries < env.max_retries then
-      retries, wait = retries + 1, M.delay(retries + 1, err.retry_after, env.random)
-    end
-    if wait == nil or env.monotonic() + wait >= stop_at then
-      -- A payload the core refused to encode never left: no attempt was made.
-      err.attempts = err.kind == "validation" and attempts - 1 or attempts
-      err.retryable = M.allowed(err, idempotent)
-      err.maybe_applied = applied
-      return nil, err
-    end
+    local wait = M.after(state, err, idempotent, env)
+    if wait == nil then return nil, err end
     if wait > 0 then env.sleep(wait) end
   end
 end

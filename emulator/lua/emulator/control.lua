@@ -66,6 +66,9 @@ end
 local M = {}
 
 function M.handle()
+  -- Read every body, even unused: over HTTP/2 nginx resets a stream whose
+  -- body it answered without reading, and curl reports that as an error.
+  ngx.req.read_body()
   local action = actions[ngx.var.uri:match("^/__emulator/(%w+)$") or ""]
   if not action then return respond.json(404, { error = "no such control" }) end
   local result, err = action()

@@ -1,0 +1,166 @@
+--- The non-blocking API: many requests in flight at once, in one Lua state,
+-- moved along by the caller's own loop (a game frame, an event loop).
+--
+--    local req, err = client.async.customer.create{ email = "ada@example.com" }
+--    client:poll(0)              -- move every request along; never blocks
+--    if req:done() then local customer, err = req:result() end
+--    client:wait()               -- block until none is left (scripts, tests)
+--
+-- A validation error comes back at once, and nothing is sent.  Otherwise the
+-- request goes to the core's multi transport (src/multi.c), which stamps and
+-- signs each attempt as it leaves.  Failed attempts follow calypso.retry,
+-- the blocking API's policy, with the same error model; a retry waits its
+-- turn here, without blocking.
+-- For a host loop that waits on sockets itself, client:fds() says which
+-- descriptors to watch and for how long; the README shows it with poll(2).
+-- @module calypso.async
+local retry = require "calypso.retry"
+
+local M = {}
+
+local Request = {}
+Request.__index = Request
+
+--- req:done() -> true once the request has its result or its final error.
+function Request:done()
+  return self._done
+end
+
+--- req:result() -> result | nil, err.  Raises if the request is not done:
+-- drive it with client:poll() or client:wait() first.
+function Request:result()
+  if not self._done then
+    error("calypso: the request has not finished; call client:poll() or client:wait() first", 2)
+  end
+  if self._err ~= nil then return nil, self._err end
+  return self._value
+end
+
+--- req:wait() -> result | nil, err: drives the client until this request is done.
+function Request:wait()
+  while not self._done do self._engine:poll(60) end
+  return self:result()
+end
+
+function Request.__tostring(self)
+  local state = not self._done and "running" or self._err and "failed" or "done"
+  return "calypso.Request (" .. self.path .. ", " .. state .. ")"
+end
+
+local Engine = {}
+Engine.__index = Engine
+
+--- A new engine for a core client; env is calypso.retry's.
+function M.new(core_client, env)
+  return setmetatable({
+    core = core_client,
+    env = env,
+    running = {}, -- slot -> request, its attempt with libcurl
+    inflight = 0, -- entries in running
+    waiting = {}, -- requests waiting to retry, each with its _at
+    count = 0,    -- requests not yet done
+  }, Engine)
+end
+
+function Engine:start(req)
+  local state = req._retry
+  state.attempts = state.attempts + 1
+  self.core:start(req._slot, retry.timeout(state, self.env))
+  self.running[req._slot] = req
+  self.inflight = self.inflight + 1
+end
+
+--- engine:send(path, payload, idempotent) -> request | nil, err
+function Engine:send(path, payload, idempotent)
+  local slot, err = self.core:submit(path, payload)
+  if not slot then
+    err.attempts, err.retryable, err.maybe_applied = 0, false, false
+    return nil, err
+  end
+  local req = setmetatable({
+    path = path, _engine = self, _slot = slot, _idempotent = idempotent,
+    _retry = retry.begin(self.env), _done = false,
+  }, Request)
+  self.count = self.count + 1
+  self:start(req)
+  return req
+end
+
+local function finish(self, req, value, err)
+  self.core:release(req._slot)
+  req._slot, req._done, req._value, req._err = nil, true, value, err
+  self.count = self.count - 1
+  return true
+end
+
+-- An attempt ended: the request is done (true), or waits to retry.
+local function ended(self, slot)
+  local req = self.running[slot]
+  self.running[slot] = nil
+  self.inflight = self.inflight - 1
+  local value, err = self.core:outcome(slot)
+  if value ~= nil then return finish(self, req, value) end
+  local wait = retry.after(req._retry, err, req._idempotent, self.env)
+  if wait == nil then return finish(self, req, nil, err) end
+  req._at = self.env.monotonic() + wait
+  self.waiting[#self.waiting + 1] = req
+  return false
+end
+
+-- Starts the retries that are due; returns the seconds until the next, or nil.
+local function due(self, now)
+  local waiting, next_in, i = self.waiting, nil, 1
+  while i <= #waiting do
+    local req = waiting[i]
+    if req._at <= now then
+      table.remove(waiting, i)
+      self:start(req)
+    else
+      next_in = math.min(next_in or math.huge, req._at - now)
+      i = i + 1
+    end
+  end
+  return next_in
+end
+
+--- engine:poll([timeout]) -> running: moves every request along for at most
+-- timeout seconds (default 0), returning early once one is done.
+function Engine:poll(timeout)
+  local monotonic = self.env.monotonic
+  local stop = monotonic() + (timeout or 0)
+  while self.count > 0 do
+    local now = monotonic()
+    local wait = math.max(0, stop - now)
+    local retry_in = due(self, now)
+    if retry_in and retry_in < wait then wait = retry_in end
+    local finished = false
+    if self.inflight > 0 then
+      local slots = self.core:drive(wait)
+      for i = 1, #slots do finished = ended(self, slots[i]) or finished end
+    elseif wait > 0 then
+      self.env.sleep(wait) -- only retries are waiting
+    end
+    if finished or monotonic() >= stop then break end
+  end
+  return self.count
+end
+
+--- engine:wait(): polls until no request is left.
+function Engine:wait()
+  while self.count > 0 do self:poll(60) end
+end
+
+--- engine:fds() -> { [fd] = "r" | "w" | "rw" }, timeout | nil: what to wait on
+-- before the next poll(0), and the most seconds to wait (nil: no request).
+function Engine:fds()
+  local fds, timeout = self.core:watch()
+  if self.count == 0 then return fds, nil end
+  local now = self.env.monotonic()
+  for _, req in ipairs(self.waiting) do
+    timeout = math.min(timeout or math.huge, math.max(0, req._at - now))
+  end
+  if timeout == nil and next(fds) == nil then timeout = 0 end -- never wait on nothing
+  return fds, timeout
+end
+
+return M
