@@ -237,7 +237,7 @@ static int multi_teardown(calypso_multi *m) {
   for (i = 0; i < m->nslots; i++) {
     transfer *t = m->slots[i];
     if (t && t->easy) {
-      if (t->state == T_RUNNING) curl_multi_remove_handle(m->handle, t->easy);
+      curl_multi_remove_handle(m->handle, t->easy); /* harmless when not added */
       curl_easy_cleanup(t->easy);
       t->easy = NULL;
     }
@@ -325,6 +325,8 @@ static void abandon(calypso_multi *m) {
     transfer *t = m->slots[i];
     if (t && t->state == T_RUNNING) {
       end_attempt(t, CURLE_SEND_ERROR);
+      /* The parent sends it: to this process it may well be applied. */
+      t->ex.request_sent = 1;
       t->ex.failure_kind = "network";
       snprintf(t->ex.failure, sizeof t->ex.failure, "the process forked while the request was"
                " in flight; it stays with the parent process");

@@ -43,7 +43,8 @@ function Request:wait()
 end
 
 function Request.__tostring(self)
-  local state = not self._done and "running" or self._err and "failed" or "done"
+  local state = self._done and (self._err and "failed" or "done")
+    or self._at and "waiting to retry" or "running"
   return "calypso.Request (" .. self.path .. ", " .. state .. ")"
 end
 
@@ -64,6 +65,7 @@ end
 
 function Engine:start(req)
   local state = req._retry
+  req._at = nil
   state.attempts = state.attempts + 1
   self.core:start(req._slot, retry.timeout(state, self.env))
   self.running[req._slot] = req

@@ -6,8 +6,12 @@
  *   testsys.exit(code): ends the child at once, without flushing the
  *   parent's buffered output a second time
  *   testsys.malloc_in_use() -> bytes the C heap has handed out and not
- *   taken back (glibc's mallinfo2): an exact gauge for C leaks */
+ *   taken back (glibc's mallinfo2): an exact gauge for C leaks
+ *   testsys.poll({ [fd] = "r" | "w" | "rw" }, seconds | nil) -> ready
+ *   poll(2) on those descriptors, as a host's event loop would (nil: no limit) */
 #include <malloc.h>
+#include <poll.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../../src/compat.h"
@@ -38,6 +42,26 @@ static int l_malloc_in_use(lua_State *L) {
   return 1;
 }
 
+static int l_poll(lua_State *L) {
+  struct pollfd fds[256];
+  int n = 0, timeout = -1, r;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  if (!lua_isnoneornil(L, 2)) timeout = (int)(luaL_checknumber(L, 2) * 1000 + 0.999);
+  lua_pushnil(L);
+  while (lua_next(L, 1) != 0) {
+    const char *what = luaL_checkstring(L, -1);
+    luaL_argcheck(L, n < 256, 1, "too many descriptors");
+    fds[n].fd = (int)luaL_checkinteger(L, -2);
+    fds[n].events = (short)((strchr(what, 'r') ? POLLIN : 0) | (strchr(what, 'w') ? POLLOUT : 0));
+    fds[n++].revents = 0;
+    lua_pop(L, 1);
+  }
+  r = poll(fds, (nfds_t)n, timeout);
+  if (r < 0) return luaL_error(L, "poll failed");
+  lua_pushinteger(L, r);
+  return 1;
+}
+
 int luaopen_testsys(lua_State *L);
 
 int luaopen_testsys(lua_State *L) {
@@ -45,6 +69,7 @@ int luaopen_testsys(lua_State *L) {
                                  {"wait", l_wait},
                                  {"exit", l_exit},
                                  {"malloc_in_use", l_malloc_in_use},
+                                 {"poll", l_poll},
                                  {NULL, NULL}};
   luaL_newlib(L, fns);
   return 1;

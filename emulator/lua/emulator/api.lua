@@ -28,8 +28,10 @@ local M = {}
 -- request, so recording does not slow the server down.
 local function record(seq)
   ngx.req.read_body()
+  ngx.update_time()
   state.put_json("recent:" .. (seq % HISTORY), {
     seq = seq,
+    at_ms = math.floor(ngx.now() * 1000), -- when it arrived, to compare with its timestamp
     path = ngx.var.uri,
     body = ngx.req.get_body_data() or "",
     key = ngx.var.http_key,

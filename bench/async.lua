@@ -1,0 +1,41 @@
+-- bench/async.lua: client.async.customer.create with BENCH_IN_FLIGHT (16)
+-- requests in flight for BENCH_SECONDS: as one finishes the next starts.
+-- Prints calls per second.  BENCH_HTTP2=0 keeps to HTTP/1.1 on as many
+-- connections as requests in flight; otherwise HTTP/2 when nginx offers it.
+local calypso = require "calypso"
+local core = require "calypso.core"
+
+local in_flight = tonumber(os.getenv("BENCH_IN_FLIGHT") or "16")
+local client = calypso.new{
+  key = os.getenv("BENCH_KEY"), secret = os.getenv("BENCH_SECRET"),
+  account = os.getenv("BENCH_ACCOUNT"), base_url = os.getenv("BENCH_BASE_URL"),
+  cafile = os.getenv("BENCH_CAFILE"), max_connections = in_flight,
+  http2 = os.getenv("BENCH_HTTP2") ~= "0",
+}
+local seconds = tonumber(os.getenv("BENCH_SECONDS"))
+local params = { email = "ada@example.com", description = "bench" }
+
+local reqs = {}
+local function start(i) reqs[i] = assert(client.async.customer.create(params)) end
+
+-- Warm up: open the connections and handshake before the clock starts.
+for i = 1, in_flight do start(i) end
+client:wait()
+
+local n, started = 0, core.monotonic()
+local stop_at = started + seconds
+for i = 1, in_flight do start(i) end
+while true do
+  client:poll(1)
+  local now = core.monotonic()
+  for i = 1, in_flight do
+    local req = reqs[i]
+    if req:done() then
+      assert(req:result())
+      n = n + 1
+      if now < stop_at then start(i) else reqs[i] = { done = function() return false end } end
+    end
+  end
+  if now >= stop_at and client:poll(0) == 0 then break end
+end
+print(n / (core.monotonic() - started))
