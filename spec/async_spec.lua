@@ -66,7 +66,7 @@ describe("client.async", function()
       client:close()
     end)
 
-    it("opens up to max_connections HTTP/1.1 connections, and stamps a queued request when it leaves", function()
+    it("opens max_connections HTTP/1.1 connections; a queued request is stamped as it leaves", function()
       local client = http1_client{ max_connections = 4 }
       emu:fault{ mode = "stall", seconds = 0.2, count = 20 }
       local reqs = creates(client, 20, "queued")
