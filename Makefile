@@ -21,7 +21,7 @@ TESTLIBS := $(OUT)/testsys.so
 export LUA_PATH  := lua/?.lua;lua/?/init.lua;spec/?.lua;;
 export LUA_CPATH := $(OUT)/?.so;;
 
-.PHONY: all deps test demo lint valgrind rock bench docs clean help env
+.PHONY: all deps test demo lint valgrind rock bench docs static embed clean help env
 
 all: $(CORE)
 
@@ -38,6 +38,38 @@ $(OUT)/%.so: spec/support/%.c src/compat.h
 deps:
 	@scripts/deps test $(LUA)
 
+# make static: build/libcalypso.a, the core (for Lua 5.4) and every Lua file
+# as preload chunks (scripts/embed-lua), for hosts that embed Lua.  The
+# example host links it, with lua-cjson, and is run by the suite.
+STATIC     := build/libcalypso.a
+STATIC_OBJ := $(patsubst src/%.c,build/static/%.o,$(SRC)) build/static/preload.o
+EMBED_HOST := build/embed/host
+LUA_SRC    := $(wildcard lua/calypso/*.lua)
+
+static: $(STATIC)
+embed: $(EMBED_HOST)
+
+build/static/%.o: src/%.c $(HDR) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $$(pkg-config --cflags lua5.4 libcurl libcrypto) -c $< -o $@
+
+build/static/preload.c: $(LUA_SRC) scripts/embed-lua
+	@mkdir -p $(dir $@)
+	lua5.4 scripts/embed-lua $@ $(LUA_SRC)
+
+build/static/preload.o: build/static/preload.c $(HDR)
+	$(CC) $(CFLAGS) -Isrc $$(pkg-config --cflags lua5.4) -c $< -o $@
+
+$(STATIC): $(STATIC_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(EMBED_HOST): examples/embed/host.c src/calypso_embed.h $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra -Isrc $$(pkg-config --cflags lua5.4) $< -o $@ $(STATIC) \
+	  -Wl,-Bstatic -llua5.4-cjson -Wl,-Bdynamic $$(pkg-config --libs lua5.4 libcurl libcrypto) \
+	  -lpthread -lm
+
 # The OpenResty test runs the core inside nginx, whose Lua is LuaJIT.
 NGINX_CORE := build/luajit/calypso/core.so
 ifneq ($(LUA),luajit)
@@ -45,7 +77,7 @@ $(NGINX_CORE): $(SRC) $(HDR) Makefile
 	$(MAKE) LUA=luajit all
 endif
 
-test: deps all $(TESTLIBS) $(NGINX_CORE)
+test: deps all $(TESTLIBS) $(NGINX_CORE) $(EMBED_HOST)
 	$(BUSTED)
 
 demo: deps all
@@ -53,7 +85,7 @@ demo: deps all
 
 lint:
 	@scripts/deps lint
-	luacheck lua spec examples bench emulator/lua
+	luacheck lua spec examples bench emulator/lua scripts/embed-lua
 
 valgrind: all $(TESTLIBS)
 	@scripts/deps valgrind
@@ -86,3 +118,5 @@ help:
 	@echo 'make rock     luarocks make into build/rocktree-$$LUA, then load it'
 	@echo 'make bench    the benchmark table (BENCH_QUICK=1: one short round)'
 	@echo 'make docs     LDoc for the public Lua API into build/docs'
+	@echo 'make static   build/libcalypso.a: the core and its Lua files, for C/C++ hosts'
+	@echo 'make embed    build/embed/host, the example host (examples/embed)'

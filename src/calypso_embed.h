@@ -1,0 +1,30 @@
+/* calypso_embed.h: the one function a C or C++ host calls after linking
+ * build/libcalypso.a (`make static`), which carries the C core and every
+ * Lua file of the module.  See examples/embed/host.c and the README's
+ * "Embedding in a C/C++ host".
+ *
+ *   lua_State *L = luaL_newstate();
+ *   luaL_openlibs(L);
+ *   calypso_preload(L);        // now require "calypso" needs no files on disk
+ *
+ * lua-cjson, which the core decodes with, is the host's to provide: link
+ * liblua5.4-cjson (Debian's lua-cjson-dev) and preload luaopen_cjson as
+ * "cjson", or leave cjson.so on package.cpath. */
+#ifndef CALYPSO_EMBED_H
+#define CALYPSO_EMBED_H
+
+#include <lua.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Registers package.preload["calypso"], ["calypso.client"], ... and
+ * ["calypso.core"] in L.  Call once per Lua state, before require. */
+void calypso_preload(lua_State *L);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
