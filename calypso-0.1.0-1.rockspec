@@ -14,10 +14,12 @@ source = {
 description = {
   summary = "Client for the Calypso Pay merchant API, with a C core (libcurl, OpenSSL)",
   detailed = [[
-    Signed, verified HTTPS calls to the Calypso Pay API (customer create and
-    update so far): a C core builds the {account, timestamp, payload} envelope
-    with lua-cjson, signs it with HMAC-SHA512 and sends it over one kept-alive
-    libcurl connection; Lua validates input and binds endpoints from data rows.
+    Signed, verified HTTPS calls to the Calypso Pay API (the Customer Purse
+    API, webhook verification, any other signed call): a C core builds the
+    {account, timestamp, payload} envelope, signs it with HMAC-SHA512 and
+    sends it over a kept-alive, verified libcurl connection, or many at once
+    through curl multi (client.async); Lua validates input and binds
+    endpoints from data rows.
   ]],
   license = "MIT",
   labels = { "payments", "http", "crypto" },
@@ -37,6 +39,7 @@ build = {
   type = "builtin",
   modules = {
     ["calypso"] = "lua/calypso/init.lua",
+    ["calypso.async"] = "lua/calypso/async.lua",
     ["calypso.client"] = "lua/calypso/client.lua",
     ["calypso.cosocket"] = "lua/calypso/cosocket.lua",
     ["calypso.endpoints"] = "lua/calypso/endpoints.lua",
@@ -50,8 +53,8 @@ build = {
     ["calypso.core"] = {
       sources = {
         "src/buf.c", "src/call.c", "src/client.c", "src/clock.c", "src/conn.c", "src/core.c",
-        "src/encode.c", "src/error.c", "src/exchange.c", "src/http1.c", "src/json.c", "src/sign.c",
-        "src/sockets.c",
+        "src/encode.c", "src/error.c", "src/exchange.c", "src/http1.c", "src/json.c", "src/multi.c",
+        "src/sign.c", "src/sockets.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
       incdirs = { "$(CURL_INCDIR)", "$(CRYPTO_INCDIR)" },

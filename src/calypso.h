@@ -15,8 +15,8 @@
 #include <curl/curl.h>
 #include "compat.h"
 
-#if LIBCURL_VERSION_NUM < 0x072d00
-#error "calypso needs libcurl 7.45.0 or later (CURLINFO_ACTIVESOCKET)"
+#if LIBCURL_VERSION_NUM < 0x075000
+#error "calypso needs libcurl 7.80.0 or later (CURLOPT_PREREQFUNCTION, CURLINFO_ACTIVESOCKET)"
 #endif
 
 #define CALYPSO_VERSION "0.1.0"

@@ -29,10 +29,6 @@
 #include <unistd.h>
 #include "calypso.h"
 
-#if LIBCURL_VERSION_NUM < 0x075000
-#error "calypso needs libcurl 7.80.0 or later (CURLOPT_PREREQFUNCTION)"
-#endif
-
 #define SPARE_MAX 64 /* finished transfers kept, with their handles, for reuse */
 
 enum { T_IDLE, T_RUNNING, T_ENDED };
