@@ -65,9 +65,14 @@ int calypso_http1_reusable(const calypso_http1 *p) {
 int calypso_http1_failed(const calypso_http1 *p) { return p->state == H_ERROR; }
 static int calypso_http1_started(const calypso_http1 *p) { return p->state != H_STATUS || p->line_len > 0; }
 
-/* Copies a header value, truncated to what the struct keeps. */
-static void keep(char *out, const char *value) {
+/* Keeps the two headers the retry policy reads, Retry-After and Date,
+ * truncated to what the struct holds; any other header is ignored. */
+static void keep_for_retry(calypso_http1 *p, const char *name, const char *value) {
+  char *out = strcasecmp(name, "Retry-After") == 0 ? p->retry_after
+              : strcasecmp(name, "Date") == 0      ? p->date
+                                                   : NULL;
   size_t n = strlen(value);
+  if (out == NULL) return;
   if (n >= CALYPSO_HEADER_VALUE) n = CALYPSO_HEADER_VALUE - 1;
   memcpy(out, value, n);
   out[n] = '\0';
@@ -92,8 +97,7 @@ void calypso_http1_note_header(calypso_http1 *p, const char *line, size_t len) {
   end = value + strlen(value);
   while (end > value && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
     *--end = '\0';
-  if (strcasecmp(p->line, "Retry-After") == 0) keep(p->retry_after, value);
-  else if (strcasecmp(p->line, "Date") == 0) keep(p->date, value);
+  keep_for_retry(p, p->line, value);
 }
 
 void calypso_http1_complete(calypso_http1 *p, int status) {
@@ -202,10 +206,8 @@ static void header_line(calypso_http1 *p, calypso_buf *body) {
   } else if (strcasecmp(p->line, "Connection") == 0) {
     if (has_token(value, "close")) p->conn_close = 1;
     if (has_token(value, "keep-alive")) p->keep_alive = 1;
-  } else if (strcasecmp(p->line, "Retry-After") == 0) {
-    keep(p->retry_after, value);
-  } else if (strcasecmp(p->line, "Date") == 0) {
-    keep(p->date, value);
+  } else {
+    keep_for_retry(p, p->line, value);
   }
 }
 
