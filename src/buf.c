@@ -34,14 +34,21 @@ int calypso_buf_appends(calypso_buf *b, const char *s) {
 
 /* Appends n in decimal: snprintf costs ~900 instructions, this ~50, and
  * every call writes a timestamp and a Content-Length. */
-int calypso_buf_append_decimal(calypso_buf *b, unsigned long long n) {
-  char digits[24];
-  size_t i = sizeof digits;
+const char *calypso_decimal(char out[CALYPSO_DECIMAL_MAX], unsigned long long n, size_t *len) {
+  size_t i = CALYPSO_DECIMAL_MAX;
   do {
-    digits[--i] = (char)('0' + n % 10);
+    out[--i] = (char)('0' + n % 10);
     n /= 10;
   } while (n > 0);
-  return calypso_buf_append(b, digits + i, sizeof digits - i);
+  *len = CALYPSO_DECIMAL_MAX - i;
+  return out + i;
+}
+
+int calypso_buf_append_decimal(calypso_buf *b, unsigned long long n) {
+  char digits[CALYPSO_DECIMAL_MAX];
+  size_t len;
+  const char *d = calypso_decimal(digits, n, &len);
+  return calypso_buf_append(b, d, len);
 }
 
 int calypso_buf_append_decimal_signed(calypso_buf *b, long long n) {

@@ -92,11 +92,11 @@ typedef struct calypso_client {
   char *path_prefix;         /* the path part of base_url: "" or "/v2", say */
   char *prefix;              /* {"account":<json>,"timestamp": -- fixed per client */
   size_t prefix_len;
-  char *head;                /* " HTTP/1.1\r\nHost: ...Key: ...\r\n" -- fixed per client */
+  char *head;                /* " HTTP/1.1\r\nHost: ...Key: ...\r\n" -- fixed per client;
+                                multi.c takes its header lines from it too */
   size_t head_len;
   char *host;                /* the authority split, for other transports */
   int port;
-  char *key;                 /* the public key, for the non-blocking transport's headers */
   char *origin;              /* "https://<authority>", no trailing slash */
   char *cafile;              /* NULL: the system trust store */
   long max_connections;      /* the non-blocking transport's connection cap */
@@ -150,6 +150,9 @@ void calypso_signer_free(void *signer);
 /* buf.c: appends return 0 (and set overflow or nomem) when they cannot */
 int calypso_buf_append(calypso_buf *b, const void *data, size_t n);
 int calypso_buf_appends(calypso_buf *b, const char *s);
+#define CALYPSO_DECIMAL_MAX 24 /* room for any unsigned long long in decimal */
+/* Writes n in decimal at the end of out; returns where its *len digits start. */
+const char *calypso_decimal(char out[CALYPSO_DECIMAL_MAX], unsigned long long n, size_t *len);
 int calypso_buf_append_decimal(calypso_buf *b, unsigned long long n);
 int calypso_buf_append_decimal_signed(calypso_buf *b, long long n);
 void calypso_buf_reset(calypso_buf *b);

@@ -27,10 +27,9 @@ static void release(calypso_client *c) {
   free(c->head);
   c->account = c->base_url = c->path_prefix = c->prefix = c->head = NULL;
   free(c->host);
-  free(c->key);
   free(c->origin);
   free(c->cafile);
-  c->host = c->key = c->origin = c->cafile = NULL;
+  c->host = c->origin = c->cafile = NULL;
   calypso_sockets_free(&c->sockets);
   calypso_buf_free(&c->body);
   calypso_buf_free(&c->request);
@@ -234,7 +233,6 @@ static int l_new(lua_State *L) {
   c->prefix_len = lua_rawlen(L, 8);
   c->head = build_head(authority, authority_len, key, key_len, &c->head_len);
   c->host = split_authority(authority, authority_len, &c->port);
-  c->key = dup_bytes(key, key_len);
   c->origin = dup_bytes(base_url, 8 + authority_len);
   c->cafile = cafile ? dup_bytes(cafile, strlen(cafile)) : NULL;
   if (c->host == NULL) {
@@ -242,7 +240,7 @@ static int l_new(lua_State *L) {
     luaL_error(L, "calypso: base_url must be an https:// URL");
   }
   if (!c->signer || !c->account || !c->base_url || !c->path_prefix || !c->prefix || !c->head ||
-      !c->key || !c->origin || (cafile && !c->cafile) ||
+      !c->origin || (cafile && !c->cafile) ||
       (c->curl = calypso_conn_handle(c, lua_tostring(L, 7))) == NULL) {
     release(c);
     luaL_error(L, "calypso: out of memory, or OpenSSL or libcurl refused the settings");

@@ -113,23 +113,20 @@ static int on_prereq(void *userp, char *ip, char *local_ip, int port, int local_
   transfer *t = userp;
   calypso_client *c = t->m->c;
   long long ts = calypso_clock_ms() + c->clock_offset_ms;
-  char digits[24];
-  size_t i = sizeof digits;
+  char digits[CALYPSO_DECIMAL_MAX];
+  size_t len = 0;
+  const char *d = digits;
   (void)ip;
   (void)local_ip;
   (void)port;
   (void)local_port;
   if (t->sends++ > 0) return CURL_PREREQFUNC_ABORT;
-  if (ts < 0) ts = 0; /* one digit: refused below */
-  do {
-    digits[--i] = (char)('0' + ts % 10);
-    ts /= 10;
-  } while (ts > 0);
-  if (sizeof digits - i != t->ts_len) {
+  if (ts >= 0) d = calypso_decimal(digits, (unsigned long long)ts, &len);
+  if (len != t->ts_len) {
     t->stamp_failed = 1;
     return CURL_PREREQFUNC_ABORT;
   }
-  memcpy(t->body.data + t->ts_at, digits + i, t->ts_len);
+  memcpy(t->body.data + t->ts_at, d, len);
   if (!calypso_signer_hex(c->signer, t->body.data, t->body.len, t->sign_at)) {
     t->stamp_failed = 1;
     return CURL_PREREQFUNC_ABORT;
@@ -168,29 +165,44 @@ static void transfer_free(transfer *t) {
   free(t);
 }
 
+/* Appends a line; on failure frees the whole list and returns NULL. */
+static struct curl_slist *append(struct curl_slist *list, const char *line) {
+  struct curl_slist *grown = curl_slist_append(list, line);
+  if (grown == NULL) curl_slist_free_all(list);
+  return grown;
+}
+
+/* The client's fixed header lines, from the head the blocking transport
+ * sends (client.c), so both send the same headers: every line but the
+ * request line's tail and Host, which libcurl writes (or :authority). */
+static struct curl_slist *fixed_headers(const calypso_client *c) {
+  struct curl_slist *list = NULL;
+  const char *line = strstr(c->head, "\r\n") + 2, *end;
+  char *copy = malloc(c->head_len + 1);
+  if (copy == NULL) return NULL;
+  for (; (end = strstr(line, "\r\n")) != NULL; line = end + 2) {
+    if (strncmp(line, "Host:", 5) == 0) continue;
+    memcpy(copy, line, (size_t)(end - line));
+    copy[end - line] = '\0';
+    if ((list = append(list, copy)) == NULL) break;
+  }
+  free(copy);
+  return list;
+}
+
 /* A transfer with its fixed headers; Sign's digits are written per attempt. */
 static transfer *transfer_new(calypso_multi *m) {
   calypso_client *c = m->c;
   transfer *t = calloc(1, sizeof *t);
   struct curl_slist *last;
-  char *key_line;
   if (t == NULL) return NULL;
   t->m = m;
-  key_line = malloc(strlen(c->key) + 6);
-  if (key_line) {
-    memcpy(key_line, "Key: ", 5);
-    strcpy(key_line + 5, c->key);
-  }
-  t->headers = curl_slist_append(NULL, "Content-Type: application/json");
-  t->headers = t->headers ? curl_slist_append(t->headers, "Accept: application/json") : NULL;
-  t->headers = t->headers ? curl_slist_append(t->headers, "User-Agent: calypso-lua/" CALYPSO_VERSION) : NULL;
-  t->headers = t->headers ? curl_slist_append(t->headers, "Expect:") : NULL;
-  t->headers = t->headers && key_line ? curl_slist_append(t->headers, key_line) : NULL;
-  free(key_line);
-  /* A failed append leaves the list as it was: free it whole. */
-  t->headers = t->headers ? curl_slist_append(t->headers, CALYPSO_SIGN_PREFIX
-      "0000000000000000000000000000000000000000000000000000000000000000"
-      "0000000000000000000000000000000000000000000000000000000000000000") : NULL;
+  t->headers = fixed_headers(c);
+  if (t->headers) t->headers = append(t->headers, "Expect:");
+  if (t->headers)
+    t->headers = append(t->headers, CALYPSO_SIGN_PREFIX
+        "0000000000000000000000000000000000000000000000000000000000000000"
+        "0000000000000000000000000000000000000000000000000000000000000000");
   if (t->headers == NULL || !setup_easy(t)) {
     transfer_free(t);
     return NULL;
