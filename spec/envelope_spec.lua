@@ -115,6 +115,50 @@ describe("client:envelope()", function()
     assert.truthy(err.message:find("nested too deeply", 1, true))
   end)
 
+  it("writes numbers with a dot whatever the process locale", function()
+    local testsys = require "testsys"
+    assert.truthy(testsys.setlocale("de_DE.UTF-8"), "no de_DE.UTF-8 locale (scripts/deps makes it)")
+    local ok, body = pcall(client.envelope, client, { amount = 12.5, list = { 0.5, 2 } }, 1)
+    testsys.setlocale("C")
+    assert.is_true(ok, body)
+    assert.truthy(body:find('"amount":12.5', 1, true), body)
+    assert.truthy(body:find('"list":[0.5,2]', 1, true), body)
+  end)
+
+  -- { what, payload }: bytes that are not UTF-8, in a value or a key.
+  for _, row in ipairs{
+    { "a lone continuation byte", { d = "a\128b" } },
+    { "a truncated sequence", { d = "caf\195" } },
+    { "an overlong encoding", { d = "\192\175" } },
+    { "a surrogate", { d = "\237\160\128" } },
+    { "a code point past U+10FFFF", { d = "\244\144\128\128" } },
+    { "a byte that never appears in UTF-8", { d = "\255" } },
+    { "a key", { ["k\255"] = 1 } },
+    { "a nested value", { list = { "ok", { "\254" } } } },
+  } do
+    it("refuses invalid UTF-8: " .. row[1], function()
+      local body, err = client:envelope(row[2], 1)
+      assert.is_nil(body)
+      assert.are.equal("validation", err.kind)
+    end)
+  end
+
+  it("accepts UTF-8 of every length", function()
+    local text = "a\194\169\226\130\172\240\159\152\128" -- a, (c), euro, an emoji
+    local body = assert(client:envelope({ d = text }, 1))
+    assert.truthy(body:find(text, 1, true))
+  end)
+
+  it("returns a validation error, not a raise, for a payload just under 64 MiB", function()
+    local big = ("x"):rep(64 * 1024 * 1024 - 64)
+    for _, payload in ipairs{ { d = big }, { d = big .. ("y"):rep(100) } } do
+      local ok, body, err = pcall(client.envelope, client, payload, 1)
+      assert.is_true(ok, body)
+      assert.is_nil(body)
+      assert.are.equal("validation", err.kind)
+    end
+  end)
+
   it("raises for a timestamp that is not a whole number", function()
     assert.has_error(function() client:envelope({}, 1.5) end)
     assert.has_error(function() client:envelope({}, -1) end)
@@ -147,5 +191,41 @@ describe("what reaches the server", function()
     local payload = last.body:match('^.-,"payload":(.*)}$')
     assert.truthy(payload == '{"email":"ada@example.com","description":"VIP"}'
       or payload == '{"description":"VIP","email":"ada@example.com"}')
+  end)
+
+  it("is never sent by client:call when a value is not UTF-8", function()
+    local before = emu:stats().received
+    local result, err = client:call("/api/v1/customer-purse/customer/create", { description = "caf\233" })
+    assert.is_nil(result)
+    assert.are.equal("validation", err.kind)
+    assert.are.equal(0, err.attempts)
+    assert.are.equal(before, emu:stats().received)
+  end)
+
+  -- The envelope of { description = x } with x of n bytes, at a 13-digit timestamp.
+  local function envelope_bytes(n)
+    return #assert(client:envelope({ description = "" }, 1e12)) + n
+  end
+
+  it("sends, without raising, a request whose body is exactly 64 MiB", function()
+    local n = 64 * 1024 * 1024 - envelope_bytes(0)
+    local ok, result, err = pcall(client.call, client, "/api/v1/customer-purse/customer/create",
+      { description = ("x"):rep(n) })
+    assert.is_true(ok, result)
+    assert.is_nil(result) -- the emulator takes at most 1 MiB
+    assert.are_not.equal("validation", err.kind)
+    assert.is_true(err.request_sent)
+  end)
+
+  it("refuses, without raising or sending, a body one byte over 64 MiB", function()
+    local before = emu:stats().received
+    local n = 64 * 1024 * 1024 - envelope_bytes(0) + 1
+    local ok, result, err = pcall(client.call, client, "/api/v1/customer-purse/customer/create",
+      { description = ("x"):rep(n) })
+    assert.is_true(ok, result)
+    assert.is_nil(result)
+    assert.are.equal("validation", err.kind)
+    assert.are.equal(0, err.attempts)
+    assert.are.equal(before, emu:stats().received)
   end)
 end)

@@ -81,6 +81,9 @@ local rows = {
   { "a Content-Length over max_response_bytes",
     "HTTP/1.1 200 OK\r\nContent-Length: 99999999\r\n\r\n" .. OK, HOLD, "decode", 200 },
   { "nothing at all", "", 0, "network", nil },
+  { "101 Switching Protocols before an answer",
+    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n" .. with_length("HTTP/1.1 200 OK", OK),
+    HOLD, "network", 101 },
 }
 
 describe("the HTTP/1.1 framing", function()
@@ -107,6 +110,50 @@ describe("the HTTP/1.1 framing", function()
       client:close()
     end)
   end
+
+  it("fails a chunked body that passes max_response_bytes, though its last chunk fits", function()
+    local client = emu:client{ timeout = 1, max_retries = 0, max_response_bytes = 12 }
+    emu:fault{ mode = "raw", hold = HOLD, response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+      .. chunked('{"amount":1', "000000", "}") }
+    local result, err = client:call("/api/v1/customer-purse/customer/create", {})
+    assert.is_nil(result)
+    assert.are.equal("decode", err.kind)
+    client:close()
+  end)
+
+  -- The server answers, then keeps the connection open HOLD seconds before
+  -- closing it, reading nothing more: a call sent on it would never be answered.
+  for _, c in ipairs{
+    { "Connection: close", with_length("HTTP/1.1 200 OK\r\nConnection: close", OK) },
+    { "an HTTP/1.0 answer", with_length("HTTP/1.0 200 OK", OK) },
+    { "a 204 it refused", "HTTP/1.1 204 No Content\r\n\r\n" },
+    { "a 200 that is not JSON", with_length("HTTP/1.1 200 OK", "OK") },
+  } do
+    it("sends the next call on a new connection after " .. c[1], function()
+      local client = emu:client{ timeout = 1, max_retries = 0 }
+      emu:fault{ mode = "raw", response = c[2], hold = HOLD }
+      client.customer.create{}
+      local before = emu:stats().received
+      local customer, err = client.customer.create{ description = "next" }
+      assert.is_nil(err)
+      assert.are.equal("next", customer.description)
+      assert.are.equal(before + 1, emu:stats().received)
+      client:close()
+    end)
+  end
+
+  it("ends a call at its timeout while the server keeps sending", function()
+    local client = emu:client{ timeout = 1, max_retries = 0 }
+    -- One body byte per 8 KiB of chunk extension: the cap is never reached.
+    emu:fault{ mode = "raw", seconds = 6,
+      response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+      flood = "1;x=" .. ("y"):rep(8000) .. "\r\n \r\n" }
+    local result, err = client.customer.create{}
+    assert.is_nil(result)
+    assert.are.equal("timeout", err.kind)
+    assert.is_true(err.request_sent)
+    client:close()
+  end)
 
   it("recovers on the same client after a broken answer", function()
     local client = emu:client{ max_retries = 0 }

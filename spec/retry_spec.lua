@@ -249,6 +249,19 @@ describe("the retry policy", function()
       fresh:close()
     end)
 
+    it("returns the 011 error, without raising, when the server's Date is absurd", function()
+      local fresh = emu:client()
+      emu:skew_clock(86400000 - core.time_ms()) -- the server's clock, and its Date: 2 Jan 1970
+      local ok, result, err = pcall(fresh.customer.create, {})
+      emu:skew_clock(0)
+      assert.is_true(ok, result)
+      assert.is_nil(result)
+      assert.are.equal("api", err.kind)
+      assert.are.equal("011", err.code)
+      assert.are.equal(0, fresh:clock_offset())
+      fresh:close()
+    end)
+
     it("needs no correction when clock_offset_ms is set by hand", function()
       local preset = emu:client{ clock_offset_ms = 600000 }
       emu:skew_clock(10 * 60 * 1000)

@@ -1,10 +1,11 @@
 /* call.c: one signed attempt, and nothing about any endpoint.
- *   envelope {"account","timestamp","payload"} -> bytes (private lua-cjson)
+ *   envelope {"account","timestamp","payload"} -> bytes (encode.c)
  *   -> HMAC-SHA512 of exactly those bytes -> HTTP/1.1 request (http1.c)
- *   -> one exchange on the connection (conn.c) -> result or error.
+ *   -> one exchange on the connection (conn.c) -> result or error (outcome.c)
+ *   -> the connection kept or dropped, as the outcome says.
  * Each attempt is stamped (local clock + the client's offset) and signed
  * afresh.  Whether to try again is the Lua retry policy's business; an error
- * carries what it needs: request_sent, retry_after, date (exchange.c).
+ * carries what it needs: request_sent, retry_after, date (outcome.c).
  * Every runtime outcome leaves through error.c as nil, err; only a wrong
  * argument, a closed client or memory exhaustion (in OpenSSL too) raises.
  * Body, request and response live in the client's reused buffers: a call's
@@ -15,38 +16,38 @@
 #include <time.h>
 #include "calypso.h"
 
-int calypso_path_ok(const char *p, size_t len) {
+#define MAX_PATH 8192
+
+const char *calypso_check_path(lua_State *L, int arg, size_t *len) {
+  const char *p = luaL_checklstring(L, arg, len);
   size_t i;
-  if (len == 0 || p[0] != '/') return 0;
-  for (i = 0; i < len; i++)
-    if ((unsigned char)p[i] <= 0x20 || (unsigned char)p[i] >= 0x7f) return 0;
-  return 1;
+  int ok = *len > 0 && *len <= MAX_PATH && p[0] == '/';
+  for (i = 0; ok && i < *len; i++) ok = (unsigned char)p[i] > 0x20 && (unsigned char)p[i] < 0x7f;
+  luaL_argcheck(L, ok, arg, "path must start with '/' and be at most 8192 bytes of visible ASCII");
+  return p;
 }
 
-/* Writes the envelope for the payload table at idx, stamped `ts`, into out
- * and returns 1; or pushes nil and a validation error and returns 0. */
+/* The envelope {"account":…,"timestamp":ts,"payload":…} into out.  Too
+ * large, or a payload that cannot be JSON, is a validation error; only
+ * running out of memory raises. */
 int calypso_build_body(lua_State *L, calypso_client *c, int idx, long long ts, calypso_buf *out) {
   calypso_error e = calypso_error_init("validation", 0);
-  size_t payload_at;
-  const char *why;
+  const char *why = "the request would be larger than 64 MiB";
   calypso_buf_reset(out);
-  if (!calypso_buf_append(out, c->prefix, c->prefix_len) ||
-      !calypso_buf_append_decimal(out, (unsigned long long)ts) ||
-      !calypso_buf_appends(out, ",\"payload\":"))
-    luaL_error(L, "calypso: out of memory");
-  payload_at = out->len;
-  why = calypso_json_write(L, idx, out);
+  if (calypso_buf_append(out, c->prefix, c->prefix_len) &&
+      calypso_buf_append_decimal(out, (unsigned long long)ts) &&
+      calypso_buf_appends(out, ",\"payload\":")) {
+    size_t payload_at = out->len;
+    why = calypso_json_write(L, idx, out);
+    if (why == NULL && out->data[payload_at] != '{')
+      why = "it must be a JSON object (string keys, or empty)";
+    else if (why == NULL && !calypso_buf_appends(out, "}"))
+      why = "the request would be larger than 64 MiB";
+  }
   if (out->nomem) luaL_error(L, "calypso: out of memory");
-  if (why) {
-    calypso_fail(L, &e, "payload cannot be encoded as JSON: %s", why);
-    return 0;
-  }
-  if (out->data[payload_at] != '{') {
-    calypso_fail(L, &e, "payload must be a JSON object (string keys, or empty)");
-    return 0;
-  }
-  if (!calypso_buf_appends(out, "}")) luaL_error(L, "calypso: out of memory");
-  return 1;
+  if (why == NULL) return 1;
+  calypso_fail(L, &e, "payload cannot be sent: %s", why);
+  return 0;
 }
 
 static void sign_body(lua_State *L, calypso_client *c, char out[CALYPSO_SIGN_HEX_LEN]) {
@@ -60,13 +61,14 @@ static void sign_body(lua_State *L, calypso_client *c, char out[CALYPSO_SIGN_HEX
  * Stamps, signs and POSTs the envelope once; result is the decoded JSON
  * object of a 2xx answer.  In a child process after fork() it first drops
  * the parent's connection (conn.c, sockets.c). */
-int calypso_client_attempt(lua_State *L) {
+static int l_attempt(lua_State *L) {
   calypso_client *c = calypso_check_client(L, 1);
   size_t path_len;
-  const char *path = luaL_checklstring(L, 2, &path_len);
+  const char *path = calypso_check_path(L, 2, &path_len);
   long timeout_ms = c->timeout_ms;
   char sign[CALYPSO_SIGN_HEX_LEN];
-  luaL_argcheck(L, calypso_path_ok(path, path_len), 2, "path must start with '/' and be visible ASCII");
+  calypso_facts facts;
+  int keep = 0, n;
   luaL_checktype(L, 3, LUA_TTABLE);
   if (!lua_isnoneornil(L, 4)) {
     lua_Number s = luaL_checknumber(L, 4);
@@ -80,7 +82,10 @@ int calypso_client_attempt(lua_State *L) {
   if (!calypso_http1_request(&c->request, c->path_prefix, path, c->head, c->head_len, sign, &c->body))
     luaL_error(L, "calypso: out of memory");
   calypso_conn_exchange(c, timeout_ms);
-  return calypso_exchange_finish(L, &c->ex);
+  calypso_exchange_facts(&c->ex, &facts);
+  n = calypso_outcome(L, &facts, &keep);
+  calypso_conn_settle(c, keep);
+  return n;
 }
 
 /* client:prepare(path, payload) -> request, exchange | nil, err
@@ -88,12 +93,11 @@ int calypso_client_attempt(lua_State *L) {
  * request, stamped and signed now, and the exchange object that parses its
  * answer and gives the call's result (exchange.c).  The core's connection
  * is not touched. */
-int calypso_client_prepare(lua_State *L) {
+static int l_prepare(lua_State *L) {
   calypso_client *c = calypso_check_client(L, 1);
   size_t path_len;
-  const char *path = luaL_checklstring(L, 2, &path_len);
+  const char *path = calypso_check_path(L, 2, &path_len);
   char sign[CALYPSO_SIGN_HEX_LEN];
-  luaL_argcheck(L, calypso_path_ok(path, path_len), 2, "path must start with '/' and be visible ASCII");
   luaL_checktype(L, 3, LUA_TTABLE);
   lua_settop(L, 3);
   if (!calypso_build_body(L, c, 3, calypso_clock_ms() + c->clock_offset_ms, &c->body)) return 2;
@@ -101,7 +105,7 @@ int calypso_client_prepare(lua_State *L) {
   if (!calypso_http1_request(&c->request, c->path_prefix, path, c->head, c->head_len, sign, &c->body))
     luaL_error(L, "calypso: out of memory");
   lua_pushlstring(L, c->request.data, c->request.len);
-  calypso_exchange_push(L, c->ex.response.max);
+  calypso_exchange_push(L, c->max_response);
   return 2;
 }
 
@@ -109,7 +113,7 @@ int calypso_client_prepare(lua_State *L) {
  * The exact bytes and Sign that attempt() would send, without sending them;
  * timestamp_ms defaults to now (with the clock offset).  For tests and for
  * other transports. */
-int calypso_client_envelope(lua_State *L) {
+static int l_envelope(lua_State *L) {
   calypso_client *c = calypso_check_client(L, 1);
   long long ts;
   char sign[CALYPSO_SIGN_HEX_LEN];
@@ -128,4 +132,10 @@ int calypso_client_envelope(lua_State *L) {
   lua_pushlstring(L, c->body.data, c->body.len);
   lua_pushlstring(L, sign, sizeof sign);
   return 2;
+}
+
+void calypso_call_open(lua_State *L) {
+  static const luaL_Reg methods[] = {
+      {"attempt", l_attempt}, {"prepare", l_prepare}, {"envelope", l_envelope}, {NULL, NULL}};
+  luaL_setfuncs(L, methods, 0);
 }

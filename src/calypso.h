@@ -37,6 +37,7 @@
 #define CALYPSO_SIGN_HEX_LEN 128
 #define CALYPSO_SIGN_PREFIX "Sign: "
 #define CALYPSO_HEADER_VALUE 64 /* room kept for a Retry-After or Date value */
+#define CALYPSO_MAX_BODY (64 * 1024 * 1024) /* the largest envelope a client sends */
 
 /* A growable byte buffer that refuses to grow past `max`. */
 typedef struct calypso_buf {
@@ -52,38 +53,67 @@ typedef struct calypso_sockets {
   int n, cap;
 } calypso_sockets;
 
+/* The two headers the retry policy reads, kept raw; "" when absent. */
+typedef struct calypso_kept {
+  char retry_after[CALYPSO_HEADER_VALUE];
+  char date[CALYPSO_HEADER_VALUE];
+} calypso_kept;
+
 /* An HTTP/1.1 response being parsed (http1.c). */
 typedef struct calypso_http1 {
   int state, status;
   int chunked;
-  int conn_close;      /* Connection: close seen, on this or an interim answer */
+  int conn_close;      /* Connection: close seen (on this or an interim answer), or
+                          bytes came after the answer */
   int http10, keep_alive;
-  int has_length;
+  int interim;         /* 1xx answers skipped so far */
   long long length;    /* Content-Length, or -1 */
   long long remaining; /* body or chunk bytes still to come */
   size_t line_len, header_bytes;
   const char *error;   /* why it failed, when it did */
-  char retry_after[CALYPSO_HEADER_VALUE]; /* "" when absent */
-  char date[CALYPSO_HEADER_VALUE];
+  calypso_kept kept;
   char line[8192];
 } calypso_http1;
 
-/* One request's answer: as it arrives, and how the exchange ended.  Both
- * transports fill one: the blocking one (conn.c) and, from Lua, the nginx
- * cosocket one.  exchange.c turns it into the call's result or error. */
+/* What a transport saw in one attempt: plain facts, no judgement.
+ * calypso_outcome() (outcome.c) alone turns them into the call's result or
+ * error, and says whether the connection may carry another exchange; every
+ * transport (conn.c, transfer.c, the cosocket one through exchange.c)
+ * reports the same fields. */
+typedef struct calypso_facts {
+  int status;              /* the final answer's status; 0: none seen */
+  const char *body;        /* the body as received (may be NULL when len is 0) */
+  size_t len;
+  size_t cap;              /* max_response_bytes, for the message */
+  int complete;            /* the answer was framed whole */
+  int over_cap;            /* the body passed max_response_bytes */
+  int reusable;            /* the framing leaves the connection fit for another exchange */
+  const char *bad_framing; /* why the bytes are not an answer we accept; NULL if they are */
+  const char *failure;     /* how the transport failed, or NULL: one of
+                              "dns", "connect", "tls", "timeout", "reset", "closed",
+                              "resend", "forked", "stamp", "local" (see outcome.c) */
+  const char *detail;      /* the transport's own words for the failure, or NULL */
+  int request_sent;        /* any byte of the request may have left */
+  const calypso_kept *kept; /* Retry-After and Date, or NULL */
+} calypso_facts;
+
+/* One answer as it arrives over a byte stream the core does not own (the
+ * blocking connection, an nginx cosocket): exchange.c. */
 typedef struct calypso_exchange {
   calypso_http1 parser;
   calypso_buf response;
-  int request_sent;          /* request bytes left for the server */
-  const char *failure_kind;  /* NULL while the transport has not failed */
-  char failure[CURL_ERROR_SIZE]; /* what failed; also libcurl's error buffer */
+  int request_sent;          /* request bytes may have left for the server */
+  const char *failure;       /* NULL while the transport has not failed: a class as in facts */
+  int keep;                  /* the outcome let the connection carry another exchange */
+  char detail[CURL_ERROR_SIZE]; /* the transport's words; also libcurl's error buffer */
 } calypso_exchange;
 
 typedef struct calypso_client {
   CURL *curl;                /* libcurl in connect-only mode: the TLS connection */
   void *signer;              /* HMAC-SHA512 keyed with the secret (sign.c) */
   pid_t pid;                 /* the process whose connection `curl` holds */
-  int connected;             /* curl holds a connection we may reuse */
+  int connected;             /* curl holds a connection */
+  int kept;                  /* ... which the last outcome allowed to carry another exchange */
   long long idle_since_ms;   /* monotonic time the connection last went idle */
   long timeout_ms, connect_timeout_ms;
   long long clock_offset_ms; /* added to the local clock when stamping */
@@ -99,12 +129,15 @@ typedef struct calypso_client {
   int port;
   char *origin;              /* "https://<authority>", no trailing slash */
   char *cafile;              /* NULL: the system trust store */
+  char *proxy;               /* NULL: no proxy, whatever the environment says */
   long max_connections;      /* the non-blocking transport's connection cap */
   int http2;                 /* may the non-blocking transport offer HTTP/2? */
+  size_t max_response;       /* max_response_bytes */
   calypso_buf body, request;
   calypso_exchange ex;       /* the blocking transport's current exchange */
   calypso_sockets sockets;   /* every descriptor the blocking handle opened */
   struct calypso_multi *multi; /* the non-blocking transport, made on first use */
+  void (*free_multi)(struct calypso_client *c); /* set by multi.c with multi */
 } calypso_client;
 
 /* What one runtime failure says; error.c turns it into the Lua value. */
@@ -146,6 +179,9 @@ void calypso_sign_open(lua_State *L);
 void *calypso_signer_new(const void *key, size_t key_len);
 int calypso_signer_hex(void *signer, const void *msg, size_t len, char out[CALYPSO_SIGN_HEX_LEN]);
 void calypso_signer_free(void *signer);
+const char *calypso_secret_problem(const char *s, size_t len); /* NULL if usable */
+void *calypso_signer_from_file(const char *path, const char **why);
+void *calypso_signer_from_env(const char *name, const char **why);
 
 /* buf.c: appends return 0 (and set overflow or nomem) when they cannot */
 int calypso_buf_append(calypso_buf *b, const void *data, size_t n);
@@ -159,34 +195,53 @@ void calypso_buf_reset(calypso_buf *b);
 void calypso_buf_free(calypso_buf *b);
 
 /* http1.c */
+/* " HTTP/1.1\r\nHost: ...\r\n...Key: ...\r\n": the head fixed per client (malloc'd) */
+char *calypso_http1_head(const char *authority, size_t authority_len, const char *key,
+                         size_t key_len, size_t *len);
 int calypso_http1_request(calypso_buf *out, const char *path_prefix, const char *path,
                           const char *head, size_t head_len, const char sign[CALYPSO_SIGN_HEX_LEN],
                           const calypso_buf *body);
 void calypso_http1_start(calypso_http1 *p);
 size_t calypso_http1_feed(calypso_http1 *p, const char *data, size_t n, calypso_buf *body);
 void calypso_http1_eof(calypso_http1 *p);
-/* For answers framed by someone else (libcurl's HTTP engine, in multi.c):
- * note keeps Retry-After and Date from one raw header line; a status line
- * forgets them; complete marks the answer whole with its status. */
-void calypso_http1_note_header(calypso_http1 *p, const char *line, size_t len);
-void calypso_http1_complete(calypso_http1 *p, int status);
 int calypso_http1_done(const calypso_http1 *p);
 int calypso_http1_failed(const calypso_http1 *p);
-int calypso_http1_reusable(const calypso_http1 *p); /* may the connection carry another? */
+int calypso_http1_reusable(const calypso_http1 *p); /* does the framing allow another exchange? */
+void calypso_kept_clear(calypso_kept *k);
+void calypso_kept_header(calypso_kept *k, const char *name, size_t name_len, const char *value,
+                         size_t value_len);
+/* One raw header line from libcurl ("Name: value\r\n", or a status line). */
+void calypso_kept_line(calypso_kept *k, const char *line, size_t len);
+
+/* outcome.c: the only judge.  Pushes the result (1) or nil and the error (2);
+ * *keep (may be NULL) says whether the connection may carry another exchange. */
+int calypso_outcome(lua_State *L, const calypso_facts *f, int *keep);
+const char *calypso_failure_class(const char *name); /* its canonical string, or NULL if unknown */
 
 /* exchange.c */
 void calypso_exchange_open(lua_State *L);
 void calypso_exchange_start(calypso_exchange *ex);
-int calypso_exchange_finish(lua_State *L, calypso_exchange *ex); /* result, or nil and err */
+int calypso_exchange_feed(calypso_exchange *ex, const char *data, size_t n); /* -> finished */
+void calypso_exchange_eof(calypso_exchange *ex);
+void calypso_exchange_fail(calypso_exchange *ex, const char *failure); /* detail already set */
+/* The facts of the exchange so far (the parser's, and any failure). */
+void calypso_exchange_facts(const calypso_exchange *ex, calypso_facts *f);
+/* A new exchange object on the stack, for a transport written in Lua. */
 calypso_exchange *calypso_exchange_push(lua_State *L, size_t max_response);
 
-/* conn.c: one exchange on the client's connection, filling c->ex */
-int calypso_conn_global_init(void);
+/* curl.c: what both libcurl transports share */
+int calypso_curl_global_init(void);
+/* https only, TLS 1.2 or later, verified, no redirects, the proxy or none */
+int calypso_curl_secure(CURL *h, const char *cafile, const char *proxy);
+/* A failed CURLcode as a failure class (see calypso_facts); message is
+ * libcurl's error buffer, read at the moment of failure. */
+const char *calypso_curl_failure(CURLcode rc, const char *message);
+
+/* conn.c: the blocking transport; one exchange on the client's connection */
 long long calypso_conn_mono_ms(void);
-int calypso_conn_secure(CURL *h, const char *cafile); /* https only, verified, no redirects */
-const char *calypso_conn_kind(CURLcode rc, const char *message); /* network, tls or timeout */
 CURL *calypso_conn_handle(calypso_client *c, const char *origin);
-void calypso_conn_exchange(calypso_client *c, long timeout_ms);
+void calypso_conn_exchange(calypso_client *c, long timeout_ms); /* fills c->ex */
+void calypso_conn_settle(calypso_client *c, int keep); /* after the outcome: keep or drop */
 int calypso_conn_after_fork(calypso_client *c);
 
 /* sockets.c */
@@ -195,29 +250,24 @@ int calypso_sockets_park(calypso_sockets *set, pid_t owner);
 void calypso_sockets_cleanup(calypso_client *c, CURL *h);
 void calypso_sockets_free(calypso_sockets *set);
 
-/* multi.c: the non-blocking transport; methods of the client */
-void calypso_multi_free(calypso_client *c);
-int calypso_multi_submit(lua_State *L);
-int calypso_multi_start(lua_State *L);
-int calypso_multi_drive(lua_State *L);
-int calypso_multi_outcome(lua_State *L);
-int calypso_multi_release(lua_State *L);
-int calypso_multi_watch(lua_State *L);
+/* multi.c, transfer.c: the non-blocking transport (client methods) */
+void calypso_multi_open(lua_State *L); /* expects the client methods table on top */
 
 /* clock.c */
 long long calypso_clock_ms(void);
 void calypso_clock_open(lua_State *L);
 
 /* client.c */
-void calypso_client_open(lua_State *L);
+void calypso_client_open(lua_State *L); /* leaves the client methods table on top */
 calypso_client *calypso_check_client(lua_State *L, int idx);
 
-/* call.c: methods of the client, and the envelope they share with multi.c */
-int calypso_path_ok(const char *p, size_t len);
+/* call.c: the envelope, and the blocking and prepared attempts (client methods) */
+/* The path argument at arg: "/..." of visible ASCII, at most 8 KiB; raises otherwise. */
+const char *calypso_check_path(lua_State *L, int arg, size_t *len);
+/* The envelope for the payload at idx, stamped ts, into out: 1; or pushes
+ * nil and a validation error and returns 0 (nothing is sent then). */
 int calypso_build_body(lua_State *L, calypso_client *c, int idx, long long ts, calypso_buf *out);
-int calypso_client_attempt(lua_State *L);
-int calypso_client_prepare(lua_State *L);
-int calypso_client_envelope(lua_State *L);
+void calypso_call_open(lua_State *L); /* expects the client methods table on top */
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

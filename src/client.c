@@ -3,7 +3,9 @@
  * only then does it acquire its curl handle, its signer and its copies of
  * the settings.  The secret itself is never stored: it keys the signer, whose
  * key material OpenSSL wipes when close, __gc or __close (one idempotent
- * release) frees it.  __tostring names the account and base URL only. */
+ * release) frees it.  __tostring names the account and base URL only.
+ * The transports add their own methods (call.c, multi.c); this file knows
+ * neither, and frees client.async's state through the pointer multi.c set. */
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -11,10 +13,9 @@
 #include <unistd.h>
 #include "calypso.h"
 
-#define MAX_REQUEST_BYTES (64 * 1024 * 1024)
-
 static void release(calypso_client *c) {
-  calypso_multi_free(c); /* fork-aware, as is: */
+  if (c->free_multi) c->free_multi(c); /* fork-aware, as is: */
+  c->free_multi = NULL;
   if (c->curl) calypso_sockets_cleanup(c, c->curl);
   c->curl = NULL;
   c->connected = 0;
@@ -29,7 +30,8 @@ static void release(calypso_client *c) {
   free(c->host);
   free(c->origin);
   free(c->cafile);
-  c->host = c->origin = c->cafile = NULL;
+  free(c->proxy);
+  c->host = c->origin = c->cafile = c->proxy = NULL;
   calypso_sockets_free(&c->sockets);
   calypso_buf_free(&c->body);
   calypso_buf_free(&c->request);
@@ -57,31 +59,6 @@ static int header_safe(const char *s, size_t len) {
   for (i = 0; i < len; i++)
     if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f) return 0;
   return len > 0;
-}
-
-/* Leaves opts[name] on the stack; returns it, or NULL when absent and optional. */
-static const char *opt_string(lua_State *L, const char *name, int required, size_t *len) {
-  int t;
-  lua_getfield(L, 1, name);
-  t = lua_type(L, -1);
-  if (t == LUA_TNIL && !required) return NULL;
-  if (t != LUA_TSTRING) luaL_error(L, "calypso: option '%s' must be a string", name);
-  return lua_tolstring(L, -1, len);
-}
-
-static double opt_number(lua_State *L, const char *name) {
-  double v;
-  lua_getfield(L, 1, name);
-  if (lua_type(L, -1) != LUA_TNUMBER) luaL_error(L, "calypso: option '%s' must be a number", name);
-  v = lua_tonumber(L, -1);
-  lua_pop(L, 1);
-  if (!(v > 0 && v < 1e15)) luaL_error(L, "calypso: option '%s' must be positive", name);
-  return v;
-}
-
-static long to_ms(double seconds) {
-  double ms = seconds * 1000.0 + 0.5;
-  return ms < 1 ? 1 : ms > 2147483647.0 ? 2147483647L : (long)ms;
 }
 
 /* host[:port] or [v6]:port -> host (no brackets) and port (default 443). */
@@ -114,85 +91,106 @@ static char *split_authority(const char *a, size_t len, int *port) {
   return host_len > 0 ? dup_bytes(host, host_len) : NULL;
 }
 
-/* The request head after "POST <path>": everything that never changes for
- * this client.  The per-call Sign and Content-Length follow it. */
-static char *build_head(const char *authority, size_t authority_len, const char *key,
-                        size_t key_len, size_t *len) {
-  static const char *const parts[] = {
-      " HTTP/1.1\r\nHost: ", "\r\nUser-Agent: calypso-lua/" CALYPSO_VERSION
-      "\r\nContent-Type: application/json\r\nAccept: application/json\r\nKey: ", "\r\n"};
-  size_t n = strlen(parts[0]) + authority_len + strlen(parts[1]) + key_len + strlen(parts[2]);
-  char *head = malloc(n + 1), *p = head;
-  if (head == NULL) return NULL;
-  memcpy(p, parts[0], strlen(parts[0]));
-  p += strlen(parts[0]);
-  memcpy(p, authority, authority_len);
-  p += authority_len;
-  memcpy(p, parts[1], strlen(parts[1]));
-  p += strlen(parts[1]);
-  memcpy(p, key, key_len);
-  p += key_len;
-  memcpy(p, parts[2], strlen(parts[2]) + 1);
-  *len = n;
-  return head;
+/* A refused option: options.lua explains every rule to the caller; this is
+ * only the backstop that keeps memory and the wire safe when core.new is
+ * called directly with a table nobody checked. */
+static int bad(lua_State *L, const char *name) {
+  return luaL_error(L, "calypso.core.new: option '%s' is invalid (make clients with calypso.new,"
+                       " which says why)", name);
+}
+
+/* Leaves opts[name] on the stack; returns it, or NULL when absent and optional. */
+static const char *opt_string(lua_State *L, const char *name, int required, size_t *len) {
+  int t;
+  lua_getfield(L, 1, name);
+  t = lua_type(L, -1);
+  if (t == LUA_TNIL && !required) return NULL;
+  if (t != LUA_TSTRING) bad(L, name);
+  return lua_tolstring(L, -1, len);
+}
+
+/* opts[name], a number in [lo, hi], whole if asked. */
+static double opt_number(lua_State *L, const char *name, double lo, double hi, int whole) {
+  double v;
+  lua_getfield(L, 1, name);
+  v = lua_tonumber(L, -1);
+  if (lua_type(L, -1) != LUA_TNUMBER || !(v >= lo && v <= hi) || (whole && v != floor(v)))
+    bad(L, name);
+  lua_pop(L, 1);
+  return v;
+}
+
+static long to_ms(double seconds) {
+  double ms = seconds * 1000.0 + 0.5;
+  return ms < 1 ? 1 : ms > 2147483647.0 ? 2147483647L : (long)ms;
+}
+
+/* The signer, from whichever of secret, secret_file, secret_env is set
+ * (options.lua lets exactly one through). */
+static void *make_signer(lua_State *L) {
+  size_t len;
+  const char *why = NULL, *secret = opt_string(L, "secret", 0, &len);
+  const char *file = opt_string(L, "secret_file", 0, NULL);
+  const char *env = opt_string(L, "secret_env", 0, NULL);
+  void *signer;
+  if ((secret != NULL) + (file != NULL) + (env != NULL) != 1) bad(L, "secret");
+  if (secret) {
+    if (calypso_secret_problem(secret, len)) bad(L, "secret");
+    signer = calypso_signer_new(secret, len);
+  } else if (file) {
+    signer = calypso_signer_from_file(file, &why);
+  } else {
+    signer = calypso_signer_from_env(env, &why);
+  }
+  lua_pop(L, 3);
+  if (why) luaL_error(L, "calypso: the secret from %s %s", file ? "secret_file" : "secret_env", why);
+  return signer;
 }
 
 /* core.new(opts) -> client
- * opts: key, secret, account, base_url (strings); cafile (string or nil);
- * timeout, connect_timeout (seconds), max_response_bytes, max_connections
- * (numbers); http2 (boolean); clock_offset_ms (number or nil).  All but cafile and clock_offset_ms are
- * required: the defaults live in lua/calypso/options.lua, which
- * also checks options with friendly messages; these checks are the backstop
- * that keeps the wire safe.  Raises on bad options or when libcurl cannot be
- * set up; never returns nil. */
+ * opts: key, account, base_url (strings); one of secret, secret_file,
+ * secret_env (strings); cafile, proxy (strings or nil); timeout,
+ * connect_timeout (seconds), max_response_bytes, max_connections (numbers);
+ * http2 (boolean); clock_offset_ms (number).  calypso.options checks and
+ * fills them; this raises on a table it would have refused, or when libcurl
+ * or OpenSSL cannot be set up; it never returns nil. */
 static int l_new(lua_State *L) {
-  size_t key_len, secret_len, account_len, url_len, authority_len;
-  const char *key, *secret, *account, *base_url, *cafile, *authority;
+  size_t key_len, account_len, url_len, authority_len;
+  const char *key, *account, *base_url, *cafile, *proxy, *authority;
   long timeout_ms, connect_timeout_ms;
-  double max_response, max_connections, offset = 0;
+  double max_response, max_connections, offset;
   int http2;
   calypso_client *c;
 
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
-  key = opt_string(L, "key", 1, &key_len);         /* 2 */
-  secret = opt_string(L, "secret", 1, &secret_len); /* 3 */
-  account = opt_string(L, "account", 1, &account_len);
-  base_url = opt_string(L, "base_url", 1, &url_len); /* 5 */
-  cafile = opt_string(L, "cafile", 0, NULL); /* 6, maybe nil */
-  timeout_ms = to_ms(opt_number(L, "timeout"));
-  connect_timeout_ms = to_ms(opt_number(L, "connect_timeout"));
-  max_response = opt_number(L, "max_response_bytes");
-  if (max_response != floor(max_response) || max_response > INT_MAX)
-    luaL_error(L, "calypso: option 'max_response_bytes' must be a whole number up to %d", INT_MAX);
-  max_connections = opt_number(L, "max_connections");
-  if (max_connections != floor(max_connections) || max_connections > 1024)
-    luaL_error(L, "calypso: option 'max_connections' must be a whole number up to 1024");
+  key = opt_string(L, "key", 1, &key_len);            /* 2 */
+  account = opt_string(L, "account", 1, &account_len); /* 3 */
+  base_url = opt_string(L, "base_url", 1, &url_len);   /* 4 */
+  cafile = opt_string(L, "cafile", 0, NULL);           /* 5, maybe nil */
+  proxy = opt_string(L, "proxy", 0, NULL);             /* 6, maybe nil */
+  timeout_ms = to_ms(opt_number(L, "timeout", 1e-3, 1e9, 0));
+  connect_timeout_ms = to_ms(opt_number(L, "connect_timeout", 1e-3, 1e9, 0));
+  max_response = opt_number(L, "max_response_bytes", 1, INT_MAX, 1);
+  max_connections = opt_number(L, "max_connections", 1, 1024, 1);
+  offset = opt_number(L, "clock_offset_ms", -1e12, 1e12, 1);
   lua_getfield(L, 1, "http2");
-  if (!lua_isboolean(L, -1)) luaL_error(L, "calypso: option 'http2' must be a boolean");
+  if (!lua_isboolean(L, -1)) bad(L, "http2");
   http2 = lua_toboolean(L, -1);
   lua_pop(L, 1);
-  lua_getfield(L, 1, "clock_offset_ms");
-  if (!lua_isnil(L, -1)) {
-    offset = lua_tonumber(L, -1);
-    if (lua_type(L, -1) != LUA_TNUMBER || offset != floor(offset) || fabs(offset) > 1e12)
-      luaL_error(L, "calypso: option 'clock_offset_ms' must be a whole number");
-  }
-  lua_pop(L, 1);
-
-  if (!header_safe(key, key_len)) luaL_error(L, "calypso: key must be visible ASCII, no spaces");
-  if (secret_len == 0) luaL_error(L, "calypso: secret must not be empty");
-  if (account_len == 0) luaL_error(L, "calypso: account must not be empty");
+  if (!header_safe(key, key_len)) bad(L, "key");
+  if (account_len == 0) bad(L, "account");
   if (url_len < 9 || strncmp(base_url, "https://", 8) != 0 || !header_safe(base_url, url_len))
-    luaL_error(L, "calypso: base_url must be an https:// URL");
+    bad(L, "base_url");
+  if (proxy && !header_safe(proxy, strlen(proxy))) bad(L, "proxy");
   while (url_len > 8 && base_url[url_len - 1] == '/') url_len--;
-  if (!calypso_conn_global_init()) luaL_error(L, "calypso: curl_global_init failed");
+  if (!calypso_curl_global_init()) luaL_error(L, "calypso: curl_global_init failed");
   /* https://<authority><path prefix>: connect to the authority, send the
    * prefix before every path. */
   authority = base_url + 8;
   authority_len = strcspn(authority, "/");
   if (authority_len > url_len - 8) authority_len = url_len - 8;
-  if (authority_len == 0) luaL_error(L, "calypso: base_url must be an https:// URL");
+  if (authority_len == 0) bad(L, "base_url");
   lua_pushliteral(L, "https://");
   lua_pushlstring(L, authority, authority_len);
   lua_pushliteral(L, "/");
@@ -203,10 +201,10 @@ static int l_new(lua_State *L) {
     calypso_buf prefix;
     memset(&prefix, 0, sizeof prefix);
     prefix.max = 4096 + 6 * account_len;
-    if (!calypso_buf_appends(&prefix, "{\"account\":") || calypso_json_write(L, 4, &prefix) ||
+    if (!calypso_buf_appends(&prefix, "{\"account\":") || calypso_json_write(L, 3, &prefix) ||
         !calypso_buf_appends(&prefix, ",\"timestamp\":")) {
       calypso_buf_free(&prefix);
-      luaL_error(L, "calypso: out of memory");
+      bad(L, "account");
     }
     lua_pushlstring(L, prefix.data, prefix.len); /* 8 */
     calypso_buf_free(&prefix);
@@ -221,26 +219,29 @@ static int l_new(lua_State *L) {
   c->timeout_ms = timeout_ms;
   c->connect_timeout_ms = connect_timeout_ms;
   c->clock_offset_ms = (long long)offset;
-  c->body.max = c->request.max = MAX_REQUEST_BYTES;
-  c->ex.response.max = (size_t)max_response;
+  c->max_response = c->ex.response.max = (size_t)max_response;
   c->max_connections = (long)max_connections;
   c->http2 = http2;
-  c->signer = calypso_signer_new(secret, secret_len);
+  c->signer = make_signer(L);
   c->account = dup_bytes(account, account_len);
   c->base_url = dup_bytes(base_url, url_len);
   c->path_prefix = dup_bytes(authority + authority_len, url_len - 8 - authority_len);
   c->prefix = dup_bytes(lua_tostring(L, 8), lua_rawlen(L, 8));
   c->prefix_len = lua_rawlen(L, 8);
-  c->head = build_head(authority, authority_len, key, key_len, &c->head_len);
+  c->head = calypso_http1_head(authority, authority_len, key, key_len, &c->head_len);
   c->host = split_authority(authority, authority_len, &c->port);
   c->origin = dup_bytes(base_url, 8 + authority_len);
   c->cafile = cafile ? dup_bytes(cafile, strlen(cafile)) : NULL;
+  c->proxy = proxy ? dup_bytes(proxy, strlen(proxy)) : NULL;
+  c->body.max = CALYPSO_MAX_BODY;
+  /* Any body that fits, with the head, the longest path and the rest. */
+  c->request.max = CALYPSO_MAX_BODY + c->head_len + strlen(c->path_prefix ? c->path_prefix : "") + 16384;
   if (c->host == NULL) {
     release(c);
-    luaL_error(L, "calypso: base_url must be an https:// URL");
+    bad(L, "base_url");
   }
   if (!c->signer || !c->account || !c->base_url || !c->path_prefix || !c->prefix || !c->head ||
-      !c->origin || (cafile && !c->cafile) ||
+      !c->origin || (cafile && !c->cafile) || (proxy && !c->proxy) ||
       (c->curl = calypso_conn_handle(c, lua_tostring(L, 7))) == NULL) {
     release(c);
     luaL_error(L, "calypso: out of memory, or OpenSSL or libcurl refused the settings");
@@ -285,29 +286,22 @@ static int l_tostring(lua_State *L) {
   return 1;
 }
 
+/* Leaves the methods table on top, for call.c and multi.c to add theirs. */
 void calypso_client_open(lua_State *L) {
-  static const luaL_Reg methods[] = {{"attempt", calypso_client_attempt},
-                                     {"prepare", calypso_client_prepare},
-                                     {"envelope", calypso_client_envelope},
-                                     {"origin", l_origin},
+  static const luaL_Reg methods[] = {{"origin", l_origin},
                                      {"clock_offset", l_clock_offset},
-                                     {"submit", calypso_multi_submit},
-                                     {"start", calypso_multi_start},
-                                     {"drive", calypso_multi_drive},
-                                     {"outcome", calypso_multi_outcome},
-                                     {"release", calypso_multi_release},
-                                     {"watch", calypso_multi_watch},
                                      {"close", l_close},
                                      {NULL, NULL}};
   static const luaL_Reg meta[] = {
       {"__gc", l_close}, {"__close", l_close}, {"__tostring", l_tostring}, {NULL, NULL}};
-  luaL_newmetatable(L, CALYPSO_CLIENT_MT);
-  luaL_setfuncs(L, meta, 0);
-  luaL_newlib(L, methods);
-  lua_setfield(L, -2, "__index");
-  lua_pushliteral(L, CALYPSO_CLIENT_MT);
-  lua_setfield(L, -2, "__name");
-  lua_pop(L, 1);
   lua_pushcfunction(L, l_new);
   lua_setfield(L, -2, "new");
+  luaL_newmetatable(L, CALYPSO_CLIENT_MT);
+  luaL_setfuncs(L, meta, 0);
+  lua_pushliteral(L, CALYPSO_CLIENT_MT);
+  lua_setfield(L, -2, "__name");
+  luaL_newlib(L, methods);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, "__index");
+  lua_remove(L, -2);
 }

@@ -1,21 +1,23 @@
-/* conn.c: the client's TLS connection, through libcurl in connect-only mode.
- * libcurl resolves, connects and does TLS with verification (https only,
- * HTTP/1.1 by ALPN); this file moves the bytes of one exchange with poll()
- * against a single deadline:
- *   reuse the connection if it is alive (nothing readable, or only TLS
- *   housekeeping), else connect;  send the request;  read until the HTTP/1.1
- *   parser holds a whole response.
+/* conn.c: the blocking transport: the client's TLS connection, through
+ * libcurl in connect-only mode.  libcurl resolves, connects (through the
+ * `proxy` option's tunnel, if any) and does TLS with verification (curl.c);
+ * this file moves the bytes of one exchange with poll() against a single
+ * deadline, and judges nothing (exchange.c gathers the facts, outcome.c
+ * decides):
+ *   reuse the connection if the last outcome kept it and it is alive
+ *   (nothing readable, or only TLS housekeeping), else connect;  send the
+ *   request;  read until the exchange is finished.
  * Why not libcurl's HTTP engine: it costs about twice the CPU per call of
  * this exchange (bench/results.md), and it resends a POST by itself when a
  * reused connection dies, which can create a customer twice.  Here nothing is
  * ever sent twice: whether to try again is the Lua retry policy's decision.
- * A connection in an unknown state (an error mid-exchange, Connection: close,
- * a body over the cap, bytes after the response) is dropped by swapping in a
- * duplicate handle and cleaning up the old one, which closes it. */
+ * A connection the outcome did not keep (an error mid-exchange, Connection:
+ * close, a body over the cap, bytes after the response, a refused answer)
+ * is dropped by swapping in a duplicate handle and cleaning up the old one,
+ * which closes it. */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -26,21 +28,6 @@
  * balancers commonly close idle connections after about a minute. */
 #define IDLE_LIMIT_MS 30000
 
-/* curl_global_init is not reentrant: run it exactly once per process, from
- * whichever thread (Lua state) gets here first.  These two are the core's only
- * mutable file-scope variables (json.c's two constants only lend addresses). */
-static pthread_once_t global_once = PTHREAD_ONCE_INIT;
-static CURLcode global_rc = CURLE_FAILED_INIT;
-
-static void global_init(void) {
-  global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-int calypso_conn_global_init(void) {
-  pthread_once(&global_once, global_init);
-  return global_rc == CURLE_OK;
-}
-
 long long calypso_conn_mono_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -49,31 +36,13 @@ long long calypso_conn_mono_ms(void) {
 
 #define SET(opt, val) (curl_easy_setopt(h, (opt), (val)) == CURLE_OK)
 
-/* What every handle of ours holds to: https only, for the connection and any
- * redirect (we follow none anyway); the peer and its name verified; a
- * cafile, when given, replacing the system store rather than adding to it. */
-int calypso_conn_secure(CURL *h, const char *cafile) {
-  int ok =
-#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
-      SET(CURLOPT_PROTOCOLS_STR, "https") && SET(CURLOPT_REDIR_PROTOCOLS_STR, "https") &&
-#else
-      SET(CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS) &&
-      SET(CURLOPT_REDIR_PROTOCOLS, (long)CURLPROTO_HTTPS) &&
-#endif
-      SET(CURLOPT_FOLLOWLOCATION, 0L) && SET(CURLOPT_SSL_VERIFYPEER, 1L) &&
-      SET(CURLOPT_SSL_VERIFYHOST, 2L) && SET(CURLOPT_NOSIGNAL, 1L) &&
-      SET(CURLOPT_TCP_NODELAY, 1L) && SET(CURLOPT_TCP_KEEPALIVE, 1L);
-  if (ok && cafile) ok = SET(CURLOPT_CAINFO, cafile) && SET(CURLOPT_CAPATH, (char *)NULL);
-  return ok;
-}
-
 /* origin: "https://host[:port]/" -- where to connect; the path is ours. */
 CURL *calypso_conn_handle(calypso_client *c, const char *origin) {
   CURL *h = curl_easy_init();
   if (h == NULL) return NULL;
   if (!(SET(CURLOPT_CONNECT_ONLY, 1L) && SET(CURLOPT_URL, origin) &&
         SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) &&
-        SET(CURLOPT_ERRORBUFFER, c->ex.failure) && calypso_conn_secure(h, c->cafile) &&
+        SET(CURLOPT_ERRORBUFFER, c->ex.detail) && calypso_curl_secure(h, c->cafile, c->proxy) &&
         calypso_sockets_setup(&c->sockets, h))) {
     curl_easy_cleanup(h);
     return NULL;
@@ -87,8 +56,8 @@ CURL *calypso_conn_handle(calypso_client *c, const char *origin) {
  * one, whose connection closes (fork-aware: sockets.c).  0 if out of memory. */
 static int renew(calypso_client *c) {
   CURL *fresh = curl_easy_duphandle(c->curl);
-  c->connected = 0;
-  if (fresh == NULL || curl_easy_setopt(fresh, CURLOPT_ERRORBUFFER, c->ex.failure) != CURLE_OK) {
+  c->connected = c->kept = 0;
+  if (fresh == NULL || curl_easy_setopt(fresh, CURLOPT_ERRORBUFFER, c->ex.detail) != CURLE_OK) {
     curl_easy_cleanup(fresh);
     return 0;
   }
@@ -123,7 +92,7 @@ static int alive(calypso_client *c) {
 }
 
 static CURLcode timed_out(calypso_client *c) {
-  snprintf(c->ex.failure, CURL_ERROR_SIZE, "no complete answer within the attempt's %ld ms",
+  snprintf(c->ex.detail, CURL_ERROR_SIZE, "no complete answer within the attempt's %ld ms",
            c->timeout_ms);
   return CURLE_OPERATION_TIMEDOUT;
 }
@@ -142,7 +111,7 @@ static CURLcode wait_for(calypso_client *c, short events, long long deadline) {
     if (r > 0) return CURLE_OK; /* errors and hangups show in the next send or recv */
     if (r == 0) return timed_out(c);
     if (errno != EINTR) {
-      snprintf(c->ex.failure, CURL_ERROR_SIZE, "poll failed: %s", strerror(errno));
+      snprintf(c->ex.detail, CURL_ERROR_SIZE, "poll failed: %s", strerror(errno));
       return CURLE_RECV_ERROR;
     }
   }
@@ -175,79 +144,54 @@ static CURLcode send_all(calypso_client *c, long long deadline) {
   return CURLE_OK;
 }
 
+/* Reads until the exchange is finished: a whole answer, bytes that cannot
+ * be one (the outcome judges both), or the connection closed.  The deadline
+ * is checked on every turn, not only when nothing is readable: a server that
+ * keeps sending must not hold the call past its timeout. */
 static CURLcode receive(calypso_client *c, long long deadline) {
   char chunk[16384];
   for (;;) {
     size_t n = 0;
-    CURLcode rc = curl_easy_recv(c->curl, chunk, sizeof chunk, &n);
+    CURLcode rc;
+    if (calypso_conn_mono_ms() >= deadline) return timed_out(c);
+    rc = curl_easy_recv(c->curl, chunk, sizeof chunk, &n);
     if (rc == CURLE_AGAIN) {
       if ((rc = wait_for(c, POLLIN, deadline)) != CURLE_OK) return rc;
       continue;
     }
     if (rc != CURLE_OK) return rc;
     if (n == 0) {
-      calypso_http1_eof(&c->ex.parser);
-    } else if (calypso_http1_feed(&c->ex.parser, chunk, n, &c->ex.response) < n &&
-               calypso_http1_done(&c->ex.parser)) {
-      c->ex.parser.conn_close = 1; /* bytes after the response: the stream is not ours to reuse */
+      calypso_exchange_eof(&c->ex);
+      return CURLE_OK;
     }
-    if (calypso_http1_failed(&c->ex.parser)) {
-      snprintf(c->ex.failure, CURL_ERROR_SIZE, "%s", c->ex.parser.error);
-      return CURLE_RECV_ERROR;
-    }
-    if (calypso_http1_done(&c->ex.parser)) return CURLE_OK;
+    if (calypso_exchange_feed(&c->ex, chunk, n)) return CURLE_OK;
   }
 }
 
-/* A handshake the peer cut (EOF or reset, no TLS alert) is a network failure:
- * nothing about certificates or protocol versions went wrong.  libcurl gives
- * both the same code; what tells them apart is that a TLS failure always
- * carries an OpenSSL library error ("error:0A00010B:SSL routines::wrong
- * version number", an alert, ...), while a cut connection carries only a
- * socket error, whose wording varies with where the cut landed.  (The OS
- * errno is no guide: it may be left from a refused happy-eyeballs attempt.) */
-static int handshake_cut(const char *message) {
-  return strstr(message, "SSL routines") == NULL;
-}
-
-/* message: libcurl's error buffer, read at the moment of failure. */
-const char *calypso_conn_kind(CURLcode rc, const char *message) {
-  switch (rc) {
-    case CURLE_OPERATION_TIMEDOUT:
-      return "timeout";
-    case CURLE_SSL_CONNECT_ERROR:
-      return handshake_cut(message) ? "network" : "tls";
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS:
-    case CURLE_SSL_ENGINE_NOTFOUND:
-    case CURLE_SSL_ENGINE_SETFAILED:
-    case CURLE_SSL_ENGINE_INITFAILED:
-    case CURLE_SSL_CLIENTCERT:
-    case CURLE_USE_SSL_FAILED:
-      return "tls";
-    default:
-      return "network";
-  }
-}
-
-/* Sends c->request and parses the answer into c->ex, within timeout_ms.  On
- * failure c->ex.failure_kind is set before the connection is dropped, while
- * libcurl's message (in c->ex.failure, its error buffer) still describes it. */
+/* Sends c->request and reads the answer into c->ex, within timeout_ms.  A
+ * connection is reused only if the last outcome kept it, it has not idled
+ * too long and it looks alive.  A failure is classified at once, while
+ * libcurl's message (in c->ex.detail, its error buffer) still describes it. */
 void calypso_conn_exchange(calypso_client *c, long timeout_ms) {
   long long deadline = calypso_conn_mono_ms() + timeout_ms;
   CURLcode rc;
   calypso_exchange_start(&c->ex);
-  if (c->connected && (calypso_conn_mono_ms() - c->idle_since_ms > IDLE_LIMIT_MS || !alive(c))) renew(c);
+  if (c->connected &&
+      (!c->kept || calypso_conn_mono_ms() - c->idle_since_ms > IDLE_LIMIT_MS || !alive(c)))
+    renew(c);
+  c->kept = 0;
   rc = c->connected ? CURLE_OK : connect_now(c, deadline);
   if (rc == CURLE_OK) rc = send_all(c, deadline);
   if (rc == CURLE_OK) rc = receive(c, deadline);
-  if (rc != CURLE_OK) c->ex.failure_kind = calypso_conn_kind(rc, c->ex.failure);
-  if (rc != CURLE_OK || !calypso_http1_reusable(&c->ex.parser)) renew(c);
-  else c->idle_since_ms = calypso_conn_mono_ms();
+  if (rc != CURLE_OK) calypso_exchange_fail(&c->ex, calypso_curl_failure(rc, c->ex.detail));
+}
+
+/* After the outcome: keep the connection for the next exchange, or close it. */
+void calypso_conn_settle(calypso_client *c, int keep) {
+  if (keep && c->connected) {
+    c->kept = 1;
+    c->idle_since_ms = calypso_conn_mono_ms();
+  } else {
+    renew(c);
+  }
 }

@@ -1,8 +1,10 @@
 /* core.c: luaopen_calypso_core builds the module table and lets each file
  * add its part.  Nothing else lives here.
  *   new(opts) -> client          client.c (attempt, prepare, envelope: call.c;
- *                                 prepare's exchange object: exchange.c)
- *   sign(secret, body) -> hex    sign.c; also verify_sign(secret, body, sign) -> bool
+ *                                 submit, start, drive, ...: multi.c)
+ *   exchange(max) -> ex          exchange.c (judged by outcome.c)
+ *   sign(secret, body) -> hex    sign.c; also verify_sign(secret, body, sign) -> bool,
+ *                                 has_env(name) -> bool
  *   decode_object(text) -> t     json.c
  *   time_ms, monotonic, sleep    clock.c
  *   error(kind, message [, extra]) -> err   error.c
@@ -21,6 +23,9 @@ CALYPSO_EXPORT int luaopen_calypso_core(lua_State *L) {
   calypso_sign_open(L);
   calypso_clock_open(L);
   calypso_exchange_open(L);
-  calypso_client_open(L);
+  calypso_client_open(L); /* pushes the client methods table, which the transports fill */
+  calypso_call_open(L);
+  calypso_multi_open(L);
+  lua_pop(L, 1);
   return 1;
 }

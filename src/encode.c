@@ -5,20 +5,35 @@
  *     other table is an array if its keys are exactly 1..n, an object if
  *     they are all strings (an empty one is {});
  *   - integers print exactly; other numbers print in the fewest digits that
- *     read back as the same double; NaN and infinities are refused;
- *   - strings are escaped as JSON needs (quote, backslash, control bytes);
- *     their other bytes pass through;
+ *     read back as the same double; NaN and infinities are refused.  Numbers
+ *     are formatted and read back in the C locale (uselocale, per thread),
+ *     whatever locale the host process set: never "12,5";
+ *   - strings (values and keys) must be valid UTF-8 (RFC 3629: no overlong
+ *     forms, no surrogates, nothing past U+10FFFF) and are escaped as JSON
+ *     needs (quote, backslash, control bytes); their other bytes pass through;
  *   - booleans, and calypso.null (lua-cjson's null), as themselves.
  * Anything else (functions, userdata, mixed or sparse keys, nesting past 100
  * levels) is refused with a message; the bytes written so far are then junk
  * and the caller discards them.  No Lua error is raised here. */
+#include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "calypso.h"
 
 #define MAX_DEPTH 100
+#define TOO_LARGE "the request would be larger than 64 MiB"
+
+/* The C locale, made once per process and never changed: numbers on the
+ * wire must not follow the host's LC_NUMERIC. */
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+static locale_t c_locale = (locale_t)0;
+
+static void make_c_locale(void) {
+  c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
 
 static const char array_key = 'a'; /* the registry's marker metatable for arrays */
 
@@ -28,16 +43,46 @@ static int put(calypso_buf *out, const char *s, size_t n) {
   return calypso_buf_append(out, s, n);
 }
 
+/* The length of the UTF-8 sequence whose lead byte (0x80 or above) is s[i],
+ * or 0 when the bytes there are not one (RFC 3629, table 3-7). */
+static size_t utf8_sequence(const unsigned char *s, size_t i, size_t len) {
+  unsigned char c = s[i], lo = 0x80, hi = 0xBF;
+  size_t n, k;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;      /* no overlong forms */
+    else if (c == 0xED) hi = 0x9F; /* no surrogates */
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;      /* no overlong forms */
+    else if (c == 0xF4) hi = 0x8F; /* nothing past U+10FFFF */
+  } else {
+    return 0;
+  }
+  if (len - i < n || s[i + 1] < lo || s[i + 1] > hi) return 0;
+  for (k = 2; k < n; k++)
+    if ((s[i + k] & 0xC0) != 0x80) return 0;
+  return n;
+}
+
 static const char *write_string(lua_State *L, int idx, calypso_buf *out) {
   static const char hex[] = "0123456789abcdef";
   size_t len, i, start = 0;
   const char *s = lua_tolstring(L, idx, &len);
-  if (!put(out, "\"", 1)) return "the request is too large";
+  if (!put(out, "\"", 1)) return TOO_LARGE;
   for (i = 0; i < len; i++) {
     unsigned char ch = (unsigned char)s[i];
     char esc[6] = {'\\', 'u', '0', '0', 0, 0};
     const char *rep = NULL;
     size_t rep_len = 2;
+    if (ch >= 0x80) {
+      size_t n = utf8_sequence((const unsigned char *)s, i, len);
+      if (n == 0) return "a string is not valid UTF-8";
+      i += n - 1;
+      continue;
+    }
     if (ch == '"') rep = "\\\"";
     else if (ch == '\\') rep = "\\\\";
     else if (ch == '\n') rep = "\\n";
@@ -50,11 +95,11 @@ static const char *write_string(lua_State *L, int idx, calypso_buf *out) {
       rep_len = 6;
     }
     if (rep) {
-      if (!put(out, s + start, i - start) || !put(out, rep, rep_len)) return "the request is too large";
+      if (!put(out, s + start, i - start) || !put(out, rep, rep_len)) return TOO_LARGE;
       start = i + 1;
     }
   }
-  if (!put(out, s + start, len - start) || !put(out, "\"", 1)) return "the request is too large";
+  if (!put(out, s + start, len - start) || !put(out, "\"", 1)) return TOO_LARGE;
   return NULL;
 }
 
@@ -63,18 +108,23 @@ static const char *write_number(lua_State *L, int idx, calypso_buf *out) {
   long long i;
   double d;
   int prec;
-  if (calypso_compat_tointeger(L, idx, &i)) return calypso_buf_append_decimal_signed(out, i)
-    ? NULL : "the request is too large";
+  locale_t previous;
+  if (calypso_compat_tointeger(L, idx, &i))
+    return calypso_buf_append_decimal_signed(out, i) ? NULL : TOO_LARGE;
   d = (double)lua_tonumber(L, idx);
   if (isnan(d) || isinf(d)) return "NaN and infinity cannot be sent in JSON";
   if (d == floor(d) && fabs(d) < 9.2e18) /* integral: no fraction or exponent needed */
-    return calypso_buf_append_decimal_signed(out, (long long)d) ? NULL : "the request is too large";
+    return calypso_buf_append_decimal_signed(out, (long long)d) ? NULL : TOO_LARGE;
+  pthread_once(&c_locale_once, make_c_locale);
+  if (c_locale == (locale_t)0) return "numbers cannot be written: the C locale is unavailable";
+  previous = uselocale(c_locale);
   for (prec = 15; prec < 17; prec++) { /* the shortest text that reads back the same */
     snprintf(text, sizeof text, "%.*g", prec, d);
     if (strtod(text, NULL) == d) break;
   }
   if (prec == 17) snprintf(text, sizeof text, "%.17g", d);
-  return put(out, text, strlen(text)) ? NULL : "the request is too large";
+  uselocale(previous);
+  return put(out, text, strlen(text)) ? NULL : TOO_LARGE;
 }
 
 /* Is the table at idx marked with calypso.array()? */
@@ -114,21 +164,21 @@ static const char *write_table(lua_State *L, int idx, calypso_buf *out, int dept
   key_census(L, idx, n, &keys, &strings, &indices);
   if (marked_array(L, idx) || (keys > 0 && indices == keys && keys == n)) {
     if (indices != keys || keys != n) return "an array has keys other than 1..n";
-    if (!put(out, "[", 1)) return "the request is too large";
+    if (!put(out, "[", 1)) return TOO_LARGE;
     for (i = 1; i <= n; i++) {
-      if (i > 1 && !put(out, ",", 1)) return "the request is too large";
+      if (i > 1 && !put(out, ",", 1)) return TOO_LARGE;
       lua_rawgeti(L, idx, (lua_Integer)i);
       err = write_value(L, lua_gettop(L), out, depth + 1);
       lua_pop(L, 1);
       if (err) return err;
     }
-    return put(out, "]", 1) ? NULL : "the request is too large";
+    return put(out, "]", 1) ? NULL : TOO_LARGE;
   }
   if (strings != keys) {
     return n > 0 ? "a table mixes array and object keys, or its array has holes"
                  : "object keys must be strings";
   }
-  if (!put(out, "{", 1)) return "the request is too large";
+  if (!put(out, "{", 1)) return TOO_LARGE;
   i = 0;
   lua_pushnil(L);
   while (lua_next(L, idx)) {
@@ -136,11 +186,11 @@ static const char *write_table(lua_State *L, int idx, calypso_buf *out, int dept
     if ((i++ > 0 && !put(out, ",", 1)) || (err = write_string(L, top - 1, out)) != NULL ||
         !put(out, ":", 1) || (err = write_value(L, top, out, depth + 1)) != NULL) {
       lua_pop(L, 2);
-      return err ? err : "the request is too large";
+      return err ? err : TOO_LARGE;
     }
     lua_pop(L, 1);
   }
-  return put(out, "}", 1) ? NULL : "the request is too large";
+  return put(out, "}", 1) ? NULL : TOO_LARGE;
 }
 
 static const char *write_value(lua_State *L, int idx, calypso_buf *out, int depth) {
@@ -149,10 +199,10 @@ static const char *write_value(lua_State *L, int idx, calypso_buf *out, int dept
     case LUA_TNUMBER: return write_number(L, idx, out);
     case LUA_TBOOLEAN:
       return (lua_toboolean(L, idx) ? put(out, "true", 4) : put(out, "false", 5))
-                 ? NULL : "the request is too large";
+                 ? NULL : TOO_LARGE;
     case LUA_TTABLE: return write_table(L, idx, out, depth);
     case LUA_TLIGHTUSERDATA: /* lua-cjson's null is the NULL light userdata */
-      if (lua_touserdata(L, idx) == NULL) return put(out, "null", 4) ? NULL : "the request is too large";
+      if (lua_touserdata(L, idx) == NULL) return put(out, "null", 4) ? NULL : TOO_LARGE;
       return "a light userdata cannot be sent";
     default: return "only strings, numbers, booleans, tables and calypso.null can be sent";
   }

@@ -1,104 +1,69 @@
-/* exchange.c: one request's answer, and what the call returns for it.
- * Both transports fill a calypso_exchange: the blocking one in C (conn.c),
- * and the nginx cosocket one in Lua, through the object client:prepare()
- * returns.  Either way this file decides the outcome, so the error model is
- * the same whatever carried the bytes.
+/* exchange.c: one answer arriving over a byte stream the core does not own.
+ * A transport feeds it what it reads and reports what happened to the
+ * stream; the exchange turns that into facts, and outcome.c judges them.
+ * The blocking transport (conn.c) uses the C side; the nginx cosocket one
+ * (lua/calypso/cosocket.lua) and the unit specs use the Lua object:
+ *   core.exchange(max_response_bytes) -> ex   a fresh one (client:prepare() makes one too)
  *   ex:feed(bytes) -> done     parse what arrived; true once the answer is whole or broken
  *   ex:eof() -> true           the server closed the connection
- *   ex:sent()                  request bytes have left for the server
- *   ex:fail(kind, message)     the transport failed: "network", "tls" or "timeout"
- *   ex:reusable() -> bool      may the connection carry another exchange?
- *   ex:finish() -> result | nil, err */
+ *   ex:sent()                  request bytes may leave from now on: call it before
+ *                              writing, since a partial write leaves no count
+ *   ex:fail(class, detail)     the transport failed; class as in calypso_facts
+ *                              ("dns", "connect", "tls", "timeout", "reset", "closed", ...)
+ *   ex:finish() -> result | nil, err   the verdict (outcome.c), once
+ *   ex:reusable() -> bool      after finish: may the connection carry another exchange? */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "calypso.h"
 
 void calypso_exchange_start(calypso_exchange *ex) {
   calypso_http1_start(&ex->parser);
   calypso_buf_reset(&ex->response);
   ex->request_sent = 0;
-  ex->failure_kind = NULL;
-  ex->failure[0] = '\0';
+  ex->failure = NULL;
+  ex->keep = 0;
+  ex->detail[0] = '\0';
 }
 
-/* The 2xx case: the body must be one JSON object; unknown fields are kept. */
-static int decoded_result(lua_State *L, calypso_exchange *ex, calypso_error *e) {
-  const char *data = ex->response.data ? ex->response.data : "";
-  size_t len = ex->response.len;
-  int status = (int)e->status;
-  e->kind = "decode";
-  if (!calypso_json_is_object(data, len))
-    return calypso_fail(L, e, "HTTP %d response is not a JSON object", status);
-  if (!calypso_json_decode(L, data, len))
-    return calypso_fail(L, e, "HTTP %d response is not valid JSON: %s", status, lua_tostring(L, -1));
-  return 1;
+static int finished(const calypso_exchange *ex) {
+  return ex->failure || calypso_http1_done(&ex->parser) || calypso_http1_failed(&ex->parser);
 }
 
-/* Non-2xx: keep what a Calypso error body says; any other body (an HTML
- * proxy page, say) still gives kind "api" with its status. */
-static int api_error(lua_State *L, calypso_exchange *ex, calypso_error *e) {
-  const char *data = ex->response.data ? ex->response.data : "";
-  size_t len = ex->response.len;
-  e->kind = "api";
-  if (calypso_json_is_object(data, len) && calypso_json_decode(L, data, len) && lua_istable(L, -1)) {
-    int t = lua_gettop(L);
-    lua_getfield(L, t, "errorCode");
-    if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER)
-      e->code = lua_tostring(L, -1);
-    lua_getfield(L, t, "message");
-    if (lua_type(L, -1) == LUA_TSTRING) e->message = lua_tostring(L, -1);
-    lua_getfield(L, t, "traceId");
-    if (lua_type(L, -1) == LUA_TSTRING) e->trace_id = lua_tostring(L, -1);
-  }
-  return calypso_push_error(L, e);
+void calypso_exchange_fail(calypso_exchange *ex, const char *failure) {
+  if (!finished(ex)) ex->failure = failure;
 }
 
-/* Retry-After is delta-seconds or an HTTP date; < 0 when absent or unreadable. */
-static double retry_after_seconds(const char *v) {
-  char *end;
-  double s;
-  time_t at;
-  if (v[0] == '\0') return -1;
-  s = strtod(v, &end);
-  if (end != v && *end == '\0') return s < 0 ? -1 : s;
-  at = curl_getdate(v, NULL);
-  if (at < 0) return -1;
-  return at > time(NULL) ? (double)(at - time(NULL)) : 0;
+int calypso_exchange_feed(calypso_exchange *ex, const char *data, size_t n) {
+  if (!finished(ex)) calypso_http1_feed(&ex->parser, data, n, &ex->response);
+  return finished(ex);
 }
 
-int calypso_exchange_finish(lua_State *L, calypso_exchange *ex) {
-  calypso_http1 *p = &ex->parser;
-  calypso_error e = calypso_error_init(NULL, p->status);
-  e.request_sent = ex->request_sent;
-  if (!ex->failure_kind && calypso_http1_done(p) && p->status >= 200 && p->status < 300)
-    return decoded_result(L, ex, &e);
-  /* Every other outcome fails: say what the retry policy needs to know. */
-  e.retry_after = retry_after_seconds(p->retry_after);
-  e.date = p->date[0] ? (long long)curl_getdate(p->date, NULL) : 0;
-  if (e.date < 0) e.date = 0;
-  if (ex->response.overflow) {
-    /* A refusal too big to keep (an HTML 502, say) stays "api" with its
-     * status, so the retry policy can still act on it. */
-    e.kind = p->status >= 300 ? "api" : "decode";
-    return calypso_fail(L, &e, "response body is larger than max_response_bytes (%d)",
-                        (int)ex->response.max);
+/* Before a whole answer, the stream was closed under us; after a body
+ * framed by the close, this ends it. */
+void calypso_exchange_eof(calypso_exchange *ex) {
+  if (finished(ex)) return;
+  calypso_http1_eof(&ex->parser);
+  if (calypso_http1_failed(&ex->parser)) {
+    snprintf(ex->detail, sizeof ex->detail, "%s", ex->parser.error);
+    ex->failure = "closed";
   }
-  if (ex->failure_kind) {
-    const char *why = ex->failure[0] ? ex->failure : "the transport failed";
-    e.kind = ex->failure_kind;
-    if (strcmp(e.kind, "tls") == 0)
-      return calypso_fail(L, &e, "%s (the server's certificate or TLS handshake was refused:"
-                                 " check the cafile option, or the system CA bundle"
-                                 " from the ca-certificates package)", why);
-    return calypso_fail(L, &e, "%s", why);
-  }
-  if (!calypso_http1_done(p)) {
-    e.kind = "network";
-    return calypso_fail(L, &e, "%s", p->error ? p->error : "the answer is incomplete");
-  }
-  return api_error(L, ex, &e);
+}
+
+void calypso_exchange_facts(const calypso_exchange *ex, calypso_facts *f) {
+  const calypso_http1 *p = &ex->parser;
+  memset(f, 0, sizeof *f);
+  f->status = p->status;
+  f->body = ex->response.data;
+  f->len = ex->response.len;
+  f->cap = ex->response.max;
+  f->complete = calypso_http1_done(p);
+  f->over_cap = ex->response.overflow;
+  f->reusable = calypso_http1_reusable(p);
+  f->bad_framing = calypso_http1_failed(p) ? p->error : NULL;
+  f->failure = ex->failure;
+  f->detail = ex->detail;
+  f->request_sent = ex->request_sent;
+  f->kept = &p->kept;
 }
 
 calypso_exchange *calypso_exchange_push(lua_State *L, size_t max_response) {
@@ -115,8 +80,13 @@ static calypso_exchange *check(lua_State *L) {
   return luaL_checkudata(L, 1, CALYPSO_EXCHANGE_MT);
 }
 
-static int finished(const calypso_exchange *ex) {
-  return ex->failure_kind || calypso_http1_done(&ex->parser) || calypso_http1_failed(&ex->parser);
+/* core.exchange(max_response_bytes) -> ex */
+static int l_new(lua_State *L) {
+  lua_Number max = luaL_checknumber(L, 1);
+  luaL_argcheck(L, max >= 1 && max <= 2147483647.0 && max == (lua_Number)(long)max, 1,
+                "max_response_bytes must be a whole number from 1 to 2147483647");
+  calypso_exchange_push(L, (size_t)max);
+  return 1;
 }
 
 /* ex:feed(bytes) -> done */
@@ -124,17 +94,13 @@ static int l_feed(lua_State *L) {
   calypso_exchange *ex = check(L);
   size_t len;
   const char *data = luaL_checklstring(L, 2, &len);
-  if (!finished(ex) && calypso_http1_feed(&ex->parser, data, len, &ex->response) < len &&
-      calypso_http1_done(&ex->parser))
-    ex->parser.conn_close = 1; /* bytes after the answer: the stream is not ours to reuse */
-  lua_pushboolean(L, finished(ex));
+  lua_pushboolean(L, calypso_exchange_feed(ex, data, len));
   return 1;
 }
 
-/* ex:eof() -> true */
+/* ex:eof() -> true.  Before a whole answer, the stream was closed under us. */
 static int l_eof(lua_State *L) {
-  calypso_exchange *ex = check(L);
-  if (!finished(ex)) calypso_http1_eof(&ex->parser);
+  calypso_exchange_eof(check(L));
   lua_pushboolean(L, 1);
   return 1;
 }
@@ -145,25 +111,28 @@ static int l_sent(lua_State *L) {
   return 0;
 }
 
-/* ex:fail(kind, message) */
+/* ex:fail(class, detail).  Raises for a class outcome.c does not know. */
 static int l_fail(lua_State *L) {
-  static const char *const kinds[] = {"network", "tls", "timeout", NULL};
   calypso_exchange *ex = check(L);
-  ex->failure_kind = kinds[luaL_checkoption(L, 2, NULL, kinds)];
-  snprintf(ex->failure, sizeof ex->failure, "%s", luaL_checkstring(L, 3));
+  const char *failure = calypso_failure_class(luaL_checkstring(L, 2));
+  luaL_argcheck(L, failure != NULL, 2, "not a failure class");
+  snprintf(ex->detail, sizeof ex->detail, "%s", luaL_checkstring(L, 3));
+  calypso_exchange_fail(ex, failure);
   return 0;
-}
-
-/* ex:reusable() -> bool */
-static int l_reusable(lua_State *L) {
-  calypso_exchange *ex = check(L);
-  lua_pushboolean(L, !ex->failure_kind && calypso_http1_reusable(&ex->parser));
-  return 1;
 }
 
 /* ex:finish() -> result | nil, err */
 static int l_finish(lua_State *L) {
-  return calypso_exchange_finish(L, check(L));
+  calypso_exchange *ex = check(L);
+  calypso_facts f;
+  calypso_exchange_facts(ex, &f);
+  return calypso_outcome(L, &f, &ex->keep);
+}
+
+/* ex:reusable() -> bool */
+static int l_reusable(lua_State *L) {
+  lua_pushboolean(L, check(L)->keep);
+  return 1;
 }
 
 static int l_gc(lua_State *L) {
@@ -184,4 +153,6 @@ void calypso_exchange_open(lua_State *L) {
   lua_pushliteral(L, CALYPSO_EXCHANGE_MT);
   lua_setfield(L, -2, "__name");
   lua_pop(L, 1);
+  lua_pushcfunction(L, l_new);
+  lua_setfield(L, -2, "exchange");
 }

@@ -6,20 +6,14 @@
  *   client:drive(seconds) -> ended, running
  *                                    move every transfer, for at most seconds,
  *                                    until one attempt ends; ended lists slots
- *   client:outcome(slot) -> result | nil, err   how the attempt ended (exchange.c)
+ *   client:outcome(slot) -> result | nil, err   how the attempt ended (outcome.c)
  *   client:release(slot)             forget the request (stops it if running)
  *   client:watch() -> { [fd] = "r" | "w" | "rw" }, seconds | nil
  *                                    what a host loop should wait on, and for how long
  * libcurl's HTTP engine frames the exchange: HTTP/2 when the server offers
  * it (requests then share a connection), else HTTP/1.1 on up to
- * max_connections connections; libcurl queues what does not fit.
- * Every attempt is stamped and signed in the pre-request callback, when
- * libcurl has a connection and is about to send: a request that waited for
- * one still carries a fresh timestamp.  The timestamp keeps its 13 digits
- * (years 2001 to 2286), so the body is rewritten in place.  The same callback
- * refuses a second send within one attempt: libcurl resends a request by
- * itself when a reused connection dies under it, and a create sent twice can
- * make two customers.  Whether to try again is the Lua policy's decision. */
+ * max_connections connections; libcurl queues what does not fit.  One
+ * request's easy handle, its stamping and its facts are transfer.c's. */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -27,40 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "calypso.h"
-
-#define SPARE_MAX 64 /* finished transfers kept, with their handles, for reuse */
-
-enum { T_IDLE, T_RUNNING, T_ENDED };
-
-typedef struct transfer {
-  CURL *easy;
-  struct calypso_multi *m;
-  int slot, state;
-  int sends;        /* pre-request callbacks in this attempt */
-  int handed;       /* the request was stamped and handed to a connection */
-  int stamp_failed; /* the clock gave a timestamp we cannot write */
-  int orphaned;     /* ended by a fork, not yet reported by drive */
-  size_t ts_at, ts_len; /* where the timestamp's digits are in body */
-  calypso_buf body, url;
-  struct curl_slist *headers;
-  char *sign_at; /* the 128 hex digits of the Sign header line */
-  calypso_exchange ex;
-} transfer;
-
-typedef struct calypso_multi {
-  CURLM *handle;
-  calypso_client *c;
-  pid_t pid;           /* the process whose connections handle holds */
-  transfer **slots;    /* by slot - 1; NULL: free */
-  int nslots, active;  /* active: transfers in the multi handle */
-  transfer *spare[SPARE_MAX];
-  int nspare;
-  struct pollfd *watch, *ready; /* what libcurl asked us to watch; a copy to poll */
-  int nwatch, capwatch;
-  long long timer_at;  /* monotonic ms when libcurl wants its timeout; -1: none */
-  calypso_sockets sockets;
-} calypso_multi;
+#include "multi.h"
 
 /* ---- libcurl's callbacks: plain C, never Lua ---- */
 
@@ -97,126 +58,6 @@ static int on_timer(CURLM *handle, long ms, void *userp) {
   return 0;
 }
 
-static size_t on_write(char *data, size_t size, size_t n, void *userp) {
-  transfer *t = userp;
-  return calypso_buf_append(&t->ex.response, data, size * n) ? size * n : 0;
-}
-
-static size_t on_header(char *line, size_t size, size_t n, void *userp) {
-  transfer *t = userp;
-  calypso_http1_note_header(&t->ex.parser, line, size * n);
-  return size * n;
-}
-
-/* Stamp, sign, send: or refuse a second send of the same attempt. */
-static int on_prereq(void *userp, char *ip, char *local_ip, int port, int local_port) {
-  transfer *t = userp;
-  calypso_client *c = t->m->c;
-  long long ts = calypso_clock_ms() + c->clock_offset_ms;
-  char digits[CALYPSO_DECIMAL_MAX];
-  size_t len = 0;
-  const char *d = digits;
-  (void)ip;
-  (void)local_ip;
-  (void)port;
-  (void)local_port;
-  if (t->sends++ > 0) return CURL_PREREQFUNC_ABORT;
-  if (ts >= 0) d = calypso_decimal(digits, (unsigned long long)ts, &len);
-  if (len != t->ts_len) {
-    t->stamp_failed = 1;
-    return CURL_PREREQFUNC_ABORT;
-  }
-  memcpy(t->body.data + t->ts_at, d, len);
-  if (!calypso_signer_hex(c->signer, t->body.data, t->body.len, t->sign_at)) {
-    t->stamp_failed = 1;
-    return CURL_PREREQFUNC_ABORT;
-  }
-  t->handed = 1;
-  return CURL_PREREQFUNC_OK;
-}
-
-/* ---- transfers ---- */
-
-#define SET(opt, val) (curl_easy_setopt(t->easy, (opt), (val)) == CURLE_OK)
-
-/* The settings that hold for every attempt of every request. */
-static int setup_easy(transfer *t) {
-  calypso_client *c = t->m->c;
-  t->easy = curl_easy_init();
-  return t->easy && calypso_conn_secure(t->easy, c->cafile) &&
-         calypso_sockets_setup(&t->m->sockets, t->easy) &&
-         SET(CURLOPT_HTTP_VERSION,
-             c->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1) &&
-         SET(CURLOPT_PIPEWAIT, 1L) && SET(CURLOPT_POST, 1L) &&
-         SET(CURLOPT_HTTPHEADER, t->headers) && SET(CURLOPT_ERRORBUFFER, t->ex.failure) &&
-         SET(CURLOPT_PRIVATE, (void *)t) && SET(CURLOPT_WRITEFUNCTION, on_write) &&
-         SET(CURLOPT_WRITEDATA, (void *)t) && SET(CURLOPT_HEADERFUNCTION, on_header) &&
-         SET(CURLOPT_HEADERDATA, (void *)t) && SET(CURLOPT_PREREQFUNCTION, on_prereq) &&
-         SET(CURLOPT_PREREQDATA, (void *)t);
-}
-
-static void transfer_free(transfer *t) {
-  if (t == NULL) return;
-  if (t->easy) curl_easy_cleanup(t->easy);
-  curl_slist_free_all(t->headers);
-  calypso_buf_free(&t->body);
-  calypso_buf_free(&t->url);
-  calypso_buf_free(&t->ex.response);
-  free(t);
-}
-
-/* Appends a line; on failure frees the whole list and returns NULL. */
-static struct curl_slist *append(struct curl_slist *list, const char *line) {
-  struct curl_slist *grown = curl_slist_append(list, line);
-  if (grown == NULL) curl_slist_free_all(list);
-  return grown;
-}
-
-/* The client's fixed header lines, from the head the blocking transport
- * sends (client.c), so both send the same headers: every line but the
- * request line's tail and Host, which libcurl writes (or :authority). */
-static struct curl_slist *fixed_headers(const calypso_client *c) {
-  struct curl_slist *list = NULL;
-  const char *line = strstr(c->head, "\r\n") + 2, *end;
-  char *copy = malloc(c->head_len + 1);
-  if (copy == NULL) return NULL;
-  for (; (end = strstr(line, "\r\n")) != NULL; line = end + 2) {
-    if (strncmp(line, "Host:", 5) == 0) continue;
-    memcpy(copy, line, (size_t)(end - line));
-    copy[end - line] = '\0';
-    if ((list = append(list, copy)) == NULL) break;
-  }
-  free(copy);
-  return list;
-}
-
-/* A transfer with its fixed headers; Sign's digits are written per attempt. */
-static transfer *transfer_new(calypso_multi *m) {
-  calypso_client *c = m->c;
-  transfer *t = calloc(1, sizeof *t);
-  struct curl_slist *last;
-  if (t == NULL) return NULL;
-  t->m = m;
-  t->headers = fixed_headers(c);
-  if (t->headers) t->headers = append(t->headers, "Expect:");
-  if (t->headers)
-    t->headers = append(t->headers, CALYPSO_SIGN_PREFIX
-        "0000000000000000000000000000000000000000000000000000000000000000"
-        "0000000000000000000000000000000000000000000000000000000000000000");
-  if (t->headers == NULL || !setup_easy(t)) {
-    transfer_free(t);
-    return NULL;
-  }
-  for (last = t->headers; last->next; last = last->next) continue;
-  t->sign_at = last->data + strlen(CALYPSO_SIGN_PREFIX);
-  t->body.max = 64 * 1024 * 1024;
-  t->url.max = 64 * 1024;
-  t->ex.response.max = c->ex.response.max;
-  return t;
-}
-
-#undef SET
-
 /* ---- the multi handle ---- */
 
 static void abandon(calypso_multi *m);
@@ -243,14 +84,14 @@ static int multi_teardown(calypso_multi *m) {
   int i;
   if (!calypso_sockets_park(&m->sockets, m->pid)) return 0;
   for (i = 0; i < m->nslots; i++) {
-    transfer *t = m->slots[i];
+    calypso_transfer *t = m->slots[i];
     if (t && t->easy) {
       curl_multi_remove_handle(m->handle, t->easy); /* harmless when not added */
       curl_easy_cleanup(t->easy);
       t->easy = NULL;
     }
   }
-  for (i = 0; i < m->nspare; i++) transfer_free(m->spare[i]);
+  for (i = 0; i < m->nspare; i++) calypso_transfer_free(m->spare[i]);
   m->nspare = 0;
   m->active = m->nwatch = 0;
   if (m->handle) curl_multi_cleanup(m->handle); /* closes the cached connections */
@@ -259,13 +100,13 @@ static int multi_teardown(calypso_multi *m) {
   return 1;
 }
 
-void calypso_multi_free(calypso_client *c) {
+static void multi_free(calypso_client *c) {
   calypso_multi *m = c->multi;
   int i;
   if (m == NULL) return;
   c->multi = NULL;
   if (!multi_teardown(m)) return;
-  for (i = 0; i < m->nslots; i++) transfer_free(m->slots[i]);
+  for (i = 0; i < m->nslots; i++) calypso_transfer_free(m->slots[i]);
   free(m->slots);
   free(m->watch);
   free(m->ready);
@@ -282,6 +123,7 @@ static calypso_multi *multi_of(lua_State *L, calypso_client *c) {
     if (m == NULL) luaL_error(L, "calypso: out of memory");
     m->c = c;
     c->multi = m;
+    c->free_multi = multi_free;
   }
   if (m->handle == NULL && !multi_setup(m)) {
     if (m->handle) curl_multi_cleanup(m->handle);
@@ -291,38 +133,10 @@ static calypso_multi *multi_of(lua_State *L, calypso_client *c) {
   return m;
 }
 
-static transfer *slot_of(lua_State *L, calypso_multi *m, int arg) {
+static calypso_transfer *slot_of(lua_State *L, calypso_multi *m, int arg) {
   lua_Integer slot = luaL_checkinteger(L, arg);
   luaL_argcheck(L, m && slot >= 1 && slot <= m->nslots && m->slots[slot - 1], arg, "no such request");
   return m->slots[slot - 1];
-}
-
-/* How the attempt ended, for exchange.c to turn into the call's outcome. */
-static void end_attempt(transfer *t, CURLcode rc) {
-  calypso_exchange *ex = &t->ex;
-  long status = 0;
-  t->state = T_ENDED;
-  t->m->active--;
-  ex->request_sent = t->handed;
-  curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-  if (rc == CURLE_OK) {
-    calypso_http1_complete(&ex->parser, (int)status);
-    return;
-  }
-  ex->parser.status = (int)status;
-  if (rc == CURLE_WRITE_ERROR && ex->response.overflow) return; /* exchange.c says so */
-  if (t->stamp_failed) {
-    ex->failure_kind = "validation";
-    snprintf(ex->failure, sizeof ex->failure, "the clock, with clock_offset_ms, gives a"
-             " timestamp outside the years 2001 to 2286; nothing was sent");
-  } else if (rc == CURLE_ABORTED_BY_CALLBACK) {
-    ex->failure_kind = "network";
-    snprintf(ex->failure, sizeof ex->failure, "the connection failed after the request was"
-             " handed to it; libcurl would have sent it again, which could apply it twice");
-  } else {
-    ex->failure_kind = calypso_conn_kind(rc, ex->failure);
-    if (ex->failure[0] == '\0') snprintf(ex->failure, sizeof ex->failure, "%s", curl_easy_strerror(rc));
-  }
 }
 
 /* After fork(): the child's copies of the parent's transfers end here, as
@@ -330,16 +144,8 @@ static void end_attempt(transfer *t, CURLcode rc) {
 static void abandon(calypso_multi *m) {
   int i;
   for (i = 0; i < m->nslots; i++) {
-    transfer *t = m->slots[i];
-    if (t && t->state == T_RUNNING) {
-      end_attempt(t, CURLE_SEND_ERROR);
-      /* The parent sends it: to this process it may well be applied. */
-      t->ex.request_sent = 1;
-      t->ex.failure_kind = "network";
-      snprintf(t->ex.failure, sizeof t->ex.failure, "the process forked while the request was"
-               " in flight; it stays with the parent process");
-      t->orphaned = 1;
-    }
+    calypso_transfer *t = m->slots[i];
+    if (t && t->state == T_RUNNING) calypso_transfer_orphan(t);
   }
   if (!multi_teardown(m)) {
     /* Could not park the parent's sockets: leave them be, start afresh. */
@@ -350,27 +156,50 @@ static void abandon(calypso_multi *m) {
   m->pid = getpid();
 }
 
-/* client:submit(path, payload) -> slot | nil, err */
-int calypso_multi_submit(lua_State *L) {
+/* A free slot, its number (1-based) for Lua; raises when out of memory. */
+static int free_slot(lua_State *L, calypso_multi *m) {
+  int slot;
+  for (slot = 0; slot < m->nslots && m->slots[slot]; slot++) continue;
+  if (slot == m->nslots) {
+    calypso_transfer **s = realloc(m->slots, (size_t)(m->nslots + 16) * sizeof *s);
+    if (s == NULL) luaL_error(L, "calypso: out of memory");
+    memset(s + m->nslots, 0, 16 * sizeof *s);
+    m->slots = s;
+    m->nslots += 16;
+  }
+  return slot + 1;
+}
+
+/* Forgets the request in slot t->slot; its transfer is kept for reuse. */
+static void release_slot(calypso_multi *m, calypso_transfer *t) {
+  m->slots[t->slot - 1] = NULL;
+  if (m->nspare < CALYPSO_SPARE_MAX) m->spare[m->nspare++] = t;
+  else calypso_transfer_free(t);
+}
+
+/* client:submit(path, payload) -> slot | nil, err
+ * The transfer is in its slot before the envelope is built, so that a raise
+ * there (out of memory) leaves it owned by the multi handle, not leaked. */
+static int l_submit(lua_State *L) {
   calypso_client *c = calypso_check_client(L, 1);
   size_t path_len, digits;
-  const char *path = luaL_checklstring(L, 2, &path_len);
+  const char *path = calypso_check_path(L, 2, &path_len);
   calypso_multi *m;
-  transfer *t;
+  calypso_transfer *t;
   int slot;
-  luaL_argcheck(L, calypso_path_ok(path, path_len), 2, "path must start with '/' and be visible ASCII");
   luaL_checktype(L, 3, LUA_TTABLE);
   lua_settop(L, 3);
   m = multi_of(L, c);
-  t = m->nspare > 0 ? m->spare[--m->nspare] : transfer_new(m);
+  slot = free_slot(L, m);
+  t = m->nspare > 0 ? m->spare[--m->nspare] : calypso_transfer_new(m);
   if (t == NULL) luaL_error(L, "calypso: out of memory, or libcurl refused the transfer settings");
-  if (t->easy == NULL && !setup_easy(t)) {
-    transfer_free(t);
+  m->slots[slot - 1] = t;
+  t->slot = slot;
+  t->state = T_IDLE;
+  if (t->easy == NULL && !calypso_transfer_setup(t))
     luaL_error(L, "calypso: out of memory, or libcurl refused the transfer settings");
-  }
   if (!calypso_build_body(L, c, 3, calypso_clock_ms() + c->clock_offset_ms, &t->body)) {
-    if (m->nspare < SPARE_MAX) m->spare[m->nspare++] = t;
-    else transfer_free(t);
+    release_slot(m, t);
     return 2;
   }
   t->ts_at = c->prefix_len;
@@ -379,45 +208,22 @@ int calypso_multi_submit(lua_State *L) {
   /* The URL: origin, base_url's path, the endpoint's path, NUL-terminated. */
   calypso_buf_reset(&t->url);
   if (!calypso_buf_appends(&t->url, c->origin) || !calypso_buf_appends(&t->url, c->path_prefix) ||
-      !calypso_buf_append(&t->url, path, path_len + 1)) {
-    transfer_free(t);
+      !calypso_buf_append(&t->url, path, path_len + 1))
     luaL_error(L, "calypso: out of memory, or the path is too long");
-  }
-  for (slot = 0; slot < m->nslots && m->slots[slot]; slot++) continue;
-  if (slot == m->nslots) {
-    transfer **s = realloc(m->slots, (size_t)(m->nslots + 16) * sizeof *s);
-    if (s == NULL) {
-      transfer_free(t);
-      luaL_error(L, "calypso: out of memory");
-    }
-    memset(s + m->nslots, 0, 16 * sizeof *s);
-    m->slots = s;
-    m->nslots += 16;
-  }
-  m->slots[slot] = t;
-  t->slot = slot + 1;
-  t->state = T_IDLE;
-  lua_pushinteger(L, t->slot);
+  lua_pushinteger(L, slot);
   return 1;
 }
 
 /* client:start(slot, timeout) -> nothing; timeout: seconds for this attempt */
-int calypso_multi_start(lua_State *L) {
+static int l_start(lua_State *L) {
   calypso_client *c = calypso_check_client(L, 1);
   calypso_multi *m = multi_of(L, c);
-  transfer *t = slot_of(L, m, 2);
+  calypso_transfer *t = slot_of(L, m, 2);
   lua_Number s = luaL_checknumber(L, 3);
   long timeout_ms = s * 1000 < 1 ? 1 : s * 1000 > c->timeout_ms ? c->timeout_ms : (long)(s * 1000);
   luaL_argcheck(L, t->state != T_RUNNING, 2, "the request is running");
-  if (t->easy == NULL && !setup_easy(t)) luaL_error(L, "calypso: out of memory");
-  calypso_exchange_start(&t->ex);
-  t->sends = t->handed = t->stamp_failed = 0;
-  if (curl_easy_setopt(t->easy, CURLOPT_URL, t->url.data) != CURLE_OK ||
-      curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)t->body.len) != CURLE_OK ||
-      curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->body.data) != CURLE_OK ||
-      curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
-      curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS,
-                       c->connect_timeout_ms < timeout_ms ? c->connect_timeout_ms : timeout_ms) != CURLE_OK ||
+  if (t->easy == NULL && !calypso_transfer_setup(t)) luaL_error(L, "calypso: out of memory");
+  if (!calypso_transfer_start(t, timeout_ms, c->connect_timeout_ms) ||
       curl_multi_add_handle(m->handle, t->easy) != CURLM_OK)
     luaL_error(L, "calypso: libcurl refused to start the request");
   t->state = T_RUNNING;
@@ -436,11 +242,11 @@ static int collect(lua_State *L, calypso_multi *m, int n) {
   int left;
   while ((msg = curl_multi_info_read(m->handle, &left)) != NULL) {
     char *p = NULL;
-    transfer *t;
+    calypso_transfer *t;
     if (msg->msg != CURLMSG_DONE) continue;
     curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &p);
-    t = (transfer *)(void *)p;
-    end_attempt(t, msg->data.result);
+    t = (calypso_transfer *)(void *)p;
+    calypso_transfer_end(t, msg->data.result);
     curl_multi_remove_handle(m->handle, t->easy);
     lua_pushinteger(L, t->slot);
     lua_rawseti(L, -2, ++n);
@@ -449,7 +255,7 @@ static int collect(lua_State *L, calypso_multi *m, int n) {
 }
 
 /* client:drive(seconds) -> ended, running */
-int calypso_multi_drive(lua_State *L) {
+static int l_drive(lua_State *L) {
   calypso_client *c = calypso_check_client(L, 1);
   lua_Number seconds = luaL_optnumber(L, 2, 0);
   calypso_multi *m = multi_of(L, c);
@@ -470,7 +276,7 @@ int calypso_multi_drive(lua_State *L) {
     if (m->timer_at >= 0 && m->timer_at - now < wait) wait = m->timer_at - now;
     if (wait < 0) wait = 0;
     nready = m->nwatch;
-    memcpy(m->ready, m->watch, (size_t)nready * sizeof *m->ready);
+    if (nready > 0) memcpy(m->ready, m->watch, (size_t)nready * sizeof *m->ready);
     r = poll(m->ready, (nfds_t)nready, wait > INT_MAX ? INT_MAX : (int)wait);
     if (r < 0 && errno != EINTR) luaL_error(L, "calypso: poll failed: %s", strerror(errno));
     for (i = 0; r > 0 && i < nready; i++) {
@@ -493,35 +299,35 @@ int calypso_multi_drive(lua_State *L) {
   return 2;
 }
 
-/* client:outcome(slot) -> result | nil, err */
-int calypso_multi_outcome(lua_State *L) {
+/* client:outcome(slot) -> result | nil, err.  An HTTP/1.1 connection whose
+ * answer the outcome refused is shut down before libcurl can reuse it. */
+static int l_outcome(lua_State *L) {
   calypso_client *c = calypso_check_client(L, 1);
-  transfer *t = slot_of(L, c->multi, 2);
+  calypso_transfer *t = slot_of(L, c->multi, 2);
+  calypso_facts facts;
+  int keep = 0, n;
   luaL_argcheck(L, t->state == T_ENDED, 2, "the request has not ended");
-  return calypso_exchange_finish(L, &t->ex);
+  calypso_transfer_facts(t, &facts);
+  n = calypso_outcome(L, &facts, &keep);
+  if (!keep && t->complete && !t->orphaned) calypso_transfer_drop_connection(t);
+  return n;
 }
 
 /* client:release(slot) -> nothing */
-int calypso_multi_release(lua_State *L) {
+static int l_release(lua_State *L) {
   calypso_client *c = calypso_check_client(L, 1);
   calypso_multi *m = c->multi;
-  transfer *t = slot_of(L, m, 2);
+  calypso_transfer *t = slot_of(L, m, 2);
   if (t->state == T_RUNNING) {
     curl_multi_remove_handle(m->handle, t->easy);
     m->active--;
   }
-  m->slots[t->slot - 1] = NULL;
-  if (m->nspare < SPARE_MAX) {
-    calypso_buf_reset(&t->ex.response);
-    m->spare[m->nspare++] = t;
-  } else {
-    transfer_free(t);
-  }
+  release_slot(m, t);
   return 0;
 }
 
 /* client:watch() -> { [fd] = "r" | "w" | "rw" }, seconds | nil */
-int calypso_multi_watch(lua_State *L) {
+static int l_watch(lua_State *L) {
   calypso_client *c = calypso_check_client(L, 1);
   calypso_multi *m = c->multi;
   int i;
@@ -542,4 +348,12 @@ int calypso_multi_watch(lua_State *L) {
     lua_pushnumber(L, left > 0 ? (lua_Number)left / 1000 : 0);
   }
   return 2;
+}
+
+void calypso_multi_open(lua_State *L) {
+  static const luaL_Reg methods[] = {{"submit", l_submit},   {"start", l_start},
+                                     {"drive", l_drive},     {"outcome", l_outcome},
+                                     {"release", l_release}, {"watch", l_watch},
+                                     {NULL, NULL}};
+  luaL_setfuncs(L, methods, 0);
 }

@@ -3,7 +3,12 @@
  * call pays for its own bytes and not for deriving the key again.  The
  * secret itself is not kept anywhere; OpenSSL wipes the context's key
  * material when the signer is freed.  The key is the secret's bytes as given
- * (not hex-decoded). */
+ * (not hex-decoded).  A secret may also come from a file or an environment
+ * variable, read here in C, so that it never becomes a Lua string (which no
+ * one can wipe); the file's bytes are wiped as soon as the key is set. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -81,6 +86,70 @@ void calypso_signer_free(void *signer) {
 
 #endif
 
+static int blank(char ch) {
+  return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* Whitespace at either end of a secret is a copy-and-paste or file slip:
+ * signing with it gives only "003 Wrong sign" later, so refuse it now. */
+const char *calypso_secret_problem(const char *s, size_t len) {
+  if (len == 0) return "is empty";
+  if (blank(s[0]) || blank(s[len - 1])) return "has whitespace at its start or end";
+  return NULL;
+}
+
+#define MAX_SECRET_FILE 4096
+
+/* The file's bytes, less one final LF or CRLF (what `echo` and editors
+ * add), key the signer; our copy is wiped before it is freed.  NULL, with
+ * *why saying what is wrong (never the secret), when it cannot. */
+void *calypso_signer_from_file(const char *path, const char **why) {
+  FILE *f = fopen(path, "rb");
+  char *buf;
+  size_t len;
+  void *signer = NULL;
+  *why = "cannot be read";
+  if (f == NULL) return NULL;
+  buf = malloc(MAX_SECRET_FILE + 1);
+  len = buf ? fread(buf, 1, MAX_SECRET_FILE + 1, f) : 0;
+  fclose(f);
+  if (buf == NULL) {
+    *why = "cannot be read: out of memory";
+    return NULL;
+  }
+  if (len > MAX_SECRET_FILE) {
+    *why = "is larger than 4096 bytes";
+  } else {
+    if (len > 0 && buf[len - 1] == '\n') len--;
+    if (len > 0 && buf[len - 1] == '\r') len--;
+    *why = calypso_secret_problem(buf, len);
+    if (*why == NULL && (signer = calypso_signer_new(buf, len)) == NULL) *why = "cannot key HMAC-SHA512";
+  }
+  OPENSSL_cleanse(buf, MAX_SECRET_FILE + 1);
+  free(buf);
+  return signer;
+}
+
+/* The variable's value keys the signer; it stays where it is, in the
+ * process environment (not ours to wipe). */
+void *calypso_signer_from_env(const char *name, const char **why) {
+  const char *value = getenv(name);
+  void *signer;
+  *why = value ? calypso_secret_problem(value, strlen(value)) : "is not set";
+  if (*why) return NULL;
+  signer = calypso_signer_new(value, strlen(value));
+  if (signer == NULL) *why = "cannot key HMAC-SHA512";
+  return signer;
+}
+
+/* core.has_env(name) -> bool: is the variable set and not empty?  Lets the
+ * default client check for CALYPSO_API_SECRET without copying it into Lua. */
+static int l_has_env(lua_State *L) {
+  const char *value = getenv(luaL_checkstring(L, 1));
+  lua_pushboolean(L, value != NULL && value[0] != '\0');
+  return 1;
+}
+
 /* core.sign(secret, body) -> hex
  * Raises on non-string arguments, an empty secret, or an OpenSSL failure
  * (none is a runtime condition of the network). */
@@ -134,4 +203,6 @@ void calypso_sign_open(lua_State *L) {
   lua_setfield(L, -2, "sign");
   lua_pushcfunction(L, l_verify_sign);
   lua_setfield(L, -2, "verify_sign");
+  lua_pushcfunction(L, l_has_env);
+  lua_setfield(L, -2, "has_env");
 }

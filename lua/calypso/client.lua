@@ -142,9 +142,9 @@ local function retry_env(core_client, options, sleep)
     sleep = sleep,
     random = math.random,
     correct_clock = function(err)
-      if not err.date then return false end
-      -- Date has whole seconds: aim at the middle of the server's second.
-      core_client:clock_offset(err.date * 1000 + 500 - core.time_ms())
+      local offset = retry.clock_correction(err.date, core.time_ms())
+      if not offset then return false end
+      core_client:clock_offset(offset)
       return true
     end,
   }

@@ -7,7 +7,8 @@
 --   by nginx's `resolver`); a new connection does TLS with verification
 --   against lua_ssl_trusted_certificate and the host name (also the SNI);
 --   send; read until the exchange holds a whole answer; back to the pool if
---   the answer allows it.
+--   the verdict allows it.  What went wrong is reported as a failure class
+--   (ex:fail); the core alone decides what the call returns.
 -- Timeouts: connect_timeout bounds connect and handshake; every read and
 -- write gets what is left of the attempt's timeout.  No request is ever
 -- written twice here; retries are calypso.retry's decision.
@@ -37,25 +38,26 @@ local function ms(seconds)
   return math.max(1, math.floor(seconds * 1000))
 end
 
--- A cosocket error as an error kind: its timeouts are "timeout", the rest of
--- what goes wrong on an open connection is the network's.
-local function kind_of(err)
-  return err == "timeout" and "timeout" or "network"
-end
-
--- A failed handshake: a peer that closed or reset it is the network's doing;
--- a refused certificate or protocol is TLS.
-local function handshake_kind(err)
+-- What failed, as a failure class of the core's facts (src/outcome.c
+-- judges it).  A cosocket reports failures only as text, so this is the one
+-- place that reads ngx's words; spec/openresty_spec.lua's rows hold it to them.
+--   step: "connect", "handshake" or "io" (send and receive)
+local function failure_class(step, err)
   if err == "timeout" then return "timeout" end
-  if err == "closed" or err:find("reset", 1, true) then return "network" end
-  return "tls"
+  if step == "connect" then
+    if err:find("resolve", 1, true) or err:find("resolver", 1, true) then return "dns" end
+    return "connect"
+  end
+  if err == "closed" then return "closed" end
+  if step == "handshake" and not err:find("reset", 1, true) then return "tls" end
+  return "reset"
 end
 
 -- Fails the exchange: the socket is closed (its state is unknown) and the
 -- core turns what happened into the call's error.
-local function failed(sock, ex, kind, message)
+local function failed(sock, ex, step, err, detail)
   sock:close()
-  ex:fail(kind, message)
+  ex:fail(failure_class(step, err), detail)
   return ex:finish()
 end
 
@@ -70,25 +72,25 @@ function Transport:attempt(path, payload, timeout)
   sock:settimeout(ms(math.min(self.connect_timeout, left())))
   local ok, err = sock:connect(self.host, self.port, { pool = self.pool })
   if not ok then
-    return failed(sock, ex, kind_of(err), ("connect to %s:%d: %s"):format(self.host, self.port, err))
+    return failed(sock, ex, "connect", err, ("connect to %s:%d: %s"):format(self.host, self.port, err))
   end
   if sock:getreusedtimes() == 0 then
     local session
     session, err = sock:sslhandshake(nil, self.host, true)
     if not session then
-      return failed(sock, ex, handshake_kind(err), "TLS handshake with " .. self.host .. ": " .. err
+      return failed(sock, ex, "handshake", err, "TLS handshake with " .. self.host .. ": " .. err
         .. " (the trust store is nginx's lua_ssl_trusted_certificate)")
     end
   end
 
-  if left() <= 0 then return failed(sock, ex, "timeout", "no time left to send") end
+  if left() <= 0 then return failed(sock, ex, "io", "timeout", "no time left to send") end
   sock:settimeout(ms(left()))
+  ex:sent() -- before the write: a failed send does not say how much of it left
   ok, err = sock:send(request)
-  if not ok then return failed(sock, ex, kind_of(err), "send: " .. err) end
-  ex:sent()
+  if not ok then return failed(sock, ex, "io", err, "send: " .. err) end
 
   while true do
-    if left() <= 0 then return failed(sock, ex, "timeout", "no complete answer in time") end
+    if left() <= 0 then return failed(sock, ex, "io", "timeout", "no complete answer in time") end
     sock:settimeout(ms(left()))
     local data
     data, err = sock:receiveany(16384)
@@ -98,11 +100,12 @@ function Transport:attempt(path, payload, timeout)
       ex:eof()
       break
     else
-      return failed(sock, ex, kind_of(err), "receive: " .. err)
+      return failed(sock, ex, "io", err, "receive: " .. err)
     end
   end
+  local result, problem = ex:finish()
   if ex:reusable() then sock:setkeepalive(M.keepalive_ms) else sock:close() end
-  return ex:finish()
+  return result, problem
 end
 
 return M

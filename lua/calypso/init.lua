@@ -50,7 +50,7 @@ local default_client
 -- optional CALYPSO_BASE_URL, CALYPSO_CAFILE.  Raises when one is missing.
 function M.default()
   if default_client == nil then
-    local opts, problem = options.from_env(os.getenv)
+    local opts, problem = options.from_env(os.getenv, core.has_env)
     if not opts then error("calypso: " .. problem, 2) end
     default_client = M.new(opts)
   end

@@ -1,7 +1,12 @@
 --- Checks the option table of `calypso.new` and fills in defaults.
 -- Every option, with its default:
 --   key                 (required) public API key, sent as the Key header
---   secret              (required) secret key: signs requests, then lives only in C memory
+--   secret              secret key: signs requests; then only OpenSSL's HMAC state holds it
+--   secret_file         a file holding the secret (one final newline is dropped),
+--                       read in C: the secret never becomes a Lua string
+--   secret_env          the name of an environment variable holding the secret, read in C
+--                       (exactly one of secret, secret_file, secret_env is required;
+--                       none may have whitespace at its ends)
 --   account             (required) merchant account, "0x" and 40 hex digits
 --   base_url            "https://api.calypso.finance"; must be https://
 --   cafile              nil: PEM CA bundle; nil means the system trust store
@@ -13,6 +18,9 @@
 --   clock_offset_ms     0: milliseconds added to the local clock when stamping
 --   max_connections     8: connections the non-blocking API (client.async) may open
 --   http2               true: may the non-blocking API use HTTP/2 when the server offers it
+--   proxy               nil: "http://host:port", an HTTP proxy to tunnel through
+--                       (CONNECT); nil means none, and https_proxy and the like in
+--                       the environment are ignored
 --   paths               nil: { ["customer.block"] = "/api/v1/..." } replaces an
 --                       endpoint's path (some paths are inferred; see the README)
 -- Messages name the option, never its value (the value may be the secret).
@@ -35,8 +43,21 @@ local function header_value(s)
   if s == "" or s:find("[^\33-\126]") then return "must be visible ASCII without spaces" end
 end
 
-local function nonempty(s)
+local function secret_text(s)
   if s == "" then return "must not be empty" end
+  if s:find("^%s") or s:find("%s$") then
+    return "has whitespace at its start or end (a newline from a file, say); remove it"
+  end
+end
+
+local function env_name(s)
+  if not s:find("^[%a_][%w_]*$") then return "must be an environment variable's name" end
+end
+
+local function proxy_url(s)
+  if not s:find("^http://[%w%.%-]+:%d+/?$") and not s:find("^http://%[[%x:]+%]:%d+/?$") then
+    return 'must be "http://host:port"'
+  end
 end
 
 local function account(s)
@@ -102,7 +123,9 @@ end
 
 local spec = {
   key = { type = "string", required = true, check = header_value },
-  secret = { type = "string", required = true, check = nonempty },
+  secret = { type = "string", check = secret_text },
+  secret_file = { type = "string", check = readable_file },
+  secret_env = { type = "string", check = env_name },
   account = { type = "string", required = true, check = account },
   base_url = { type = "string", check = https_url },
   cafile = { type = "string", check = readable_file },
@@ -114,6 +137,7 @@ local spec = {
   clock_offset_ms = { type = "number", check = milliseconds },
   max_connections = { type = "number", check = connection_count },
   http2 = { type = "boolean", check = any },
+  proxy = { type = "string", check = proxy_url },
   paths = { type = "table", check = endpoint_paths },
 }
 
@@ -140,25 +164,35 @@ function M.check(opts)
     end
     out[name] = value
   end
+  local sources = (out.secret and 1 or 0) + (out.secret_file and 1 or 0) + (out.secret_env and 1 or 0)
+  if sources == 0 then return nil, "option 'secret' is required (or 'secret_file', or 'secret_env')" end
+  if sources > 1 then return nil, "give only one of options 'secret', 'secret_file' and 'secret_env'" end
   return out
 end
 
 local env_names = {
   key = "CALYPSO_API_KEY",
-  secret = "CALYPSO_API_SECRET",
   account = "CALYPSO_ACCOUNT",
   base_url = "CALYPSO_BASE_URL",
   cafile = "CALYPSO_CAFILE",
 }
 
---- Options for the default client, read through getenv; or nil and a message.
-function M.from_env(getenv)
+--- Options for the default client, read through getenv; or nil and a
+-- message.  The secret is left where it is: the client reads
+-- CALYPSO_API_SECRET itself (secret_env), so it is never copied into Lua;
+-- has_env(name) says whether it is there.
+function M.from_env(getenv, has_env)
   local opts, missing = {}, {}
   for name, var in pairs(env_names) do
     local value = getenv(var)
     if value == "" then value = nil end
     opts[name] = value
     if value == nil and spec[name].required then missing[#missing + 1] = var end
+  end
+  if has_env("CALYPSO_API_SECRET") then
+    opts.secret_env = "CALYPSO_API_SECRET"
+  else
+    missing[#missing + 1] = "CALYPSO_API_SECRET"
   end
   if #missing > 0 then
     table.sort(missing)

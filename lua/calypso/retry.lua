@@ -10,7 +10,9 @@
 --   never       never        never            tls, validation, decode, any other status
 -- Code 011 (invalid timestamp) with a Date header is different: the server
 -- refused the request, so the client corrects its clock offset from Date and
--- sends once more, idempotent or not.
+-- sends once more, idempotent or not; but only to a Date in the years the
+-- timestamp can be written for (2001 to 2286: 13 digits), never to an absurd
+-- one such as 1970, which then stays the 011 error it came with.
 -- Waits: Retry-After when the server sends it (at most 5 s), otherwise
 -- exponential backoff from 0.5 s to a 5 s cap with jitter; never past the
 -- deadline.  Each attempt is stamped and signed afresh by the core.
@@ -51,6 +53,18 @@ function M.maybe_applied(err)
   if not err.request_sent then return false end
   if err.kind == "api" then return not (err.status >= 400 and err.status < 500) end
   return true
+end
+
+--- The clock offset (ms) that a server's Date (Unix seconds) implies, given
+-- the local clock now_ms; nil when that Date is outside the years a
+-- timestamp can be written for, or the offset past the +-1e12 ms that
+-- clock_offset_ms allows.  Date has whole seconds: aim at the middle of the
+-- server's second.
+function M.clock_correction(date, now_ms)
+  if type(date) ~= "number" or date < 1e9 or date >= 1e10 then return nil end
+  local offset = date * 1000 + 500 - now_ms
+  if math.abs(offset) > 1e12 then return nil end
+  return offset
 end
 
 --- Seconds to wait before retry number n (1, 2, ...).

@@ -8,8 +8,13 @@
  *   testsys.malloc_in_use() -> bytes the C heap has handed out and not
  *   taken back (glibc's mallinfo2): an exact gauge for C leaks
  *   testsys.poll({ [fd] = "r" | "w" | "rw" }, seconds | nil) -> ready
- *   poll(2) on those descriptors, as a host's event loop would (nil: no limit) */
+ *   poll(2) on those descriptors, as a host's event loop would (nil: no limit)
+ *   testsys.setlocale(name) -> name | nil: setlocale(LC_ALL, name), as a C
+ *   host that honours the user's locale does
+ *   testsys.setenv(name, value | nil): set or unset an environment variable */
+#include <locale.h>
 #include <malloc.h>
+#include <stdlib.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -62,6 +67,20 @@ static int l_poll(lua_State *L) {
   return 1;
 }
 
+static int l_setlocale(lua_State *L) {
+  const char *got = setlocale(LC_ALL, luaL_checkstring(L, 1));
+  if (got) lua_pushstring(L, got);
+  else lua_pushnil(L);
+  return 1;
+}
+
+static int l_setenv(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  if (lua_isnoneornil(L, 2)) unsetenv(name);
+  else setenv(name, luaL_checkstring(L, 2), 1);
+  return 0;
+}
+
 int luaopen_testsys(lua_State *L);
 
 int luaopen_testsys(lua_State *L) {
@@ -70,6 +89,8 @@ int luaopen_testsys(lua_State *L) {
                                  {"exit", l_exit},
                                  {"malloc_in_use", l_malloc_in_use},
                                  {"poll", l_poll},
+                                 {"setlocale", l_setlocale},
+                                 {"setenv", l_setenv},
                                  {NULL, NULL}};
   luaL_newlib(L, fns);
   return 1;

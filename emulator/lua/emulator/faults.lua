@@ -18,7 +18,9 @@
 --   redirect_http  302 to the same path over plain http://
 --   raw          writes `response` (any bytes) on the raw connection, holds
 --                it open `hold` seconds (default 0), then closes it: for
---                HTTP framing tests (nginx never reuses a raw connection)
+--                HTTP framing tests (nginx never reuses a raw connection).
+--                With `flood` (bytes) it then writes flood over and over,
+--                as fast as the client takes it, for `seconds` (default 5)
 local respond = require "emulator.respond"
 local state = require "emulator.state"
 
@@ -118,7 +120,16 @@ end
 
 function modes.raw(f)
   local sock = assert(ngx.req.socket(true))
-  assert(sock:send(f.response))
+  if not sock:send(f.response) then return ngx.exit(444) end
+  if f.flood then
+    local block = f.flood:rep(math.ceil(65536 / #f.flood))
+    ngx.update_time()
+    local stop_at = ngx.now() + (f.seconds or 5)
+    repeat
+      if not sock:send(block) then return ngx.exit(444) end -- the client left
+      ngx.update_time()
+    until ngx.now() >= stop_at
+  end
   if f.hold then ngx.sleep(f.hold) end
   return ngx.exit(444)
 end

@@ -1,0 +1,135 @@
+/* outcome.c: the facts of one attempt -> the call's result, or nil and err.
+ * The only place that judges an answer or a failure.  Every transport (the
+ * blocking one in conn.c, client.async's in transfer.c, the nginx cosocket
+ * one through exchange.c) reports plain facts (calypso_facts) and calls
+ * this, so a verdict never depends on which of them carried the bytes.
+ * The order is the rule:
+ *   1. a body over max_response_bytes fails, before any status is looked at
+ *      (an answer with bytes missing must never pass as a success);
+ *   2. a transport failure fails, with its class's kind;
+ *   3. bytes that are not a whole, well-framed answer fail as "network";
+ *   4. a 2xx must be one JSON object: the result;
+ *   5. any other status is an "api" error, with Calypso's code if it sent one.
+ * The connection is kept for another exchange only after an answer that
+ * was framed for reuse and accepted (a result or an api error): after
+ * anything refused (a 204, an undecodable 2xx), a misbehaving server could
+ * otherwise shift every later answer by one. */
+#include <string.h>
+#include <time.h>
+#include "calypso.h"
+
+/* Each failure class a transport may report, the error kind it becomes, and
+ * the message used when the transport gives no words of its own. */
+static const struct {
+  const char *failure, *kind, *otherwise;
+} classes[] = {
+    {"dns", "network", "the host name could not be resolved"},
+    {"connect", "network", "could not connect"},
+    {"tls", "tls", "the TLS handshake failed"},
+    {"timeout", "timeout", "no complete answer in time"},
+    {"reset", "network", "the connection failed"},
+    {"closed", "network", "the connection closed before the whole answer"},
+    {"resend", "network", "the connection failed after the request was handed to it; libcurl"
+                          " would have sent it again, which could apply it twice"},
+    {"forked", "network", "the process forked while the request was in flight; it stays with"
+                          " the parent process"},
+    {"stamp", "validation", "the clock, with clock_offset_ms, gives a timestamp outside the"
+                            " years 2001 to 2286; nothing was sent"},
+    {"local", "network", "the transport failed"},
+};
+
+#define NCLASSES (sizeof classes / sizeof classes[0])
+
+const char *calypso_failure_class(const char *name) {
+  size_t i;
+  for (i = 0; i < NCLASSES; i++)
+    if (strcmp(classes[i].failure, name) == 0) return classes[i].failure;
+  return NULL;
+}
+
+/* Retry-After: delta-seconds (digits only) or an HTTP date; < 0 when absent
+ * or unreadable.  No strtod: the process locale must not matter. */
+static double retry_after_seconds(const char *v) {
+  double s = 0;
+  const char *d = v;
+  time_t at, now;
+  if (v[0] == '\0') return -1;
+  while (*d >= '0' && *d <= '9' && s < 1e9) s = s * 10 + (*d++ - '0');
+  if (d != v && *d == '\0') return s;
+  at = curl_getdate(v, NULL);
+  if (at < 0) return -1;
+  now = time(NULL);
+  return at > now ? (double)(at - now) : 0;
+}
+
+/* The 2xx case: the body must be one JSON object; unknown fields are kept. */
+static int decoded_result(lua_State *L, const calypso_facts *f, calypso_error *e) {
+  const char *data = f->body ? f->body : "";
+  e->kind = "decode";
+  if (!calypso_json_is_object(data, f->len))
+    return calypso_fail(L, e, "HTTP %d response is not a JSON object", f->status);
+  if (!calypso_json_decode(L, data, f->len))
+    return calypso_fail(L, e, "HTTP %d response is not valid JSON: %s", f->status, lua_tostring(L, -1));
+  return 1;
+}
+
+/* Non-2xx: keep what a Calypso error body says; any other body (an HTML
+ * proxy page, say) still gives kind "api" with its status. */
+static int api_error(lua_State *L, const calypso_facts *f, calypso_error *e) {
+  const char *data = f->body ? f->body : "";
+  e->kind = "api";
+  if (calypso_json_is_object(data, f->len) && calypso_json_decode(L, data, f->len) &&
+      lua_istable(L, -1)) {
+    int t = lua_gettop(L);
+    lua_getfield(L, t, "errorCode");
+    if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER)
+      e->code = lua_tostring(L, -1);
+    lua_getfield(L, t, "message");
+    if (lua_type(L, -1) == LUA_TSTRING) e->message = lua_tostring(L, -1);
+    lua_getfield(L, t, "traceId");
+    if (lua_type(L, -1) == LUA_TSTRING) e->trace_id = lua_tostring(L, -1);
+  }
+  return calypso_push_error(L, e);
+}
+
+static int failed(lua_State *L, const calypso_facts *f, calypso_error *e) {
+  size_t i;
+  for (i = 0; i < NCLASSES && strcmp(classes[i].failure, f->failure) != 0; i++) continue;
+  if (i == NCLASSES) i = NCLASSES - 1; /* "local": exchange.c admits only known classes */
+  e->kind = classes[i].kind;
+  if (strcmp(e->kind, "tls") == 0)
+    return calypso_fail(L, e, "%s (the server's certificate or TLS handshake was refused: check the"
+                              " cafile option, or the system CA bundle from the ca-certificates"
+                              " package)", f->detail && f->detail[0] ? f->detail : classes[i].otherwise);
+  return calypso_fail(L, e, "%s", f->detail && f->detail[0] ? f->detail : classes[i].otherwise);
+}
+
+int calypso_outcome(lua_State *L, const calypso_facts *f, int *keep) {
+  calypso_error e = calypso_error_init(NULL, f->status);
+  int accepted;
+  if (keep) *keep = 0;
+  e.request_sent = f->request_sent;
+  if (f->kept) {
+    e.retry_after = retry_after_seconds(f->kept->retry_after);
+    e.date = f->kept->date[0] ? (long long)curl_getdate(f->kept->date, NULL) : 0;
+    if (e.date < 0) e.date = 0;
+  }
+  if (f->over_cap) {
+    /* A refusal too big to keep (an HTML 502, say) stays "api" with its
+     * status, so the retry policy can still act on it. */
+    e.kind = f->status >= 300 ? "api" : "decode";
+    return calypso_fail(L, &e, "response body is larger than max_response_bytes (%d)", (int)f->cap);
+  }
+  if (f->failure) return failed(L, f, &e);
+  if (f->bad_framing || !f->complete) {
+    e.kind = "network";
+    return calypso_fail(L, &e, "%s", f->bad_framing ? f->bad_framing : "the answer is incomplete");
+  }
+  if (f->status >= 200 && f->status < 300) {
+    accepted = decoded_result(L, f, &e) == 1;
+    if (keep) *keep = accepted && f->reusable;
+    return accepted ? 1 : 2;
+  }
+  if (keep) *keep = f->reusable;
+  return api_error(L, f, &e);
+}
