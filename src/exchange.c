@@ -11,7 +11,10 @@
  *   ex:fail(class, detail)     the transport failed; class as in calypso_facts
  *                              ("dns", "connect", "tls", "timeout", "reset", "closed", ...)
  *   ex:finish() -> result | nil, err   the verdict (outcome.c), once
- *   ex:reusable() -> bool      after finish: may the connection carry another exchange? */
+ *   ex:reusable() -> bool      after finish: may the connection carry another exchange?
+ *   ex:facts() -> t            what the judge will see: status, body, complete, over_cap,
+ *                              reusable (the framing's say only), bad_framing, failure,
+ *                              request_sent; for tests and for looking closer */
 #include <stdio.h>
 #include <string.h>
 #include "calypso.h"
@@ -135,6 +138,36 @@ static int l_reusable(lua_State *L) {
   return 1;
 }
 
+static void set_bool(lua_State *L, const char *name, int value) {
+  lua_pushboolean(L, value);
+  lua_setfield(L, -2, name);
+}
+
+/* ex:facts() -> t */
+static int l_facts(lua_State *L) {
+  calypso_exchange *ex = check(L);
+  calypso_facts f;
+  calypso_exchange_facts(ex, &f);
+  lua_createtable(L, 0, 8);
+  lua_pushinteger(L, f.status);
+  lua_setfield(L, -2, "status");
+  lua_pushlstring(L, f.body ? f.body : "", f.len);
+  lua_setfield(L, -2, "body");
+  set_bool(L, "complete", f.complete);
+  set_bool(L, "over_cap", f.over_cap);
+  set_bool(L, "reusable", f.reusable);
+  set_bool(L, "request_sent", f.request_sent);
+  if (f.bad_framing) {
+    lua_pushstring(L, f.bad_framing);
+    lua_setfield(L, -2, "bad_framing");
+  }
+  if (f.failure) {
+    lua_pushstring(L, f.failure);
+    lua_setfield(L, -2, "failure");
+  }
+  return 1;
+}
+
 static int l_gc(lua_State *L) {
   calypso_buf_free(&check(L)->response);
   return 0;
@@ -144,7 +177,7 @@ void calypso_exchange_open(lua_State *L) {
   static const luaL_Reg methods[] = {{"feed", l_feed},         {"eof", l_eof},
                                      {"sent", l_sent},         {"fail", l_fail},
                                      {"reusable", l_reusable}, {"finish", l_finish},
-                                     {NULL, NULL}};
+                                     {"facts", l_facts},       {NULL, NULL}};
   luaL_newmetatable(L, CALYPSO_EXCHANGE_MT);
   lua_pushcfunction(L, l_gc);
   lua_setfield(L, -2, "__gc");
