@@ -5,4 +5,5 @@ files["spec"] = { std = "+busted" }
 files["lua/calypso/cosocket.lua"] = { read_globals = { "ngx" } } -- only ever loaded inside nginx
 files["emulator/lua"] = { std = "luajit", globals = { "ngx" } }
 files["examples/openresty"] = { std = "luajit", globals = { "ngx" } }
+files["spec/support/probe.lua"] = { std = "luajit", globals = { "ngx" } } -- runs inside nginx
 files["bench/wrk.lua"] = { std = "luajit", globals = { "wrk" } } -- wrk's own script API

@@ -8,7 +8,7 @@ LUA      ?= lua5.4
 OUT      := $(if $(filter lua5.4,$(LUA)),build,build/$(LUA))
 BUSTED   ?= $(LUA) /usr/bin/busted --cpath='$(OUT)/?.so' 
 CC       ?= cc
-PKGS     := $(LUA) libcurl libcrypto
+PKGS     := $(LUA) libcurl libssl libcrypto
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c99 -D_POSIX_C_SOURCE=200809L -fPIC \
             -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
@@ -21,14 +21,14 @@ TESTLIBS := $(OUT)/testsys.so
 export LUA_PATH  := lua/?.lua;lua/?/init.lua;spec/?.lua;;
 export LUA_CPATH := $(OUT)/?.so;;
 
-.PHONY: all deps test demo lint valgrind rock bench docs static embed clean help env
+.PHONY: all deps test demo lint valgrind asan fuzz rock bench docs static embed clean help env
 
 all: $(CORE)
 
 $(CORE): $(SRC) $(HDR) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $$(pkg-config --cflags $(PKGS)) $(SRC) -o $@ $(LDFLAGS) \
-	  $$(pkg-config --libs libcurl libcrypto) -lpthread -lm
+	  $$(pkg-config --libs libcurl libssl libcrypto) -lpthread -lm
 
 # Test-only helpers (spec/support/*.c), never installed.
 $(OUT)/%.so: spec/support/%.c src/compat.h
@@ -67,7 +67,7 @@ $(STATIC): $(STATIC_OBJ)
 $(EMBED_HOST): examples/embed/host.c src/calypso_embed.h $(STATIC)
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -Wall -Wextra -Isrc $$(pkg-config --cflags lua5.4) $< -o $@ $(STATIC) \
-	  -Wl,-Bstatic -llua5.4-cjson -Wl,-Bdynamic $$(pkg-config --libs lua5.4 libcurl libcrypto) \
+	  -Wl,-Bstatic -llua5.4-cjson -Wl,-Bdynamic $$(pkg-config --libs lua5.4 libcurl libssl libcrypto) \
 	  -lpthread -lm
 
 # The OpenResty test runs the core inside nginx, whose Lua is LuaJIT.
@@ -90,6 +90,41 @@ lint:
 valgrind: all $(TESTLIBS)
 	@scripts/deps valgrind
 	scripts/valgrind-suite
+
+# make asan: the suite with the core and testsys built by clang under ASan and
+# UBSan into build/asan/ (the same rules as above, another OUT and CFLAGS),
+# run by scripts/asan-suite.
+ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+               -fno-sanitize-recover=all
+
+asan: deps all $(TESTLIBS) $(NGINX_CORE) $(EMBED_HOST)
+	@scripts/deps asan
+	CFLAGS='$(ASAN_CFLAGS)' $(MAKE) --no-print-directory OUT=build/asan CC=clang \
+	  build/asan/calypso/core.so build/asan/testsys.so
+	scripts/asan-suite
+
+# make fuzz: the libFuzzer harnesses in fuzz/, built by clang into build/fuzz/
+# and run by fuzz/run for FUZZ_SECONDS (default 60) each, in the C locale and
+# in de_DE.UTF-8.  http1_fuzz links the parser alone; the others the whole
+# core, with lua-cjson linked in.
+FUZZ_BIN    := $(addprefix build/fuzz/,http1_fuzz encode_fuzz webhook_fuzz decode_fuzz)
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=all -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Isrc
+
+fuzz:
+	@scripts/deps fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	fuzz/run
+
+build/fuzz/http1_fuzz: fuzz/http1_fuzz.c fuzz/common.c src/http1.c src/buf.c fuzz/fuzz.h $(HDR) Makefile
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $$(pkg-config --cflags lua5.4) $(filter %.c,$^) -o $@
+
+build/fuzz/%_fuzz: fuzz/%_fuzz.c fuzz/common.c fuzz/lua.c $(SRC) fuzz/fuzz.h $(HDR) Makefile
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $$(pkg-config --cflags lua5.4 libcurl libcrypto) $(filter %.c,$^) -o $@ \
+	  -Wl,-Bstatic -llua5.4-cjson -Wl,-Bdynamic \
+	  $$(pkg-config --libs lua5.4 libcurl libssl libcrypto) -lpthread -lm
 
 rock:
 	@scripts/deps rock $(LUA)
@@ -115,6 +150,8 @@ help:
 	@echo 'make demo     the same install and build, then run examples/customers.lua on the emulator'
 	@echo 'make lint     luacheck'
 	@echo 'make valgrind the suite under valgrind memcheck'
+	@echo 'make asan     the suite with the core under ASan and UBSan (clang), scripts/asan-suite'
+	@echo 'make fuzz     the libFuzzer harnesses in fuzz/, FUZZ_SECONDS (60) each in C and de_DE.UTF-8'
 	@echo 'make rock     luarocks make into build/rocktree-$$LUA, then load it'
 	@echo 'make bench    the benchmark table (BENCH_QUICK=1: one short round)'
 	@echo 'make docs     LDoc for the public Lua API into build/docs'

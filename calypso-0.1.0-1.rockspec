@@ -33,6 +33,7 @@ dependencies = {
 external_dependencies = {
   CURL = { library = "curl" },
   CRYPTO = { library = "crypto" },
+  SSL = { library = "ssl" },
 }
 
 build = {
@@ -53,13 +54,13 @@ build = {
     ["calypso.core"] = {
       sources = {
         "src/buf.c", "src/call.c", "src/client.c", "src/clock.c", "src/conn.c", "src/core.c",
-        "src/encode.c", "src/error.c", "src/exchange.c", "src/http1.c", "src/json.c", "src/multi.c",
-        "src/sign.c", "src/sockets.c",
+        "src/curl.c", "src/encode.c", "src/error.c", "src/exchange.c", "src/http1.c", "src/json.c",
+        "src/multi.c", "src/outcome.c", "src/sign.c", "src/sockets.c", "src/transfer.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
-      incdirs = { "$(CURL_INCDIR)", "$(CRYPTO_INCDIR)" },
-      libdirs = { "$(CURL_LIBDIR)", "$(CRYPTO_LIBDIR)" },
-      libraries = { "curl", "crypto", "pthread", "m" },
+      incdirs = { "$(CURL_INCDIR)", "$(SSL_INCDIR)", "$(CRYPTO_INCDIR)" },
+      libdirs = { "$(CURL_LIBDIR)", "$(SSL_LIBDIR)", "$(CRYPTO_LIBDIR)" },
+      libraries = { "curl", "ssl", "crypto", "pthread", "m" },
     },
   },
 }

@@ -96,7 +96,7 @@ describe("client errors", function()
     end)
 
     it("is returned when only the system trust store is used", function()
-      local system = emu:client{ cafile = false }
+      local system = emu:client{ cafile = emulator.NONE }
       expect("tls", system.customer.create{})
       system:close()
     end)

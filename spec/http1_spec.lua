@@ -1,9 +1,13 @@
--- http1_spec.lua: the core's own HTTP/1.1 framing (src/http1.c, src/conn.c)
--- against responses written byte for byte by the emulator's raw fault, over
--- the real TLS connection.  Where the answer frames itself (Content-Length,
--- chunks, 204) the server then holds the connection open for 2 s: a client
--- that waited for the connection to close would time out (timeout is 1 s).
+-- http1_spec.lua: HTTP/1.1 framing against responses written byte for byte
+-- by the emulator's raw fault, over real TLS, through each of the three
+-- transports (spec/support/transports.lua): the blocking one and the nginx
+-- one frame with the core's parser (src/http1.c), client.async with
+-- libcurl's; outcome.c judges for all three, so every row must give the same
+-- verdict on each.  Where the answer frames itself (Content-Length, chunks,
+-- 204) the server then holds the connection open for 2 s: a client that
+-- waited for the connection to close would time out (timeout is 1 s).
 local emulator = require "support.emulator"
+local transports = require "support.transports"
 
 local OK = '{"id":"3f2b8c1e-9d4a-4e6b-8f0c-1a2b3c4d5e6f"}'
 
@@ -86,82 +90,93 @@ local rows = {
     HOLD, "network", 101 },
 }
 
+local CREATE = "/api/v1/customer-purse/customer/create"
+local ID = "3f2b8c1e-9d4a-4e6b-8f0c-1a2b3c4d5e6f"
+local QUICK = { timeout = 1, max_retries = 0 }
+
 describe("the HTTP/1.1 framing", function()
-  local emu
+  local emu, over
 
-  setup(function() emu = emulator.start() end)
-  teardown(function() emu:stop() end)
+  setup(function()
+    emu = emulator.start()
+    over = transports.start(emu)
+  end)
 
-  for _, row in ipairs(rows) do
-    local what, raw, hold, expected, status, code = row[1], row[2], row[3], row[4], row[5], row[6]
-    it("handles " .. what, function()
-      local client = emu:client{ timeout = 1, max_retries = 0 }
-      emu:fault{ mode = "raw", response = raw, hold = hold }
-      local result, err = client.customer.create{}
-      if expected == "ok" then
-        assert.is_nil(err)
-        assert.are.equal("3f2b8c1e-9d4a-4e6b-8f0c-1a2b3c4d5e6f", result.id)
-      else
-        assert.is_nil(result)
-        assert.are.equal(expected, err.kind, tostring(err))
-        assert.are.equal(status, err.status)
-        assert.are.equal(code, err.code)
+  teardown(function()
+    over:stop()
+    emu:stop()
+  end)
+
+  for _, name in ipairs(transports.names) do
+    -- The calls' answers (see support.transports) with the fault armed first.
+    local function run(options, fault, calls)
+      emu:fault(fault)
+      return over:run(name, options, calls or { { path = CREATE } })
+    end
+
+    describe("over the " .. name .. " transport", function()
+      for _, row in ipairs(rows) do
+        local what, raw, hold, expected, status, code = row[1], row[2], row[3], row[4], row[5], row[6]
+        it("handles " .. what, function()
+          local answer = run(QUICK, { mode = "raw", response = raw, hold = hold })[1]
+          if expected == "ok" then
+            assert.is_nil(answer.err)
+            assert.are.equal(ID, answer.result.id)
+          else
+            assert.is_nil(answer.result)
+            assert.are.equal(expected, answer.err.kind, answer.err.message)
+            assert.are.equal(status, answer.err.status)
+            assert.are.equal(code, answer.err.code)
+          end
+        end)
       end
-      client:close()
+
+      it("fails a chunked body that passes max_response_bytes, though its last chunk fits", function()
+        local raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+          .. chunked('{"amount":1', "000000", "}")
+        local answer = run({ timeout = 1, max_retries = 0, max_response_bytes = 12 },
+          { mode = "raw", hold = HOLD, response = raw })[1]
+        assert.is_nil(answer.result)
+        assert.are.equal("decode", answer.err.kind)
+      end)
+
+      -- The server answers, then keeps the connection open HOLD seconds before
+      -- closing it, reading nothing more: a call sent on it would never be answered.
+      for _, c in ipairs{
+        { "Connection: close", with_length("HTTP/1.1 200 OK\r\nConnection: close", OK) },
+        { "an HTTP/1.0 answer", with_length("HTTP/1.0 200 OK", OK) },
+        { "a 204 it refused", "HTTP/1.1 204 No Content\r\n\r\n" },
+        { "a 200 that is not JSON", with_length("HTTP/1.1 200 OK", "OK") },
+      } do
+        it("sends the next call on a new connection after " .. c[1], function()
+          local before = emu:stats().received
+          local answers = run(QUICK, { mode = "raw", response = c[2], hold = HOLD }, {
+            { path = CREATE }, { path = CREATE, payload = { description = "next" } },
+          })
+          assert.is_nil(answers[2].err)
+          assert.are.equal("next", answers[2].result.description)
+          assert.are.equal(before + 2, emu:stats().received)
+        end)
+      end
+
+      it("ends a call at its timeout while the server keeps sending", function()
+        -- One body byte per 8 KiB of chunk extension: the cap is never reached.
+        local answer = run(QUICK, { mode = "raw", seconds = 6,
+          response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+          flood = "1;x=" .. ("y"):rep(8000) .. "\r\n \r\n" })[1]
+        assert.is_nil(answer.result)
+        assert.are.equal("timeout", answer.err.kind)
+        assert.is_true(answer.err.request_sent)
+      end)
+
+      it("recovers on the same client after a broken answer", function()
+        local answers = run({ max_retries = 0 }, {
+          mode = "raw", response = "HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n" .. OK,
+        }, { { path = CREATE }, { path = CREATE, payload = { email = "ada@example.com" } } })
+        assert.are.equal("network", answers[1].err.kind)
+        assert.is_nil(answers[2].err)
+        assert.are.equal("ada@example.com", answers[2].result.email)
+      end)
     end)
   end
-
-  it("fails a chunked body that passes max_response_bytes, though its last chunk fits", function()
-    local client = emu:client{ timeout = 1, max_retries = 0, max_response_bytes = 12 }
-    emu:fault{ mode = "raw", hold = HOLD, response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-      .. chunked('{"amount":1', "000000", "}") }
-    local result, err = client:call("/api/v1/customer-purse/customer/create", {})
-    assert.is_nil(result)
-    assert.are.equal("decode", err.kind)
-    client:close()
-  end)
-
-  -- The server answers, then keeps the connection open HOLD seconds before
-  -- closing it, reading nothing more: a call sent on it would never be answered.
-  for _, c in ipairs{
-    { "Connection: close", with_length("HTTP/1.1 200 OK\r\nConnection: close", OK) },
-    { "an HTTP/1.0 answer", with_length("HTTP/1.0 200 OK", OK) },
-    { "a 204 it refused", "HTTP/1.1 204 No Content\r\n\r\n" },
-    { "a 200 that is not JSON", with_length("HTTP/1.1 200 OK", "OK") },
-  } do
-    it("sends the next call on a new connection after " .. c[1], function()
-      local client = emu:client{ timeout = 1, max_retries = 0 }
-      emu:fault{ mode = "raw", response = c[2], hold = HOLD }
-      client.customer.create{}
-      local before = emu:stats().received
-      local customer, err = client.customer.create{ description = "next" }
-      assert.is_nil(err)
-      assert.are.equal("next", customer.description)
-      assert.are.equal(before + 1, emu:stats().received)
-      client:close()
-    end)
-  end
-
-  it("ends a call at its timeout while the server keeps sending", function()
-    local client = emu:client{ timeout = 1, max_retries = 0 }
-    -- One body byte per 8 KiB of chunk extension: the cap is never reached.
-    emu:fault{ mode = "raw", seconds = 6,
-      response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
-      flood = "1;x=" .. ("y"):rep(8000) .. "\r\n \r\n" }
-    local result, err = client.customer.create{}
-    assert.is_nil(result)
-    assert.are.equal("timeout", err.kind)
-    assert.is_true(err.request_sent)
-    client:close()
-  end)
-
-  it("recovers on the same client after a broken answer", function()
-    local client = emu:client{ max_retries = 0 }
-    emu:fault{ mode = "raw", response = "HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n" .. OK }
-    assert.are.equal("network", select(2, client.customer.create{}).kind)
-    local customer, err = client.customer.create{ email = "ada@example.com" }
-    assert.is_nil(err)
-    assert.are.equal("ada@example.com", customer.email)
-    client:close()
-  end)
 end)

@@ -75,12 +75,18 @@ describe("calypso in OpenResty", function()
     assert.is_true(answers[1].body.maybe_applied)
   end)
 
+  -- Ten times: a handshake that fails verification the moment it completes
+  -- once tripped an assertion in lua-resty-core (sslhandshake with a nil
+  -- session), about one call in two.
   it("verifies the server's certificate: an address it does not name fails as tls", function()
     local before = emu:stats().received
-    local answers = post("/customers/by-address", 1, "{}")
-    assert.are.equal(502, answers[1].status)
-    assert.are.equal("tls", answers[1].body.error)
-    assert.is_false(answers[1].body.maybe_applied)
+    local answers = post("/customers/by-address", 10, "{}")
+    assert.are.equal(10, #answers)
+    for _, answer in ipairs(answers) do
+      assert.are.equal(502, answer.status)
+      assert.are.equal("tls", answer.body.error, answer.body.message)
+      assert.is_false(answer.body.maybe_applied)
+    end
     assert.are.equal(before, emu:stats().received)
   end)
 

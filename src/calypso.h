@@ -68,6 +68,7 @@ typedef struct calypso_http1 {
   int http10, keep_alive;
   int interim;         /* 1xx answers skipped so far */
   long long length;    /* Content-Length, or -1 */
+  size_t length_digits; /* how it was written: a repeat must match */
   long long remaining; /* body or chunk bytes still to come */
   size_t line_len, header_bytes;
   const char *error;   /* why it failed, when it did */
@@ -206,6 +207,7 @@ size_t calypso_http1_feed(calypso_http1 *p, const char *data, size_t n, calypso_
 void calypso_http1_eof(calypso_http1 *p);
 int calypso_http1_done(const calypso_http1 *p);
 int calypso_http1_failed(const calypso_http1 *p);
+int calypso_http1_in_head(const calypso_http1 *p); /* still reading status line and headers */
 int calypso_http1_reusable(const calypso_http1 *p); /* does the framing allow another exchange? */
 void calypso_kept_clear(calypso_kept *k);
 void calypso_kept_header(calypso_kept *k, const char *name, size_t name_len, const char *value,

@@ -5,8 +5,8 @@
  *   client:start(slot, timeout)      one attempt: hand the request to libcurl
  *   client:drive(seconds) -> ended, running
  *                                    move every transfer, for at most seconds,
- *                                    until one attempt ends; ended lists slots
- *   client:outcome(slot) -> result | nil, err   how the attempt ended (outcome.c)
+ *                                    until one attempt ends; ended lists
+ *                                    { slot, result, err }: how each ended (outcome.c)
  *   client:release(slot)             forget the request (stops it if running)
  *   client:watch() -> { [fd] = "r" | "w" | "rw" }, seconds | nil
  *                                    what a host loop should wait on, and for how long
@@ -236,8 +236,28 @@ static void act(calypso_multi *m, curl_socket_t s, int flags) {
   curl_multi_socket_action(m->handle, s, flags, &running);
 }
 
-/* Ends the attempts libcurl reports done; appends their slots to the table on top. */
-static int collect(lua_State *L, calypso_multi *m, int n) {
+/* Appends { slot, result | nil, err } for an ended attempt to the table at
+ * `ended`.  The verdict is made here, while libcurl still holds the
+ * connection the answer came on: a refused answer's connection is shut down
+ * now, before any other transfer can be given it. */
+static int report(lua_State *L, int ended, calypso_transfer *t, int n) {
+  calypso_facts facts;
+  int keep = 0, entry;
+  calypso_transfer_facts(t, &facts);
+  lua_createtable(L, 3, 0);
+  entry = lua_gettop(L);
+  lua_pushinteger(L, t->slot);
+  lua_rawseti(L, entry, 1);
+  /* the result at [2], or the error at [3]; the judge may leave more below */
+  lua_rawseti(L, entry, calypso_outcome(L, &facts, &keep) + 1);
+  lua_settop(L, entry);
+  lua_rawseti(L, ended, ++n);
+  if (!keep && t->complete) calypso_transfer_drop_connection(t);
+  return n;
+}
+
+/* Ends the attempts libcurl reports done and reports them. */
+static int collect(lua_State *L, int ended, calypso_multi *m, int n) {
   CURLMsg *msg;
   int left;
   while ((msg = curl_multi_info_read(m->handle, &left)) != NULL) {
@@ -247,9 +267,8 @@ static int collect(lua_State *L, calypso_multi *m, int n) {
     curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &p);
     t = (calypso_transfer *)(void *)p;
     calypso_transfer_end(t, msg->data.result);
+    n = report(L, ended, t, n);
     curl_multi_remove_handle(m->handle, t->easy);
-    lua_pushinteger(L, t->slot);
-    lua_rawseti(L, -2, ++n);
   }
   return n;
 }
@@ -261,13 +280,13 @@ static int l_drive(lua_State *L) {
   calypso_multi *m = multi_of(L, c);
   long long now = calypso_conn_mono_ms();
   long long end = now + (seconds > 0 ? (seconds > 1e9 ? (long long)1e12 : (long long)(seconds * 1000)) : 0);
-  int n = 0, i;
+  int n = 0, i, ended;
   lua_newtable(L);
+  ended = lua_gettop(L);
   for (i = 0; i < m->nslots; i++) { /* ended by abandon() after a fork */
     if (m->slots[i] && m->slots[i]->orphaned) {
       m->slots[i]->orphaned = 0;
-      lua_pushinteger(L, m->slots[i]->slot);
-      lua_rawseti(L, -2, ++n);
+      n = report(L, ended, m->slots[i], n);
     }
   }
   while (m->active > 0 && n == 0) {
@@ -291,26 +310,12 @@ static int l_drive(lua_State *L) {
       m->timer_at = -1;
       act(m, CURL_SOCKET_TIMEOUT, 0);
     }
-    n = collect(L, m, n);
+    n = collect(L, ended, m, n);
     now = calypso_conn_mono_ms();
     if (n > 0 || now >= end) break;
   }
   lua_pushinteger(L, m->active);
   return 2;
-}
-
-/* client:outcome(slot) -> result | nil, err.  An HTTP/1.1 connection whose
- * answer the outcome refused is shut down before libcurl can reuse it. */
-static int l_outcome(lua_State *L) {
-  calypso_client *c = calypso_check_client(L, 1);
-  calypso_transfer *t = slot_of(L, c->multi, 2);
-  calypso_facts facts;
-  int keep = 0, n;
-  luaL_argcheck(L, t->state == T_ENDED, 2, "the request has not ended");
-  calypso_transfer_facts(t, &facts);
-  n = calypso_outcome(L, &facts, &keep);
-  if (!keep && t->complete && !t->orphaned) calypso_transfer_drop_connection(t);
-  return n;
 }
 
 /* client:release(slot) -> nothing */
@@ -352,8 +357,7 @@ static int l_watch(lua_State *L) {
 
 void calypso_multi_open(lua_State *L) {
   static const luaL_Reg methods[] = {{"submit", l_submit},   {"start", l_start},
-                                     {"drive", l_drive},     {"outcome", l_outcome},
-                                     {"release", l_release}, {"watch", l_watch},
-                                     {NULL, NULL}};
+                                     {"drive", l_drive},     {"release", l_release},
+                                     {"watch", l_watch},     {NULL, NULL}};
   luaL_setfuncs(L, methods, 0);
 }

@@ -24,6 +24,8 @@ typedef struct calypso_transfer {
   struct curl_slist *headers;
   char *sign_at;    /* the 128 hex digits of the Sign header line */
   /* the attempt's facts, for outcome.c */
+  int strict;       /* -1 until known: 1 when the answer comes over HTTP/1.x */
+  calypso_http1 head; /* over HTTP/1.x, the core's parser checks libcurl's head lines */
   int status, complete;
   const char *failure;
   calypso_buf response;

@@ -13,7 +13,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <openssl/ssl.h>
 #include "multi.h"
+
+/* Did TLS agree on HTTP/2 (ALPN "h2") for this transfer's connection?  Asked
+ * of OpenSSL, not of libcurl's HTTP version, which a server's own status line
+ * ("HTTP/2 200" over HTTP/1.1) would set.  With another TLS backend, libcurl's
+ * version is the best there is. */
+static int over_http2(calypso_transfer *t) {
+  struct curl_tlssessioninfo *tls = NULL;
+  const unsigned char *alpn = NULL;
+  unsigned int len = 0;
+  long version = 0;
+  if (!t->m->c->http2) return 0; /* never offered */
+  if (curl_easy_getinfo(t->easy, CURLINFO_TLS_SSL_PTR, &tls) == CURLE_OK && tls &&
+      tls->backend == CURLSSLBACKEND_OPENSSL && tls->internals) {
+    SSL_get0_alpn_selected((SSL *)tls->internals, &alpn, &len);
+    return len == 2 && memcmp(alpn, "h2", 2) == 0;
+  }
+  curl_easy_getinfo(t->easy, CURLINFO_HTTP_VERSION, &version);
+  return version == CURL_HTTP_VERSION_2_0;
+}
 
 /* ---- libcurl's callbacks: plain C, never Lua ---- */
 
@@ -22,10 +42,22 @@ static size_t on_write(char *data, size_t size, size_t n, void *userp) {
   return calypso_buf_append(&t->response, data, size * n) ? size * n : 0;
 }
 
+/* Over HTTP/1.x the head lines are the server's own bytes: the core's parser
+ * reads them too, so that the same rules (line and head limits, field
+ * syntax, Content-Length, Transfer-Encoding, 101, the size cap before any
+ * body byte) decide here as on the other transports.  A refusal aborts the
+ * transfer; transfer_end reports the parser's reason.  HTTP/2's head lines
+ * are libcurl's rendering of binary frames, with nothing to mis-frame. */
 static size_t on_header(char *line, size_t size, size_t n, void *userp) {
   calypso_transfer *t = userp;
-  calypso_kept_line(&t->kept, line, size * n);
-  return size * n;
+  size_t len = size * n;
+  calypso_kept_line(&t->kept, line, len);
+  if (t->strict < 0) t->strict = !over_http2(t);
+  if (t->strict && calypso_http1_in_head(&t->head)) {
+    calypso_http1_feed(&t->head, line, len, &t->response);
+    if (calypso_http1_failed(&t->head)) return 0;
+  }
+  return len;
 }
 
 /* Stamp, sign, send: or refuse a second send of the same attempt. */
@@ -79,6 +111,8 @@ int calypso_transfer_setup(calypso_transfer *t) {
 int calypso_transfer_start(calypso_transfer *t, long timeout_ms, long connect_timeout_ms) {
   calypso_buf_reset(&t->response);
   calypso_kept_clear(&t->kept);
+  calypso_http1_start(&t->head);
+  t->strict = -1;
   t->sends = t->handed = t->stamp_failed = t->status = t->complete = 0;
   t->failure = NULL;
   t->detail[0] = '\0';
@@ -157,9 +191,9 @@ void calypso_transfer_end(calypso_transfer *t, CURLcode rc) {
   t->state = T_ENDED;
   t->m->active--;
   curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-  t->status = (int)status;
+  t->status = t->strict == 1 ? t->head.status : (int)status; /* the same reading as elsewhere */
   t->complete = rc == CURLE_OK;
-  if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && t->response.overflow)) return;
+  if (rc == CURLE_OK || t->response.overflow || calypso_http1_failed(&t->head)) return;
   if (t->stamp_failed || rc == CURLE_ABORTED_BY_CALLBACK) { /* outcome.c words these */
     t->failure = t->stamp_failed ? "stamp" : "resend";
     t->detail[0] = '\0';
@@ -188,6 +222,7 @@ void calypso_transfer_facts(const calypso_transfer *t, calypso_facts *f) {
   f->complete = t->complete;
   f->over_cap = t->response.overflow;
   f->reusable = t->complete;
+  f->bad_framing = calypso_http1_failed(&t->head) ? t->head.error : NULL;
   f->failure = t->failure;
   f->detail = t->detail;
   f->request_sent = t->handed;
@@ -200,10 +235,7 @@ void calypso_transfer_facts(const calypso_transfer *t, calypso_facts *f) {
  * refused answer there cannot shift the next one: that connection stays. */
 void calypso_transfer_drop_connection(calypso_transfer *t) {
   curl_socket_t s = CURL_SOCKET_BAD;
-  long version = 0;
-  if (curl_easy_getinfo(t->easy, CURLINFO_HTTP_VERSION, &version) != CURLE_OK ||
-      version == CURL_HTTP_VERSION_2_0)
-    return;
+  if (!t->strict) return;
   if (curl_easy_getinfo(t->easy, CURLINFO_ACTIVESOCKET, &s) == CURLE_OK && s != CURL_SOCKET_BAD)
     shutdown(s, SHUT_RDWR);
 }

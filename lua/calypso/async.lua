@@ -95,12 +95,13 @@ local function finish(self, req, value, err)
   return true
 end
 
--- An attempt ended: the request is done (true), or waits to retry.
-local function ended(self, slot)
+-- An attempt ended (an entry of core:drive's list, { slot, result, err }):
+-- the request is done (true), or waits to retry.
+local function ended(self, entry)
+  local slot, value, err = entry[1], entry[2], entry[3]
   local req = self.running[slot]
   self.running[slot] = nil
   self.inflight = self.inflight - 1
-  local value, err = self.core:outcome(slot)
   if value ~= nil then return finish(self, req, value) end
   local wait = retry.after(req._retry, err, req._idempotent, self.env)
   if wait == nil then return finish(self, req, nil, err) end
@@ -137,8 +138,8 @@ function Engine:poll(timeout)
     if retry_in and retry_in < wait then wait = retry_in end
     local finished = false
     if self.inflight > 0 then
-      local slots = self.core:drive(wait)
-      for i = 1, #slots do finished = ended(self, slots[i]) or finished end
+      local done = self.core:drive(wait)
+      for i = 1, #done do finished = ended(self, done[i]) or finished end
     elseif wait > 0 then
       self.env.sleep(wait) -- only retries are waiting
     end

@@ -75,9 +75,15 @@ function Transport:attempt(path, payload, timeout)
     return failed(sock, ex, "connect", err, ("connect to %s:%d: %s"):format(self.host, self.port, err))
   end
   if sock:getreusedtimes() == 0 then
-    local session
-    session, err = sock:sslhandshake(nil, self.host, true)
-    if not session then
+    local called, done
+    called, done, err = pcall(sock.sslhandshake, sock, nil, self.host, true)
+    if not called then
+      -- lua-resty-core asserts when a handshake completes at once and then
+      -- fails verification (and with false for the session it would report
+      -- success on a socket nginx has already closed): either way it failed.
+      done, err = nil, "the certificate or handshake was refused (see nginx's error log)"
+    end
+    if not done then
       return failed(sock, ex, "handshake", err, "TLS handshake with " .. self.host .. ": " .. err
         .. " (the trust store is nginx's lua_ssl_trusted_certificate)")
     end

@@ -13,7 +13,8 @@ local shell = require "support.shell"
 
 local config = dofile("emulator/lua/emulator/config.lua")
 
-local M = { key = config.key, secret = config.secret, account = config.account }
+local M = { key = config.key, secret = config.secret, account = config.account,
+            NONE = setmetatable({}, { __tostring = function() return "emulator.NONE" end }) }
 
 local Emulator = {}
 Emulator.__index = Emulator
@@ -75,7 +76,7 @@ function Emulator:skew_clock(ms, date)
 end
 
 -- Options for calypso.new that reach this emulator; overrides win, and an
--- override of false removes the option.
+-- override of M.NONE removes the option.
 function Emulator:options(overrides)
   local opts = {
     key = config.key,
@@ -85,7 +86,7 @@ function Emulator:options(overrides)
     cafile = self.cafile,
   }
   for k, v in pairs(overrides or {}) do
-    if v == false then opts[k] = nil else opts[k] = v end
+    if v == M.NONE then opts[k] = nil else opts[k] = v end
   end
   return opts
 end

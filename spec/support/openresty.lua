@@ -1,5 +1,6 @@
 -- spec/support/openresty.lua: run examples/openresty against an emulator.
 --   local server = openresty.start(emu)   -- nginx with the example's config
+--   openresty.start(emu, "spec/support/probe.conf")   -- or another config
 --   server.url, server:log(), server:stop()
 -- It also runs spec/support/dns_server.lua for nginx's `resolver`, since
 -- cosockets resolve host names only through it.  The example talks to the
@@ -34,7 +35,7 @@ local function free_port_guess()
   return 20000 + math.random(0, 12000)
 end
 
-function M.start(emu)
+function M.start(emu, conf_file)
   local self = setmetatable({}, Server)
   local ok, root = shell.run("pwd")
   assert(ok, root)
@@ -50,7 +51,7 @@ function M.start(emu)
   local started, out
   for _ = 1, 20 do
     local port = free_port_guess()
-    local conf = read_file("examples/openresty/nginx.conf")
+    local conf = read_file(conf_file or "examples/openresty/nginx.conf")
       :gsub("@DIR@", self.dir):gsub("@ROOT@", root):gsub("@PORT@", port)
       :gsub("@CAFILE@", emu.cafile):gsub("@RESOLVER@", "127.0.0.1:" .. self.dns_port)
       :gsub("@CJSON@", "/usr/lib/" .. multiarch .. "/lua/5.1")

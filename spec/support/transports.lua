@@ -1,0 +1,61 @@
+-- spec/support/transports.lua: the same calls through each of the client's
+-- three transports, so that a spec holds them to one verdict:
+--   blocking  client:call in this process (src/conn.c)
+--   async     client.async.call(...):wait() in this process, HTTP/1.1
+--             (src/transfer.c, on libcurl's HTTP engine)
+--   cosocket  client:call inside nginx (lua/calypso/cosocket.lua), through
+--             the probe server of spec/support/probe.conf
+--   local t = transports.start(emu)
+--   t:run("cosocket", { timeout = 1 }, { { path = ..., payload = {} }, ... })
+--     -> { { result = ... } | { err = { kind, status, code, ... } }, ... }
+--   t:stop()
+local cjson = require "cjson"
+local openresty = require "support.openresty"
+local shell = require "support.shell"
+
+local M = { names = { "blocking", "async", "cosocket" } }
+
+local Transports = {}
+Transports.__index = Transports
+
+function M.start(emu)
+  return setmetatable({ emu = emu, probe = openresty.start(emu, "spec/support/probe.conf") }, Transports)
+end
+
+function Transports:stop()
+  self.probe:stop()
+end
+
+local function in_process(client, calls, async)
+  local answers = {}
+  for i, call in ipairs(calls) do
+    local result, err
+    if async then
+      local req
+      req, err = client.async.call(call.path, call.payload or {})
+      if req then result, err = req:wait() end
+    else
+      result, err = client:call(call.path, call.payload or {})
+    end
+    answers[i] = result ~= nil and { result = result } or { err = err }
+  end
+  client:close()
+  return answers
+end
+
+function Transports:run(name, options, calls)
+  if name == "blocking" then return in_process(self.emu:client(options), calls, false) end
+  if name == "async" then
+    local o = { http2 = false } -- the emulator's raw answers are HTTP/1.1 bytes
+    for k, v in pairs(options or {}) do o[k] = v end
+    return in_process(self.emu:client(o), calls, true)
+  end
+  assert(name == "cosocket", "no transport " .. tostring(name))
+  local body = cjson.encode({ options = options or {}, calls = calls })
+  local ok, out = shell.run("curl -sS --fail -H 'Content-Type: application/json' --data-binary "
+    .. shell.quote(body) .. " " .. self.probe.url .. "/call")
+  assert(ok, "the probe failed: " .. out .. "\n" .. self.probe:log():sub(-2000))
+  return cjson.decode(out)
+end
+
+return M
