@@ -134,8 +134,24 @@ static int l_envelope(lua_State *L) {
   return 2;
 }
 
+/* client:tunnel() -> request, exchange
+ * For transports outside the core that reach base_url through the `proxy`
+ * option: the CONNECT request, and the exchange that judges the proxy's
+ * answer (its finish() gives true, or nil and err).  Raises if there is no
+ * proxy. */
+static int l_tunnel(lua_State *L) {
+  calypso_client *c = calypso_check_client(L, 1);
+  luaL_argcheck(L, c->proxy_host != NULL, 1, "the client has no proxy");
+  if (!calypso_http1_connect_request(&c->request, c->host, c->port))
+    luaL_error(L, "calypso: out of memory");
+  lua_pushlstring(L, c->request.data, c->request.len);
+  calypso_exchange_push_tunnel(L);
+  return 2;
+}
+
 void calypso_call_open(lua_State *L) {
-  static const luaL_Reg methods[] = {
-      {"attempt", l_attempt}, {"prepare", l_prepare}, {"envelope", l_envelope}, {NULL, NULL}};
+  static const luaL_Reg methods[] = {{"attempt", l_attempt},   {"prepare", l_prepare},
+                                     {"envelope", l_envelope}, {"tunnel", l_tunnel},
+                                     {NULL, NULL}};
   luaL_setfuncs(L, methods, 0);
 }

@@ -67,6 +67,7 @@ typedef struct calypso_http1 {
                           bytes came after the answer */
   int http10, keep_alive;
   int interim;         /* 1xx answers skipped so far */
+  int tunnel;          /* the answer to CONNECT: a 2xx has no body */
   long long length;    /* Content-Length, or -1 */
   size_t length_digits; /* how it was written: a repeat must match */
   long long remaining; /* body or chunk bytes still to come */
@@ -106,6 +107,7 @@ typedef struct calypso_exchange {
   int request_sent;          /* request bytes may have left for the server */
   const char *failure;       /* NULL while the transport has not failed: a class as in facts */
   int keep;                  /* the outcome let the connection carry another exchange */
+  int tunnel;                /* this is the answer to CONNECT (calypso_tunnel_outcome) */
   char detail[CURL_ERROR_SIZE]; /* the transport's words; also libcurl's error buffer */
 } calypso_exchange;
 
@@ -131,6 +133,8 @@ typedef struct calypso_client {
   char *origin;              /* "https://<authority>", no trailing slash */
   char *cafile;              /* NULL: the system trust store */
   char *proxy;               /* NULL: no proxy, whatever the environment says */
+  char *proxy_host;          /* the proxy's authority split, for other transports */
+  int proxy_port;
   long max_connections;      /* the non-blocking transport's connection cap */
   int http2;                 /* may the non-blocking transport offer HTTP/2? */
   size_t max_response;       /* max_response_bytes */
@@ -203,6 +207,8 @@ int calypso_http1_request(calypso_buf *out, const char *path_prefix, const char 
                           const char *head, size_t head_len, const char sign[CALYPSO_SIGN_HEX_LEN],
                           const calypso_buf *body);
 void calypso_http1_start(calypso_http1 *p);
+void calypso_http1_start_tunnel(calypso_http1 *p);
+int calypso_http1_connect_request(calypso_buf *out, const char *host, int port);
 size_t calypso_http1_feed(calypso_http1 *p, const char *data, size_t n, calypso_buf *body);
 void calypso_http1_eof(calypso_http1 *p);
 int calypso_http1_done(const calypso_http1 *p);
@@ -219,6 +225,8 @@ void calypso_kept_line(calypso_kept *k, const char *line, size_t len);
  * *keep (may be NULL) says whether the connection may carry another exchange. */
 int calypso_outcome(lua_State *L, const calypso_facts *f, int *keep);
 const char *calypso_failure_class(const char *name); /* its canonical string, or NULL if unknown */
+/* The answer to CONNECT: pushes true (the tunnel is open) or nil and err. */
+int calypso_tunnel_outcome(lua_State *L, const calypso_facts *f);
 
 /* exchange.c */
 void calypso_exchange_open(lua_State *L);
@@ -230,6 +238,7 @@ void calypso_exchange_fail(calypso_exchange *ex, const char *failure); /* detail
 void calypso_exchange_facts(const calypso_exchange *ex, calypso_facts *f);
 /* A new exchange object on the stack, for a transport written in Lua. */
 calypso_exchange *calypso_exchange_push(lua_State *L, size_t max_response);
+calypso_exchange *calypso_exchange_push_tunnel(lua_State *L);
 
 /* curl.c: what both libcurl transports share */
 int calypso_curl_global_init(void);

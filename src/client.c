@@ -31,7 +31,8 @@ static void release(calypso_client *c) {
   free(c->origin);
   free(c->cafile);
   free(c->proxy);
-  c->host = c->origin = c->cafile = c->proxy = NULL;
+  free(c->proxy_host);
+  c->host = c->origin = c->cafile = c->proxy = c->proxy_host = NULL;
   calypso_sockets_free(&c->sockets);
   calypso_buf_free(&c->body);
   calypso_buf_free(&c->request);
@@ -233,6 +234,15 @@ static int l_new(lua_State *L) {
   c->origin = dup_bytes(base_url, 8 + authority_len);
   c->cafile = cafile ? dup_bytes(cafile, strlen(cafile)) : NULL;
   c->proxy = proxy ? dup_bytes(proxy, strlen(proxy)) : NULL;
+  if (proxy) { /* "http://host:port", a trailing slash allowed */
+    size_t len = strlen(proxy);
+    if (len > 7 && proxy[len - 1] == '/') len--;
+    if (len <= 7 || strncmp(proxy, "http://", 7) != 0 ||
+        (c->proxy_host = split_authority(proxy + 7, len - 7, &c->proxy_port)) == NULL) {
+      release(c);
+      bad(L, "proxy");
+    }
+  }
   c->body.max = CALYPSO_MAX_BODY;
   /* Any body that fits, with the head, the longest path and the rest. */
   c->request.max = CALYPSO_MAX_BODY + c->head_len + strlen(c->path_prefix ? c->path_prefix : "") + 16384;
@@ -263,13 +273,17 @@ static int l_clock_offset(lua_State *L) {
   return 1;
 }
 
-/* client:origin() -> host, port: where base_url points, for transports
- * outside the core.  The host has no IPv6 brackets. */
+/* client:origin() -> host, port [, proxy_host, proxy_port]: where base_url
+ * points, and the proxy to tunnel through if the option names one, for
+ * transports outside the core.  Hosts have no IPv6 brackets. */
 static int l_origin(lua_State *L) {
   calypso_client *c = calypso_check_client(L, 1);
   lua_pushstring(L, c->host);
   lua_pushinteger(L, c->port);
-  return 2;
+  if (c->proxy_host == NULL) return 2;
+  lua_pushstring(L, c->proxy_host);
+  lua_pushinteger(L, c->proxy_port);
+  return 4;
 }
 
 /* client:close() -> nothing.  Idempotent; also __gc and __close. */

@@ -10,7 +10,8 @@
  *                              writing, since a partial write leaves no count
  *   ex:fail(class, detail)     the transport failed; class as in calypso_facts
  *                              ("dns", "connect", "tls", "timeout", "reset", "closed", ...)
- *   ex:finish() -> result | nil, err   the verdict (outcome.c), once
+ *   ex:finish() -> result | nil, err   the verdict (outcome.c), once; for the
+ *                              exchange client:tunnel() gives, true | nil, err
  *   ex:reusable() -> bool      after finish: may the connection carry another exchange?
  *   ex:facts() -> t            what the judge will see: status, body, complete, over_cap,
  *                              reusable (the framing's say only), bad_framing, failure,
@@ -67,6 +68,14 @@ void calypso_exchange_facts(const calypso_exchange *ex, calypso_facts *f) {
   f->detail = ex->detail;
   f->request_sent = ex->request_sent;
   f->kept = &p->kept;
+}
+
+/* The answer to CONNECT: its head, and a small body when it refuses. */
+calypso_exchange *calypso_exchange_push_tunnel(lua_State *L) {
+  calypso_exchange *ex = calypso_exchange_push(L, 64 * 1024);
+  calypso_http1_start_tunnel(&ex->parser);
+  ex->tunnel = 1;
+  return ex;
 }
 
 calypso_exchange *calypso_exchange_push(lua_State *L, size_t max_response) {
@@ -129,6 +138,7 @@ static int l_finish(lua_State *L) {
   calypso_exchange *ex = check(L);
   calypso_facts f;
   calypso_exchange_facts(ex, &f);
+  if (ex->tunnel) return calypso_tunnel_outcome(L, &f);
   return calypso_outcome(L, &f, &ex->keep);
 }
 

@@ -82,6 +82,27 @@ void calypso_http1_start(calypso_http1 *p) {
   p->interim = 0;
   p->header_bytes = 0;
   p->error = NULL;
+  p->tunnel = 0;
+}
+
+/* For the answer to CONNECT: a 2xx ends with its head (RFC 9110 9.3.6);
+ * after it the stream is the tunnel's. */
+void calypso_http1_start_tunnel(calypso_http1 *p) {
+  calypso_http1_start(p);
+  p->tunnel = 1;
+}
+
+/* CONNECT host:port HTTP/1.1, for a proxy to open a tunnel to the origin. */
+int calypso_http1_connect_request(calypso_buf *out, const char *host, int port) {
+  int v6 = strchr(host, ':') != NULL;
+  calypso_buf_reset(out);
+  return calypso_buf_appends(out, "CONNECT ") && calypso_buf_appends(out, v6 ? "[" : "") &&
+         calypso_buf_appends(out, host) && calypso_buf_appends(out, v6 ? "]:" : ":") &&
+         calypso_buf_append_decimal(out, (unsigned long long)port) &&
+         calypso_buf_appends(out, " HTTP/1.1\r\nHost: ") && calypso_buf_appends(out, v6 ? "[" : "") &&
+         calypso_buf_appends(out, host) && calypso_buf_appends(out, v6 ? "]:" : ":") &&
+         calypso_buf_append_decimal(out, (unsigned long long)port) &&
+         calypso_buf_appends(out, "\r\n\r\n");
 }
 
 /* The first failure stands: nothing after it is parsed. */
@@ -189,6 +210,10 @@ static void end_of_headers(calypso_http1 *p, calypso_buf *body) {
     }
     start_answer(p);
     p->conn_close = conn_close;
+    return;
+  }
+  if (p->tunnel && p->status < 300) {
+    p->state = H_DONE;
     return;
   }
   if (p->status == 204 || p->status == 304) {

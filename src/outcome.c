@@ -10,6 +10,7 @@
  *   3. bytes that are not a whole, well-framed answer fail as "network";
  *   4. a 2xx must be one JSON object: the result;
  *   5. any other status is an "api" error, with Calypso's code if it sent one.
+ * calypso_tunnel_outcome judges a proxy's answer to CONNECT the same way.
  * The connection is kept for another exchange only after an answer that
  * was framed for reuse and accepted (a result or an api error): after
  * anything refused (a 204, an undecodable 2xx), a misbehaving server could
@@ -102,6 +103,19 @@ static int failed(lua_State *L, const calypso_facts *f, calypso_error *e) {
                               " cafile option, or the system CA bundle from the ca-certificates"
                               " package)", f->detail && f->detail[0] ? f->detail : classes[i].otherwise);
   return calypso_fail(L, e, "%s", f->detail && f->detail[0] ? f->detail : classes[i].otherwise);
+}
+
+int calypso_tunnel_outcome(lua_State *L, const calypso_facts *f) {
+  calypso_error e = calypso_error_init("network", f->status);
+  if (f->failure) return failed(L, f, &e);
+  if (f->bad_framing || !f->complete)
+    return calypso_fail(L, &e, "the proxy's answer to CONNECT: %s",
+                        f->bad_framing ? f->bad_framing : "incomplete");
+  if (f->status >= 200 && f->status < 300) {
+    lua_pushboolean(L, 1);
+    return 1;
+  }
+  return calypso_fail(L, &e, "the proxy refused the tunnel (HTTP %d)", f->status);
 }
 
 int calypso_outcome(lua_State *L, const calypso_facts *f, int *keep) {

@@ -4,13 +4,14 @@
 -- judges the answer (client:prepare, the exchange object); this module only
 -- moves the bytes:
 --   connect, through a keep-alive pool per host and port (names are resolved
---   by nginx's `resolver`); a new connection does TLS with verification
---   against lua_ssl_trusted_certificate and the host name (also the SNI);
+--   by nginx's `resolver`), or through the `proxy` option's CONNECT tunnel;
+--   a new connection does TLS with verification against
+--   lua_ssl_trusted_certificate and the host name (also the SNI);
 --   send; read until the exchange holds a whole answer; back to the pool if
 --   the verdict allows it.  What went wrong is reported as a failure class
 --   (ex:fail); the core alone decides what the call returns.
--- Timeouts: connect_timeout bounds connect and handshake; every read and
--- write gets what is left of the attempt's timeout.  No request is ever
+-- Timeouts: connect_timeout bounds name resolution, connect and handshake;
+-- every read and write gets what is left of the attempt's timeout.  No request is ever
 -- written twice here; retries are calypso.retry's decision.
 -- @module calypso.cosocket
 local core = require "calypso.core"
@@ -24,18 +25,47 @@ M.keepalive_ms = 60000
 
 --- A transport for a core client; settings: timeout, connect_timeout (seconds).
 function M.new(core_client, settings)
-  local host, port = core_client:origin()
+  local host, port, proxy_host, proxy_port = core_client:origin()
+  local pool = "calypso:" .. host .. ":" .. port
+  if proxy_host then pool = pool .. " via " .. proxy_host .. ":" .. proxy_port end
   return setmetatable({
     core = core_client,
     host = host,
     port = port,
-    pool = "calypso:" .. host .. ":" .. port,
+    proxy_host = proxy_host, -- the `proxy` option: CONNECT through it
+    proxy_port = proxy_port,
+    pool = pool,
     connect_timeout = settings.connect_timeout,
   }, Transport)
 end
 
 local function ms(seconds)
   return math.max(1, math.floor(seconds * 1000))
+end
+
+-- An address needs no resolver; a name goes through nginx's.
+local function is_address(host)
+  return host:find("^[%d.]+$") ~= nil or host:find(":", 1, true) ~= nil
+end
+
+-- Connects within `seconds`, name resolution included.  nginx resolves a
+-- name under its own resolver_timeout (30 s by default, and a silent
+-- resolver spends all of it), which no socket timeout covers; so a name is
+-- connected to in a light thread that races a sleeping one.  Killing the
+-- connecting thread cancels the pending resolution.
+local function connect_within(sock, host, port, opts, seconds)
+  if is_address(host) then return sock:connect(host, port, opts) end
+  local connecting = ngx.thread.spawn(function() return "connected", sock:connect(host, port, opts) end)
+  local sleeping = ngx.thread.spawn(function() ngx.sleep(seconds) return "late" end)
+  local ran, which, ok, err = ngx.thread.wait(connecting, sleeping)
+  if ran and which == "connected" then
+    ngx.thread.kill(sleeping)
+    return ok, err
+  end
+  ngx.thread.kill(connecting)
+  ngx.thread.kill(sleeping)
+  if ran then return nil, "timeout" end
+  return nil, tostring(which) -- a thread raised
 end
 
 -- What failed, as a failure class of the core's facts (src/outcome.c
@@ -61,6 +91,27 @@ local function failed(sock, ex, step, err, detail)
   return ex:finish()
 end
 
+-- Opens a tunnel to the origin through the proxy on a new connection: the
+-- core writes CONNECT and judges the proxy's answer.  true, or nil and the
+-- failure's step, error and words for failed().
+local function tunnel(self, sock)
+  local request, answer = self.core:tunnel()
+  local ok, err = sock:send(request)
+  if not ok then return nil, "connect", err, "CONNECT through the proxy: " .. err end
+  repeat
+    local data
+    data, err = sock:receiveany(4096)
+    if not data then
+      if err ~= "closed" then return nil, "connect", err, "CONNECT through the proxy: " .. err end
+      answer:eof()
+      break
+    end
+  until answer:feed(data)
+  local open, refusal = answer:finish()
+  if not open then return nil, "connect", "refused", refusal.message end
+  return true
+end
+
 --- transport:attempt(path, payload, timeout) -> result | nil, err
 function Transport:attempt(path, payload, timeout)
   local request, ex = self.core:prepare(path, payload)
@@ -69,12 +120,19 @@ function Transport:attempt(path, payload, timeout)
   local function left() return stop_at - core.monotonic() end
 
   local sock = ngx.socket.tcp()
-  sock:settimeout(ms(math.min(self.connect_timeout, left())))
-  local ok, err = sock:connect(self.host, self.port, { pool = self.pool })
+  local connect_time = math.min(self.connect_timeout, left())
+  sock:settimeout(ms(connect_time))
+  local host, port = self.proxy_host or self.host, self.proxy_port or self.port
+  local ok, err = connect_within(sock, host, port, { pool = self.pool }, connect_time)
   if not ok then
-    return failed(sock, ex, "connect", err, ("connect to %s:%d: %s"):format(self.host, self.port, err))
+    return failed(sock, ex, "connect", err, ("connect to %s:%d: %s"):format(host, port, err))
   end
   if sock:getreusedtimes() == 0 then
+    if self.proxy_host then
+      local step, detail
+      ok, step, err, detail = tunnel(self, sock)
+      if not ok then return failed(sock, ex, step, err, detail) end
+    end
     local called, done
     called, done, err = pcall(sock.sslhandshake, sock, nil, self.host, true)
     if not called then

@@ -2,7 +2,9 @@
 --   local server = openresty.start(emu)   -- nginx with the example's config
 --   openresty.start(emu, "spec/support/probe.conf")   -- or another config
 --   server.url, server:log(), server:stop()
--- It also runs spec/support/dns_server.lua for nginx's `resolver`, since
+-- It also runs spec/support/dns_server.lua for nginx's `resolver` (and a
+-- silent one, @SILENT_RESOLVER@, for configs that want a resolver that never
+-- answers), since
 -- cosockets resolve host names only through it.  The example talks to the
 -- emulator as https://localhost:<port>: nginx checks certificates by name,
 -- and the emulator's certificate names localhost.
@@ -45,6 +47,7 @@ function M.start(emu, conf_file)
   self.dir = dir:gsub("%s+$", "")
   assert(shell.run("mkdir -p " .. self.dir .. "/tmp"))
   self.dns_pid, self.dns_port, self.dns_pipe = spawn("lua5.4 spec/support/dns_server.lua")
+  self.silent_pid, self.silent_port, self.silent_pipe = spawn("lua5.4 spec/support/dns_server.lua silent")
   local env = ("CALYPSO_API_KEY=%s CALYPSO_API_SECRET=%s CALYPSO_ACCOUNT=%s "
     .. "CALYPSO_BASE_URL=https://localhost:%s CALYPSO_CAFILE=%s CALYPSO_WEBHOOK_SECRET=%s"):format(
     emulator.key, emulator.secret, emulator.account, emu.port, emu.cafile, M.webhook_secret)
@@ -54,6 +57,7 @@ function M.start(emu, conf_file)
     local conf = read_file(conf_file or "examples/openresty/nginx.conf")
       :gsub("@DIR@", self.dir):gsub("@ROOT@", root):gsub("@PORT@", port)
       :gsub("@CAFILE@", emu.cafile):gsub("@RESOLVER@", "127.0.0.1:" .. self.dns_port)
+      :gsub("@SILENT_RESOLVER@", "127.0.0.1:" .. self.silent_port)
       :gsub("@CJSON@", "/usr/lib/" .. multiarch .. "/lua/5.1")
       :gsub("@USER@", select(2, shell.run("id -u")):match("^0") and "user root;" or "")
     local f = assert(io.open(self.dir .. "/nginx.conf", "wb"))
@@ -93,8 +97,9 @@ function Server:stop()
     if not io.open(self.dir .. "/nginx.pid") then break end
     shell.run("sleep 0.05")
   end
-  shell.run("kill " .. self.dns_pid)
+  shell.run("kill " .. self.dns_pid .. " " .. self.silent_pid)
   self.dns_pipe:close()
+  self.silent_pipe:close()
   shell.run("rm -rf " .. self.dir)
 end
 

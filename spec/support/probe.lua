@@ -1,5 +1,6 @@
 -- spec/support/probe.lua: POST /call in spec/support/probe.conf.  The body
--- is {"options": {...}, "calls": [{"path": ..., "payload": {...}}, ...]}:
+-- is {"options": {...}, "calls": [{"path": ..., "payload": {...}, "pad": n}, ...]}
+-- (pad: a description of n bytes is added to the payload, made here):
 -- one client is made with the environment's credentials plus `options`, the
 -- calls are made on it in order (through cosockets: this is a content
 -- phase), and the answer lists what each returned:
@@ -47,7 +48,9 @@ function M.call()
   drain_pool(client)
   local answers = {}
   for i, call in ipairs(request.calls or {}) do
-    local result, err = client:call(call.path, call.payload or {})
+    local payload = call.payload or {}
+    if call.pad then payload.description = ("x"):rep(call.pad) end
+    local result, err = client:call(call.path, payload)
     if result ~= nil then
       answers[i] = { result = result }
     else

@@ -6,8 +6,10 @@
 --   cosocket  client:call inside nginx (lua/calypso/cosocket.lua), through
 --             the probe server of spec/support/probe.conf
 --   local t = transports.start(emu)
---   t:run("cosocket", { timeout = 1 }, { { path = ..., payload = {} }, ... })
+--   t:run("cosocket", { timeout = 1 }, { { path = ..., payload = {}, pad = n }, ... } [, location])
+--     (pad: payload.description becomes n bytes, made where the call is made)
 --     -> { { result = ... } | { err = { kind, status, code, ... } }, ... }
+--   (location: the probe's, for cosocket; "/call" unless given)
 --   t:stop()
 local cjson = require "cjson"
 local openresty = require "support.openresty"
@@ -29,13 +31,15 @@ end
 local function in_process(client, calls, async)
   local answers = {}
   for i, call in ipairs(calls) do
+    local payload = call.payload or {}
+    if call.pad then payload.description = ("x"):rep(call.pad) end
     local result, err
     if async then
       local req
-      req, err = client.async.call(call.path, call.payload or {})
+      req, err = client.async.call(call.path, payload)
       if req then result, err = req:wait() end
     else
-      result, err = client:call(call.path, call.payload or {})
+      result, err = client:call(call.path, payload)
     end
     answers[i] = result ~= nil and { result = result } or { err = err }
   end
@@ -43,7 +47,7 @@ local function in_process(client, calls, async)
   return answers
 end
 
-function Transports:run(name, options, calls)
+function Transports:run(name, options, calls, location)
   if name == "blocking" then return in_process(self.emu:client(options), calls, false) end
   if name == "async" then
     local o = { http2 = false } -- the emulator's raw answers are HTTP/1.1 bytes
@@ -53,7 +57,7 @@ function Transports:run(name, options, calls)
   assert(name == "cosocket", "no transport " .. tostring(name))
   local body = cjson.encode({ options = options or {}, calls = calls })
   local ok, out = shell.run("curl -sS --fail -H 'Content-Type: application/json' --data-binary "
-    .. shell.quote(body) .. " " .. self.probe.url .. "/call")
+    .. shell.quote(body) .. " " .. self.probe.url .. (location or "/call"))
   assert(ok, "the probe failed: " .. out .. "\n" .. self.probe:log():sub(-2000))
   return cjson.decode(out)
 end

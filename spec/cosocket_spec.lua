@@ -1,0 +1,57 @@
+-- cosocket_spec.lua: what each transport moves itself and so must get right
+-- itself, above all the nginx one (lua/calypso/cosocket.lua, through the
+-- probe server of spec/support/probe.conf): name resolution bounded by
+-- connect_timeout, and a request that may have left counted as sent.
+local emulator = require "support.emulator"
+local transports = require "support.transports"
+
+local CREATE = "/api/v1/customer-purse/customer/create"
+
+describe("the nginx transport", function()
+  local emu, over
+
+  setup(function()
+    emu = emulator.start()
+    over = transports.start(emu)
+  end)
+
+  teardown(function()
+    over:stop()
+    emu:stop()
+  end)
+
+  it("gives up on a silent resolver at connect_timeout, not at nginx's resolver_timeout", function()
+    -- resolver_timeout is 5 s there; the deadline would allow it.
+    local answer = over:run("cosocket", {
+      base_url = "https://api.calypso.test:" .. emu.port, connect_timeout = 0.5, max_retries = 0,
+    }, { { path = CREATE } }, "/call-silent-dns")[1]
+    assert.is_nil(answer.result)
+    assert.are.equal("timeout", answer.err.kind, answer.err.message)
+    assert.is_false(answer.err.request_sent)
+  end)
+
+  -- The drop listener takes the TLS handshake and closes: a 4 MiB request
+  -- is cut while it is being written.  A cosocket's failed send does not say
+  -- how much of it left, so the request must count as sent and a create must
+  -- not be resent.  (The blocking transport counts the bytes curl wrote: it
+  -- says "not sent" only when the very first write failed.)
+  it("counts a request cut while it is written as sent, and never resends a create", function()
+    local drop = emu.drop_url:gsub("127%.0%.0%.1", "localhost") -- the name nginx verifies
+    local answer = over:run("cosocket", { base_url = drop, max_retries = 1, timeout = 5 },
+      { { path = CREATE, pad = 4 * 1024 * 1024 } })[1]
+    assert.is_nil(answer.result)
+    assert.are.equal("network", answer.err.kind, answer.err.message)
+    assert.is_true(answer.err.request_sent, answer.err.message)
+    assert.is_true(answer.err.maybe_applied)
+    assert.are.equal(1, answer.err.attempts)
+  end)
+
+  it("still resolves names through nginx's resolver", function()
+    local answer = over:run("cosocket", { base_url = "https://api.calypso.test:" .. emu.port },
+      { { path = CREATE, payload = { description = "by name" } } })[1]
+    -- The certificate names localhost and 127.0.0.1 only: reaching the TLS
+    -- check proves the name was resolved and connected to.
+    assert.is_nil(answer.result)
+    assert.are.equal("tls", answer.err.kind, answer.err.message)
+  end)
+end)
