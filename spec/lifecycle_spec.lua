@@ -2,6 +2,7 @@
 -- and never shows its secret.
 local calypso = require "calypso"
 local emulator = require "support.emulator"
+local testsys = require "testsys"
 
 describe("client lifecycle", function()
   local emu
@@ -103,6 +104,65 @@ describe("the secret", function()
     assert.is_true(#found > 5) -- the walk did reach the namespaces
     for _, s in ipairs(found) do assert.is_nil(s:find(SECRET, 1, true)) end
     client:close()
+  end)
+
+  describe("read by the core itself", function()
+    local emu, dir
+
+    setup(function()
+      emu = emulator.start()
+      dir = emu.dir
+    end)
+    teardown(function() emu:stop() end)
+
+    local function write(name, text)
+      local f = assert(io.open(dir .. "/" .. name, "wb"))
+      f:write(text)
+      f:close()
+      return dir .. "/" .. name
+    end
+
+    -- { what, file contents }: each must sign as the secret itself does.
+    for _, row in ipairs{
+      { "a file holding just the secret", emulator.secret },
+      { "a file that ends with a newline", emulator.secret .. "\n" },
+      { "a file that ends with CR LF", emulator.secret .. "\r\n" },
+    } do
+      it("signs from secret_file: " .. row[1], function()
+        local client = emu:client{ secret = emulator.NONE, secret_file = write("secret", row[2]) }
+        local customer, err = client.customer.create{}
+        assert.is_nil(err)
+        assert.are.equal(36, #customer.id)
+        client:close()
+      end)
+    end
+
+    it("refuses a secret_file with more whitespace, naming the option, never the secret", function()
+      local ok, message = pcall(emu.client, emu, { secret = emulator.NONE,
+        secret_file = write("padded", " " .. emulator.secret .. "\n\n") })
+      assert.is_false(ok)
+      assert.truthy(message:find("calypso.new: the secret from secret_file has whitespace", 1, true))
+      assert.is_nil(message:find(emulator.secret, 1, true))
+    end)
+
+    it("signs from secret_env", function()
+      testsys.setenv("CALYPSO_SPEC_SECRET", emulator.secret)
+      local client = emu:client{ secret = emulator.NONE, secret_env = "CALYPSO_SPEC_SECRET" }
+      testsys.setenv("CALYPSO_SPEC_SECRET", nil)
+      assert.is_table(client.customer.create{}) -- the key was set at calypso.new
+      client:close()
+    end)
+
+    it("is left in the environment by the default client, never copied into Lua", function()
+      local options = require "calypso.options"
+      local env = { CALYPSO_API_KEY = emulator.key, CALYPSO_ACCOUNT = emulator.account,
+                    CALYPSO_API_SECRET = SECRET }
+      local opts = assert(options.from_env(function(name) return env[name] end,
+        function(name) return env[name] ~= nil end))
+      assert.is_nil(opts.secret)
+      assert.are.equal("CALYPSO_API_SECRET", opts.secret_env)
+      for _, s in ipairs(strings(opts)) do assert.is_nil(s:find(SECRET, 1, true)) end
+    end)
   end)
 
   it("is not in tostring of the client, which names account and base URL", function()

@@ -2,7 +2,6 @@
 -- each against the real emulator or a real refusal.  create is the
 -- non-idempotent call, update the idempotent one.
 local core = require "calypso.core"
-local retry = require "calypso.retry"
 local emulator = require "support.emulator"
 
 describe("the retry policy", function()
@@ -302,29 +301,5 @@ describe("the retry policy", function()
       assert.are.equal(1, err.attempts)
       hasty:close()
     end)
-  end)
-end)
-
-describe("calypso.retry.delay()", function()
-  local function always(x) return function() return x end end
-
-  it("starts at 0.5 s", function()
-    assert.are.equal(0.5, retry.delay(1, nil, always(0)))
-    assert.are.equal(0.5, retry.delay(1, nil, always(1)))
-  end)
-
-  it("doubles with jitter between half and all of the step", function()
-    assert.are.equal(0.5, retry.delay(2, nil, always(0)))
-    assert.are.equal(1, retry.delay(2, nil, always(1)))
-    assert.are.equal(2, retry.delay(3, nil, always(1)))
-  end)
-
-  it("never exceeds 5 s", function()
-    assert.are.equal(5, retry.delay(10, nil, always(1)))
-  end)
-
-  it("takes Retry-After, capped at 5 s", function()
-    assert.are.equal(2, retry.delay(1, 2, always(1)))
-    assert.are.equal(5, retry.delay(1, 30, always(1)))
   end)
 end)

@@ -225,6 +225,7 @@ void calypso_kept_line(calypso_kept *k, const char *line, size_t len);
  * *keep (may be NULL) says whether the connection may carry another exchange. */
 int calypso_outcome(lua_State *L, const calypso_facts *f, int *keep);
 const char *calypso_failure_class(const char *name); /* its canonical string, or NULL if unknown */
+void calypso_outcome_open(lua_State *L);
 /* The answer to CONNECT: pushes true (the tunnel is open) or nil and err. */
 int calypso_tunnel_outcome(lua_State *L, const calypso_facts *f);
 

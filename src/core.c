@@ -3,6 +3,7 @@
  *   new(opts) -> client          client.c (attempt, prepare, envelope: call.c;
  *                                 submit, start, drive, ...: multi.c)
  *   exchange(max) -> ex          exchange.c (judged by outcome.c)
+ *   outcome(facts) -> ...        outcome.c: the judge on its own
  *   sign(secret, body) -> hex    sign.c; also verify_sign(secret, body, sign) -> bool,
  *                                 has_env(name) -> bool
  *   decode_object(text) -> t     json.c
@@ -22,6 +23,7 @@ CALYPSO_EXPORT int luaopen_calypso_core(lua_State *L) {
   calypso_error_open(L);
   calypso_sign_open(L);
   calypso_clock_open(L);
+  calypso_outcome_open(L);
   calypso_exchange_open(L);
   calypso_client_open(L); /* pushes the client methods table, which the transports fill */
   calypso_call_open(L);

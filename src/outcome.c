@@ -147,3 +147,74 @@ int calypso_outcome(lua_State *L, const calypso_facts *f, int *keep) {
   if (keep) *keep = f->reusable;
   return api_error(L, f, &e);
 }
+
+/* ---- the judge on its own, for unit specs and fuzzing ---- */
+
+static int flag(lua_State *L, const char *name) {
+  int on;
+  lua_getfield(L, 1, name);
+  on = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return on;
+}
+
+/* The string field, or NULL; it stays alive in the caller's table. */
+static const char *text(lua_State *L, const char *name, size_t *len) {
+  const char *s = NULL;
+  lua_getfield(L, 1, name);
+  if (!lua_isnil(L, -1)) s = luaL_checklstring(L, -1, len);
+  lua_pop(L, 1);
+  return s;
+}
+
+static void keep_text(lua_State *L, const char *name, char out[CALYPSO_HEADER_VALUE]) {
+  size_t len = 0;
+  const char *s = text(L, name, &len);
+  if (s == NULL) return;
+  if (len >= CALYPSO_HEADER_VALUE) len = CALYPSO_HEADER_VALUE - 1;
+  memcpy(out, s, len);
+  out[len] = '\0';
+}
+
+/* core.outcome(facts) -> result, keep | nil, err, keep
+ * facts: a table of calypso_facts' fields (status, body, cap, complete,
+ * over_cap, reusable, bad_framing, failure, detail, request_sent) and the
+ * raw retry_after and date header values.  Raises for an unknown failure. */
+static int l_outcome(lua_State *L) {
+  calypso_facts f;
+  calypso_kept kept;
+  const char *failure;
+  int keep = 0, n;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  memset(&f, 0, sizeof f);
+  calypso_kept_clear(&kept);
+  lua_getfield(L, 1, "status");
+  f.status = (int)lua_tointeger(L, -1);
+  lua_getfield(L, 1, "cap");
+  f.body = text(L, "body", &f.len);
+  f.cap = lua_isnil(L, -1) ? f.len : (size_t)lua_tointeger(L, -1);
+  lua_pop(L, 2);
+  f.complete = flag(L, "complete");
+  f.over_cap = flag(L, "over_cap");
+  f.reusable = flag(L, "reusable");
+  f.request_sent = flag(L, "request_sent");
+  f.bad_framing = text(L, "bad_framing", NULL);
+  f.detail = text(L, "detail", NULL);
+  failure = text(L, "failure", NULL);
+  if (failure) {
+    f.failure = calypso_failure_class(failure);
+    luaL_argcheck(L, f.failure != NULL, 1, "facts.failure is not a failure class");
+  }
+  keep_text(L, "retry_after", kept.retry_after);
+  keep_text(L, "date", kept.date);
+  f.kept = &kept;
+  n = calypso_outcome(L, &f, &keep);
+  lua_pushboolean(L, keep);
+  return n + 1;
+}
+
+void calypso_outcome_open(lua_State *L) {
+  lua_pushcfunction(L, l_outcome);
+  lua_setfield(L, -2, "outcome");
+}

@@ -31,7 +31,11 @@ local M = {
 function M.new(opts)
   local checked, problem = options.check(opts)
   if not checked then error("calypso.new: " .. problem, 2) end
-  return client.new(core.new(checked), checked)
+  -- The core raises only for what it reads itself (secret_file,
+  -- secret_env) or cannot set up: say so from the caller's line too.
+  local made, core_client = pcall(core.new, checked)
+  if not made then error("calypso.new: " .. tostring(core_client):gsub("^calypso: ", ""), 2) end
+  return client.new(core_client, checked)
 end
 
 --- calypso.sign(secret, body) -> lowercase hex HMAC-SHA512 of body.

@@ -61,7 +61,7 @@ end
 -- clock_offset_ms allows.  Date has whole seconds: aim at the middle of the
 -- server's second.
 function M.clock_correction(date, now_ms)
-  if type(date) ~= "number" or date < 1e9 or date >= 1e10 then return nil end
+  if type(date) ~= "number" or not (date >= 1e9 and date < 1e10) then return nil end -- NaN too
   local offset = date * 1000 + 500 - now_ms
   if math.abs(offset) > 1e12 then return nil end
   return offset

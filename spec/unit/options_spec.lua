@@ -44,6 +44,18 @@ local bad = {
   { "connect_timeout is zero", opts{ connect_timeout = 0 }, "'connect_timeout'" },
   { "max_response_bytes is fractional", opts{ max_response_bytes = 1.5 }, "'max_response_bytes'" },
   { "max_response_bytes is zero", opts{ max_response_bytes = 0 }, "'max_response_bytes'" },
+  { "secret ends with a newline", opts{ secret = SECRET .. "\n" }, "'secret' has whitespace" },
+  { "secret starts with a space", opts{ secret = " " .. SECRET }, "'secret' has whitespace" },
+  { "secret and secret_file are both given", opts{ secret_file = "/etc/hostname" }, "only one of" },
+  { "secret and secret_env are both given", opts{ secret_env = "HOME" }, "only one of" },
+  { "secret_file does not exist", opts{ secret = false, secret_file = "/nonexistent/s" }, "'secret_file'" },
+  { "secret_env is not a variable name", opts{ secret = false, secret_env = "A B" }, "'secret_env'" },
+  { "secret_env is not set", opts{ secret = false, secret_env = "CALYPSO_NOT_SET_ANYWHERE" },
+    "secret_env is not set" },
+  { "proxy is https://", opts{ proxy = "https://127.0.0.1:3128" }, "'proxy'" },
+  { "proxy has no port", opts{ proxy = "http://127.0.0.1" }, "'proxy'" },
+  { "proxy has a path", opts{ proxy = "http://127.0.0.1:3128/x" }, "'proxy'" },
+  { "proxy has credentials", opts{ proxy = "http://u:p@127.0.0.1:3128" }, "'proxy'" },
 }
 
 describe("calypso.new()", function()
