@@ -55,7 +55,8 @@ build = {
       sources = {
         "src/buf.c", "src/call.c", "src/client.c", "src/clock.c", "src/conn.c", "src/core.c",
         "src/curl.c", "src/encode.c", "src/error.c", "src/exchange.c", "src/http1.c", "src/json.c",
-        "src/multi.c", "src/outcome.c", "src/sign.c", "src/sockets.c", "src/transfer.c",
+        "src/multi.c", "src/outcome.c", "src/request.c", "src/settings.c", "src/sign.c",
+        "src/sockets.c", "src/transfer.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
       incdirs = { "$(CURL_INCDIR)", "$(SSL_INCDIR)", "$(CRYPTO_INCDIR)" },

@@ -199,16 +199,18 @@ int calypso_buf_append_decimal_signed(calypso_buf *b, long long n);
 void calypso_buf_reset(calypso_buf *b);
 void calypso_buf_free(calypso_buf *b);
 
-/* http1.c */
+/* request.c */
 /* " HTTP/1.1\r\nHost: ...\r\n...Key: ...\r\n": the head fixed per client (malloc'd) */
 char *calypso_http1_head(const char *authority, size_t authority_len, const char *key,
                          size_t key_len, size_t *len);
 int calypso_http1_request(calypso_buf *out, const char *path_prefix, const char *path,
                           const char *head, size_t head_len, const char sign[CALYPSO_SIGN_HEX_LEN],
                           const calypso_buf *body);
+int calypso_http1_connect_request(calypso_buf *out, const char *host, int port);
+
+/* http1.c */
 void calypso_http1_start(calypso_http1 *p);
 void calypso_http1_start_tunnel(calypso_http1 *p);
-int calypso_http1_connect_request(calypso_buf *out, const char *host, int port);
 size_t calypso_http1_feed(calypso_http1 *p, const char *data, size_t n, calypso_buf *body);
 void calypso_http1_eof(calypso_http1 *p);
 int calypso_http1_done(const calypso_http1 *p);
@@ -271,7 +273,12 @@ void calypso_clock_open(lua_State *L);
 
 /* client.c */
 void calypso_client_open(lua_State *L); /* leaves the client methods table on top */
+calypso_client *calypso_client_push(lua_State *L); /* a new, closed client */
+void calypso_client_release(calypso_client *c);  /* idempotent: closed afterwards */
 calypso_client *calypso_check_client(lua_State *L, int idx);
+
+/* settings.c: core.new */
+void calypso_settings_open(lua_State *L);
 
 /* call.c: the envelope, and the blocking and prepared attempts (client methods) */
 /* The path argument at arg: "/..." of visible ASCII, at most 8 KiB; raises otherwise. */

@@ -1,7 +1,8 @@
 /* core.c: luaopen_calypso_core builds the module table and lets each file
  * add its part.  Nothing else lives here.
- *   new(opts) -> client          client.c (attempt, prepare, envelope: call.c;
- *                                 submit, start, drive, ...: multi.c)
+ *   new(opts) -> client          settings.c; the client is client.c's, with methods
+ *                                 from call.c (attempt, prepare, envelope, tunnel)
+ *                                 and multi.c (submit, start, drive, release, watch)
  *   exchange(max) -> ex          exchange.c (judged by outcome.c)
  *   outcome(facts) -> ...        outcome.c: the judge on its own
  *   sign(secret, body) -> hex    sign.c; also verify_sign(secret, body, sign) -> bool,
@@ -25,6 +26,7 @@ CALYPSO_EXPORT int luaopen_calypso_core(lua_State *L) {
   calypso_clock_open(L);
   calypso_outcome_open(L);
   calypso_exchange_open(L);
+  calypso_settings_open(L);
   calypso_client_open(L); /* pushes the client methods table, which the transports fill */
   calypso_call_open(L);
   calypso_multi_open(L);
