@@ -21,7 +21,7 @@ TESTLIBS := $(OUT)/testsys.so
 export LUA_PATH  := lua/?.lua;lua/?/init.lua;spec/?.lua;;
 export LUA_CPATH := $(OUT)/?.so;;
 
-.PHONY: all deps test demo lint valgrind asan fuzz rock bench docs static embed clean help env
+.PHONY: all deps test unit demo lint valgrind asan fuzz rock bench docs static embed clean help env
 
 all: $(CORE)
 
@@ -80,6 +80,10 @@ endif
 test: deps all $(TESTLIBS) $(NGINX_CORE) $(EMBED_HOST)
 	$(BUSTED)
 
+# make unit: the specs that need no server (spec/unit), on any LUA.
+unit: deps all $(TESTLIBS)
+	$(BUSTED) spec/unit
+
 demo: deps all
 	@scripts/demo
 
@@ -106,7 +110,7 @@ asan: deps all $(TESTLIBS) $(NGINX_CORE) $(EMBED_HOST)
 # make fuzz: the libFuzzer harnesses in fuzz/, built by clang into build/fuzz/
 # and run by fuzz/run for FUZZ_SECONDS (default 60) each, in the C locale and
 # in de_DE.UTF-8.  http1_fuzz links the parser alone; the others the whole
-# core, with lua-cjson linked in.
+# core, with lua-cjson linked in (json_check.c is encode_fuzz's checker).
 FUZZ_BIN    := $(addprefix build/fuzz/,http1_fuzz encode_fuzz webhook_fuzz decode_fuzz)
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=all -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Isrc
@@ -120,7 +124,8 @@ build/fuzz/http1_fuzz: fuzz/http1_fuzz.c fuzz/common.c src/http1.c src/buf.c fuz
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $$(pkg-config --cflags lua5.4) $(filter %.c,$^) -o $@
 
-build/fuzz/%_fuzz: fuzz/%_fuzz.c fuzz/common.c fuzz/lua.c $(SRC) fuzz/fuzz.h $(HDR) Makefile
+build/fuzz/%_fuzz: fuzz/%_fuzz.c fuzz/common.c fuzz/lua.c fuzz/json_check.c $(SRC) fuzz/fuzz.h \
+                  $(HDR) Makefile
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $$(pkg-config --cflags lua5.4 libcurl libcrypto) $(filter %.c,$^) -o $@ \
 	  -Wl,-Bstatic -llua5.4-cjson -Wl,-Bdynamic \
@@ -147,6 +152,7 @@ clean:
 help:
 	@echo 'make          build build/calypso/core.so (Lua 5.4); LUA=luajit|lua5.1|lua5.3: build/<LUA>/'
 	@echo 'make test     install missing Debian packages (as root), build, run the busted suite'
+	@echo 'make unit     only spec/unit, the specs that need no server (any LUA)'
 	@echo 'make demo     the same install and build, then run examples/customers.lua on the emulator'
 	@echo 'make lint     luacheck'
 	@echo 'make valgrind the suite under valgrind memcheck'
