@@ -63,15 +63,24 @@ static double retry_after_seconds(const char *v) {
   return at > now ? (double)(at - now) : 0;
 }
 
+/* Retry-After and Date, which only an error carries: read them only then
+ * (an HTTP date costs more to parse than the rest of a verdict). */
+static void read_kept(calypso_error *e, const calypso_facts *f) {
+  if (f->kept == NULL) return;
+  e->retry_after = retry_after_seconds(f->kept->retry_after);
+  e->date = f->kept->date[0] ? (long long)curl_getdate(f->kept->date, NULL) : 0;
+  if (e->date < 0) e->date = 0;
+}
+
 /* The 2xx case: the body must be one JSON object; unknown fields are kept. */
 static int decoded_result(lua_State *L, const calypso_facts *f, calypso_error *e) {
   const char *data = f->body ? f->body : "";
   e->kind = "decode";
+  if (calypso_json_is_object(data, f->len) && calypso_json_decode(L, data, f->len)) return 1;
+  read_kept(e, f);
   if (!calypso_json_is_object(data, f->len))
     return calypso_fail(L, e, "HTTP %d response is not a JSON object", f->status);
-  if (!calypso_json_decode(L, data, f->len))
-    return calypso_fail(L, e, "HTTP %d response is not valid JSON: %s", f->status, lua_tostring(L, -1));
-  return 1;
+  return calypso_fail(L, e, "HTTP %d response is not valid JSON: %s", f->status, lua_tostring(L, -1));
 }
 
 /* Non-2xx: keep what a Calypso error body says; any other body (an HTML
@@ -123,11 +132,14 @@ int calypso_outcome(lua_State *L, const calypso_facts *f, int *keep) {
   int accepted;
   if (keep) *keep = 0;
   e.request_sent = f->request_sent;
-  if (f->kept) {
-    e.retry_after = retry_after_seconds(f->kept->retry_after);
-    e.date = f->kept->date[0] ? (long long)curl_getdate(f->kept->date, NULL) : 0;
-    if (e.date < 0) e.date = 0;
+  /* The one way to succeed: none of rules 1 to 3 applies, and rule 4. */
+  if (f->status >= 200 && f->status < 300 && !f->over_cap && !f->failure && !f->bad_framing &&
+      f->complete) {
+    accepted = decoded_result(L, f, &e) == 1;
+    if (keep) *keep = accepted && f->reusable;
+    return accepted ? 1 : 2;
   }
+  read_kept(&e, f); /* every other outcome fails */
   if (f->over_cap) {
     /* A refusal too big to keep (an HTML 502, say) stays "api" with its
      * status, so the retry policy can still act on it. */
@@ -138,11 +150,6 @@ int calypso_outcome(lua_State *L, const calypso_facts *f, int *keep) {
   if (f->bad_framing || !f->complete) {
     e.kind = "network";
     return calypso_fail(L, &e, "%s", f->bad_framing ? f->bad_framing : "the answer is incomplete");
-  }
-  if (f->status >= 200 && f->status < 300) {
-    accepted = decoded_result(L, f, &e) == 1;
-    if (keep) *keep = accepted && f->reusable;
-    return accepted ? 1 : 2;
   }
   if (keep) *keep = f->reusable;
   return api_error(L, f, &e);
