@@ -70,7 +70,8 @@ end
 
 -- What failed, as a failure class of the core's facts (src/outcome.c
 -- judges it).  A cosocket reports failures only as text, so this is the one
--- place that reads ngx's words; spec/openresty_spec.lua's rows hold it to them.
+-- place that reads ngx's words; spec/cosocket_spec.lua, the cosocket rows of
+-- spec/http1_spec.lua and spec/proxy_spec.lua hold it to them.
 --   step: "connect", "handshake" or "io" (send and receive)
 local function failure_class(step, err)
   if err == "timeout" then return "timeout" end
