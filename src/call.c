@@ -27,18 +27,37 @@ const char *calypso_check_path(lua_State *L, int arg, size_t *len) {
   return p;
 }
 
-/* The envelope {"account":…,"timestamp":ts,"payload":…} into out.  Too
- * large, or a payload that cannot be JSON, is a validation error; only
- * running out of memory raises. */
-int calypso_build_body(lua_State *L, calypso_client *c, int idx, long long ts, calypso_buf *out) {
+#define BARE_PREFIX "{\"timestamp\":"
+
+/* Is the value at idx nil, or a table with nothing in it? */
+static int nothing(lua_State *L, int idx) {
+  if (lua_isnoneornil(L, idx)) return 1;
+  if (!lua_istable(L, idx)) return 0;
+  lua_pushnil(L);
+  if (!lua_next(L, idx)) return 1;
+  lua_pop(L, 2);
+  return 0;
+}
+
+/* The envelope the route asks for into out.  Too large, or a payload that
+ * cannot be JSON (or one given to a route that sends none), is a validation
+ * error; only running out of memory raises. */
+int calypso_build_body(lua_State *L, calypso_client *c, const calypso_route *route, int idx,
+                       long long ts, calypso_buf *out, size_t *ts_at) {
   calypso_error e = calypso_error_init("validation", 0);
   const char *why = "the request would be larger than 64 MiB";
+  int account = calypso_route_has_account(route);
   calypso_buf_reset(out);
-  if (calypso_buf_append(out, c->prefix, c->prefix_len) &&
-      calypso_buf_append_decimal(out, (unsigned long long)ts) &&
-      calypso_buf_appends(out, ",\"payload\":")) {
+  if (ts_at) *ts_at = account ? c->prefix_len : sizeof BARE_PREFIX - 1;
+  if (!(account ? calypso_buf_append(out, c->prefix, c->prefix_len) : calypso_buf_appends(out, BARE_PREFIX)) ||
+      !calypso_buf_append_decimal(out, (unsigned long long)ts)) {
+    /* too large already: cannot happen with a sane account */
+  } else if (!calypso_route_has_payload(route)) {
+    why = nothing(L, idx) ? (calypso_buf_appends(out, "}") ? NULL : why)
+                          : "this endpoint sends no payload";
+  } else if (calypso_buf_appends(out, ",\"payload\":")) {
     size_t payload_at = out->len;
-    why = calypso_json_write(L, idx, out);
+    why = lua_istable(L, idx) ? calypso_json_write(L, idx, out) : "it must be a table";
     if (why == NULL && out->data[payload_at] != '{')
       why = "it must be a JSON object (string keys, or empty)";
     else if (why == NULL && !calypso_buf_appends(out, "}"))
@@ -55,40 +74,45 @@ static void sign_body(lua_State *L, calypso_client *c, char out[CALYPSO_SIGN_HEX
     luaL_error(L, "calypso: HMAC-SHA512 failed");
 }
 
-/* client:attempt(path, payload [, timeout]) -> result | nil, err
+/* client:attempt(path, payload [, timeout [, route]]) -> result | nil, err
  * path: "/api/v1/..." (appended to base_url); payload: a table that encodes
- * to a JSON object; timeout: seconds for this attempt, at most the client's.
- * Stamps, signs and POSTs the envelope once; result is the decoded JSON
- * object of a 2xx answer.  In a child process after fork() it first drops
- * the parent's connection (conn.c, sockets.c). */
+ * to a JSON object, or nil for a route that sends none; timeout: seconds for
+ * this attempt, at most the client's; route: core.route (nil: POST, full,
+ * an object back).  Stamps, signs and sends the envelope once; result is the
+ * decoded JSON object of a 2xx answer (or true, for an empty one the route
+ * allows).  In a child process after fork() it first drops the parent's
+ * connection (conn.c, sockets.c). */
 static int l_attempt(lua_State *L) {
   calypso_client *c = calypso_check_client(L, 1);
   size_t path_len;
   const char *path = calypso_check_path(L, 2, &path_len);
+  const calypso_route *route = calypso_check_route(L, 5);
   long timeout_ms = c->timeout_ms;
   char sign[CALYPSO_SIGN_HEX_LEN];
   calypso_facts facts;
   int keep = 0, n;
-  luaL_checktype(L, 3, LUA_TTABLE);
   if (!lua_isnoneornil(L, 4)) {
     lua_Number s = luaL_checknumber(L, 4);
     luaL_argcheck(L, s > 0, 4, "timeout must be positive");
     if (s * 1000 < (lua_Number)timeout_ms) timeout_ms = s * 1000 < 1 ? 1 : (long)(s * 1000);
   }
-  lua_settop(L, 3);
+  lua_settop(L, 5);
   if (!calypso_conn_after_fork(c)) luaL_error(L, "calypso: out of memory renewing the connection");
-  if (!calypso_build_body(L, c, 3, calypso_clock_ms() + c->clock_offset_ms, &c->body)) return 2;
+  if (!calypso_build_body(L, c, route, 3, calypso_clock_ms() + c->clock_offset_ms, &c->body, NULL))
+    return 2;
   sign_body(L, c, sign);
-  if (!calypso_http1_request(&c->request, c->path_prefix, path, c->head, c->head_len, sign, &c->body))
+  if (!calypso_http1_request(&c->request, calypso_route_method(route), c->path_prefix, path, c->head,
+                             c->head_len, sign, &c->body))
     luaL_error(L, "calypso: out of memory");
   calypso_conn_exchange(c, timeout_ms);
   calypso_exchange_facts(&c->ex, &facts);
+  facts.empty_ok = route->empty_ok;
   n = calypso_outcome(L, &facts, &keep);
   calypso_conn_settle(c, keep);
   return n;
 }
 
-/* client:prepare(path, payload) -> request, exchange | nil, err
+/* client:prepare(path, payload [, route]) -> request, exchange | nil, err
  * For transports outside the core (nginx cosockets): the whole HTTP/1.1
  * request, stamped and signed now, and the exchange object that parses its
  * answer and gives the call's result (exchange.c).  The core's connection
@@ -97,27 +121,30 @@ static int l_prepare(lua_State *L) {
   calypso_client *c = calypso_check_client(L, 1);
   size_t path_len;
   const char *path = calypso_check_path(L, 2, &path_len);
+  const calypso_route *route = calypso_check_route(L, 4);
   char sign[CALYPSO_SIGN_HEX_LEN];
-  luaL_checktype(L, 3, LUA_TTABLE);
-  lua_settop(L, 3);
-  if (!calypso_build_body(L, c, 3, calypso_clock_ms() + c->clock_offset_ms, &c->body)) return 2;
+  lua_settop(L, 4);
+  if (!calypso_build_body(L, c, route, 3, calypso_clock_ms() + c->clock_offset_ms, &c->body, NULL))
+    return 2;
   sign_body(L, c, sign);
-  if (!calypso_http1_request(&c->request, c->path_prefix, path, c->head, c->head_len, sign, &c->body))
+  if (!calypso_http1_request(&c->request, calypso_route_method(route), c->path_prefix, path, c->head,
+                             c->head_len, sign, &c->body))
     luaL_error(L, "calypso: out of memory");
   lua_pushlstring(L, c->request.data, c->request.len);
-  calypso_exchange_push(L, c->max_response);
+  calypso_exchange_push(L, c->max_response)->empty_ok = route->empty_ok;
   return 2;
 }
 
-/* client:envelope(payload [, timestamp_ms]) -> body, sign | nil, err
+/* client:envelope(payload [, timestamp_ms [, route]]) -> body, sign | nil, err
  * The exact bytes and Sign that attempt() would send, without sending them;
  * timestamp_ms defaults to now (with the clock offset).  For tests and for
  * other transports. */
 static int l_envelope(lua_State *L) {
   calypso_client *c = calypso_check_client(L, 1);
+  const calypso_route *route = calypso_check_route(L, 4);
   long long ts;
   char sign[CALYPSO_SIGN_HEX_LEN];
-  luaL_checktype(L, 2, LUA_TTABLE);
+  if (calypso_route_has_payload(route)) luaL_checktype(L, 2, LUA_TTABLE);
   if (lua_isnoneornil(L, 3)) {
     ts = calypso_clock_ms() + c->clock_offset_ms;
   } else {
@@ -126,8 +153,8 @@ static int l_envelope(lua_State *L) {
                   "timestamp must be a whole number of milliseconds");
     ts = (long long)n;
   }
-  lua_settop(L, 2);
-  if (!calypso_build_body(L, c, 2, ts, &c->body)) return 2;
+  lua_settop(L, 4);
+  if (!calypso_build_body(L, c, route, 2, ts, &c->body, NULL)) return 2;
   sign_body(L, c, sign);
   lua_pushlstring(L, c->body.data, c->body.len);
   lua_pushlstring(L, sign, sizeof sign);

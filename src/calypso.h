@@ -34,10 +34,20 @@
 #define CALYPSO_CLIENT_MT "calypso.Client"
 #define CALYPSO_EXCHANGE_MT "calypso.Exchange"
 #define CALYPSO_ERROR_MT "calypso.Error"
+#define CALYPSO_ROUTE_MT "calypso.Route"
 #define CALYPSO_SIGN_HEX_LEN 128
 #define CALYPSO_SIGN_PREFIX "Sign: "
 #define CALYPSO_HEADER_VALUE 64 /* room kept for a Retry-After or Date value */
 #define CALYPSO_MAX_BODY (64 * 1024 * 1024) /* the largest envelope a client sends */
+
+/* How one endpoint is called (route.c). */
+enum { CALYPSO_POST, CALYPSO_DELETE };
+enum { CALYPSO_ENVELOPE_FULL, CALYPSO_ENVELOPE_ACCOUNT, CALYPSO_ENVELOPE_PAYLOAD, CALYPSO_ENVELOPE_BARE };
+typedef struct calypso_route {
+  int method;   /* CALYPSO_POST or CALYPSO_DELETE */
+  int envelope; /* which of the four documented bodies */
+  int empty_ok; /* a 2xx with an empty body is the success `true` */
+} calypso_route;
 
 /* A growable byte buffer that refuses to grow past `max`. */
 typedef struct calypso_buf {
@@ -96,6 +106,7 @@ typedef struct calypso_facts {
                               "resend", "forked", "stamp", "local" (see outcome.c) */
   const char *detail;      /* the transport's own words for the failure, or NULL */
   int request_sent;        /* any byte of the request may have left */
+  int empty_ok;            /* the route takes a 2xx with an empty body as `true` */
   const calypso_kept *kept; /* Retry-After and Date, or NULL */
 } calypso_facts;
 
@@ -108,6 +119,7 @@ typedef struct calypso_exchange {
   const char *failure;       /* NULL while the transport has not failed: a class as in facts */
   int keep;                  /* the outcome let the connection carry another exchange */
   int tunnel;                /* this is the answer to CONNECT (calypso_tunnel_outcome) */
+  int empty_ok;              /* as the route says */
   char detail[CURL_ERROR_SIZE]; /* the transport's words; also libcurl's error buffer */
 } calypso_exchange;
 
@@ -199,11 +211,21 @@ int calypso_buf_append_decimal_signed(calypso_buf *b, long long n);
 void calypso_buf_reset(calypso_buf *b);
 void calypso_buf_free(calypso_buf *b);
 
+/* uuid.c */
+void calypso_uuid_open(lua_State *L);
+
+/* route.c */
+void calypso_route_open(lua_State *L);
+const calypso_route *calypso_check_route(lua_State *L, int idx); /* nil: POST, full, object */
+const char *calypso_route_method(const calypso_route *r);
+int calypso_route_has_account(const calypso_route *r);
+int calypso_route_has_payload(const calypso_route *r);
+
 /* request.c */
 /* " HTTP/1.1\r\nHost: ...\r\n...Key: ...\r\n": the head fixed per client (malloc'd) */
 char *calypso_http1_head(const char *authority, size_t authority_len, const char *key,
                          size_t key_len, size_t *len);
-int calypso_http1_request(calypso_buf *out, const char *path_prefix, const char *path,
+int calypso_http1_request(calypso_buf *out, const char *method, const char *path_prefix, const char *path,
                           const char *head, size_t head_len, const char sign[CALYPSO_SIGN_HEX_LEN],
                           const calypso_buf *body);
 int calypso_http1_connect_request(calypso_buf *out, const char *host, int port);
@@ -283,9 +305,12 @@ void calypso_settings_open(lua_State *L);
 /* call.c: the envelope, and the blocking and prepared attempts (client methods) */
 /* The path argument at arg: "/..." of visible ASCII, at most 8 KiB; raises otherwise. */
 const char *calypso_check_path(lua_State *L, int arg, size_t *len);
-/* The envelope for the payload at idx, stamped ts, into out: 1; or pushes
- * nil and a validation error and returns 0 (nothing is sent then). */
-int calypso_build_body(lua_State *L, calypso_client *c, int idx, long long ts, calypso_buf *out);
+/* The envelope the route asks for, with the payload at idx (nil when the
+ * route sends none), stamped ts, into out: 1; or pushes nil and a
+ * validation error and returns 0 (nothing is sent then).  *ts_at, when not
+ * NULL, says where the timestamp's digits start. */
+int calypso_build_body(lua_State *L, calypso_client *c, const calypso_route *route, int idx,
+                       long long ts, calypso_buf *out, size_t *ts_at);
 void calypso_call_open(lua_State *L); /* expects the client methods table on top */
 
 #if defined(__GNUC__)

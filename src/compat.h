@@ -40,6 +40,18 @@ static inline void calypso_compat_rawsetp(lua_State *L, int idx, const void *p) 
 }
 #define lua_rawgetp(L, i, p) calypso_compat_rawgetp((L), (i), (p))
 #define lua_rawsetp(L, i, p) calypso_compat_rawsetp((L), (i), (p))
+
+/* The userdata at idx if its metatable is tname's, else NULL; never raises. */
+static inline void *calypso_compat_testudata(lua_State *L, int idx, const char *tname) {
+  void *p = lua_touserdata(L, idx);
+  int same;
+  if (p == NULL || !lua_getmetatable(L, idx)) return NULL;
+  luaL_getmetatable(L, tname);
+  same = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  return same ? p : NULL;
+}
+#define luaL_testudata(L, i, t) calypso_compat_testudata((L), (i), (t))
 #endif
 
 /* 1, with *out set, when the number at idx is an integer subtype (5.3+);

@@ -5,6 +5,9 @@
  *                                 and multi.c (submit, start, drive, release, watch)
  *   exchange(max) -> ex          exchange.c (judged by outcome.c)
  *   outcome(facts) -> ...        outcome.c: the judge on its own
+ *   route(opts) -> route         route.c: method, envelope shape, empty answers
+ *   uuid4() -> string            uuid.c: a random UUID (OpenSSL's CSPRNG)
+ *   decimal(text) -> d | nil, problem   encode.c: an exact amount, sent as written
  *   sign(secret, body) -> hex    sign.c; also verify_sign(secret, body, sign) -> bool,
  *                                 has_env(name) -> bool
  *   decode_object(text) -> t     json.c
@@ -24,6 +27,8 @@ CALYPSO_EXPORT int luaopen_calypso_core(lua_State *L) {
   calypso_error_open(L);
   calypso_sign_open(L);
   calypso_clock_open(L);
+  calypso_route_open(L);
+  calypso_uuid_open(L);
   calypso_outcome_open(L);
   calypso_exchange_open(L);
   calypso_settings_open(L);

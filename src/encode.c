@@ -11,7 +11,9 @@
  *   - strings (values and keys) must be valid UTF-8 (RFC 3629: no overlong
  *     forms, no surrogates, nothing past U+10FFFF) and are escaped as JSON
  *     needs (quote, backslash, control bytes); their other bytes pass through;
- *   - booleans, and calypso.null (lua-cjson's null), as themselves.
+ *   - booleans, and calypso.null (lua-cjson's null), as themselves;
+ *   - a decimal (core.decimal("0.000123456789012345678")) as its own text:
+ *     an amount a double cannot hold goes out exactly as the caller wrote it.
  * Anything else (functions, userdata, mixed or sparse keys, nesting past 100
  * levels) is refused with a message; the bytes written so far are then junk
  * and the caller discards them.  No Lua error is raised here. */
@@ -36,6 +38,32 @@ static void make_c_locale(void) {
 }
 
 static const char array_key = 'a'; /* the registry's marker metatable for arrays */
+#define DECIMAL_MT "calypso.Decimal"
+#define MAX_DECIMAL 64 /* digits enough for any amount: 18 decimals and then some */
+
+/* A decimal's text: -?(0|[1-9][0-9]*)(.[0-9]+)?, a JSON number token with no
+ * exponent, in the userdata after its length. */
+typedef struct decimal {
+  size_t len;
+  char text[MAX_DECIMAL + 1];
+} decimal;
+
+/* Is s a plain decimal: an optional minus, no leading zeros, an optional
+ * fraction with at least one digit, no exponent? */
+static int plain_decimal(const char *s, size_t len) {
+  size_t i = 0;
+  if (i < len && s[i] == '-') i++;
+  if (i == len || s[i] < '0' || s[i] > '9') return 0;
+  if (s[i] == '0') i++;
+  else
+    while (i < len && s[i] >= '0' && s[i] <= '9') i++;
+  if (i < len && s[i] == '.') {
+    size_t start = ++i;
+    while (i < len && s[i] >= '0' && s[i] <= '9') i++;
+    if (i == start) return 0;
+  }
+  return i == len;
+}
 
 static const char *write_value(lua_State *L, int idx, calypso_buf *out, int depth);
 
@@ -204,6 +232,11 @@ static const char *write_value(lua_State *L, int idx, calypso_buf *out, int dept
     case LUA_TLIGHTUSERDATA: /* lua-cjson's null is the NULL light userdata */
       if (lua_touserdata(L, idx) == NULL) return put(out, "null", 4) ? NULL : TOO_LARGE;
       return "a light userdata cannot be sent";
+    case LUA_TUSERDATA: {
+      const decimal *d = luaL_testudata(L, idx, DECIMAL_MT);
+      if (d == NULL) return "only strings, numbers, booleans, tables and calypso.null can be sent";
+      return put(out, d->text, d->len) ? NULL : TOO_LARGE;
+    }
     default: return "only strings, numbers, booleans, tables and calypso.null can be sent";
   }
 }
@@ -211,6 +244,42 @@ static const char *write_value(lua_State *L, int idx, calypso_buf *out, int dept
 const char *calypso_json_write(lua_State *L, int idx, calypso_buf *out) {
   if (idx < 0) idx = lua_gettop(L) + idx + 1;
   return write_value(L, idx, out, 1);
+}
+
+/* core.decimal(text) -> decimal | nil, problem
+ * An exact amount: text must be a plain decimal (an optional minus, no
+ * leading zeros, an optional fraction, no exponent), at most 64 bytes; it is
+ * sent as that JSON number token, byte for byte.  Raises for a non-string. */
+static int l_decimal(lua_State *L) {
+  size_t len;
+  const char *text = luaL_checklstring(L, 1, &len);
+  decimal *d;
+  if (len > MAX_DECIMAL || !plain_decimal(text, len)) {
+    lua_pushnil(L);
+    lua_pushliteral(L, "must be a plain decimal such as \"10.10\" (no exponent, no leading zeros)");
+    return 2;
+  }
+  d = lua_newuserdatauv(L, sizeof *d, 0);
+  d->len = len;
+  memcpy(d->text, text, len);
+  d->text[len] = '\0';
+  luaL_getmetatable(L, DECIMAL_MT);
+  lua_setmetatable(L, -2);
+  return 1;
+}
+
+/* tostring(decimal) -> its text */
+static int l_decimal_text(lua_State *L) {
+  const decimal *d = luaL_checkudata(L, 1, DECIMAL_MT);
+  lua_pushlstring(L, d->text, d->len);
+  return 1;
+}
+
+/* a == b for two decimals: the same text */
+static int l_decimal_eq(lua_State *L) {
+  const decimal *a = luaL_checkudata(L, 1, DECIMAL_MT), *b = luaL_checkudata(L, 2, DECIMAL_MT);
+  lua_pushboolean(L, a->len == b->len && memcmp(a->text, b->text, a->len) == 0);
+  return 1;
 }
 
 /* core.array(t) -> t: marks t to be sent as a JSON array, even when empty. */
@@ -229,4 +298,14 @@ void calypso_encode_open(lua_State *L) {
   lua_rawsetp(L, LUA_REGISTRYINDEX, &array_key);
   lua_pushcfunction(L, l_array);
   lua_setfield(L, -2, "array");
+  luaL_newmetatable(L, DECIMAL_MT);
+  lua_pushcfunction(L, l_decimal_text);
+  lua_setfield(L, -2, "__tostring");
+  lua_pushcfunction(L, l_decimal_eq);
+  lua_setfield(L, -2, "__eq");
+  lua_pushliteral(L, DECIMAL_MT);
+  lua_setfield(L, -2, "__name");
+  lua_pop(L, 1);
+  lua_pushcfunction(L, l_decimal);
+  lua_setfield(L, -2, "decimal");
 }

@@ -28,6 +28,7 @@ void calypso_exchange_start(calypso_exchange *ex) {
   ex->keep = 0;
   ex->detail[0] = '\0';
 }
+/* (empty_ok and tunnel belong to the exchange object for its life: set once) */
 
 static int finished(const calypso_exchange *ex) {
   return ex->failure || calypso_http1_done(&ex->parser) || calypso_http1_failed(&ex->parser);
@@ -67,6 +68,7 @@ void calypso_exchange_facts(const calypso_exchange *ex, calypso_facts *f) {
   f->failure = ex->failure;
   f->detail = ex->detail;
   f->request_sent = ex->request_sent;
+  f->empty_ok = ex->empty_ok;
   f->kept = &p->kept;
 }
 

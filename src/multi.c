@@ -177,18 +177,18 @@ static void release_slot(calypso_multi *m, calypso_transfer *t) {
   else calypso_transfer_free(t);
 }
 
-/* client:submit(path, payload) -> slot | nil, err
+/* client:submit(path, payload [, route]) -> slot | nil, err
  * The transfer is in its slot before the envelope is built, so that a raise
  * there (out of memory) leaves it owned by the multi handle, not leaked. */
 static int l_submit(lua_State *L) {
   calypso_client *c = calypso_check_client(L, 1);
   size_t path_len, digits;
   const char *path = calypso_check_path(L, 2, &path_len);
+  const calypso_route *route = calypso_check_route(L, 4);
   calypso_multi *m;
   calypso_transfer *t;
   int slot;
-  luaL_checktype(L, 3, LUA_TTABLE);
-  lua_settop(L, 3);
+  lua_settop(L, 4);
   m = multi_of(L, c);
   slot = free_slot(L, m);
   t = m->nspare > 0 ? m->spare[--m->nspare] : calypso_transfer_new(m);
@@ -198,12 +198,14 @@ static int l_submit(lua_State *L) {
   t->state = T_IDLE;
   if (t->easy == NULL && !calypso_transfer_setup(t))
     luaL_error(L, "calypso: out of memory, or libcurl refused the transfer settings");
-  if (!calypso_build_body(L, c, 3, calypso_clock_ms() + c->clock_offset_ms, &t->body)) {
+  t->route = *route;
+  if (!calypso_build_body(L, c, route, 3, calypso_clock_ms() + c->clock_offset_ms, &t->body, &t->ts_at)) {
     release_slot(m, t);
     return 2;
   }
-  t->ts_at = c->prefix_len;
-  for (digits = 0; t->body.data[t->ts_at + digits] != ','; digits++) continue;
+  for (digits = 0; t->body.data[t->ts_at + digits] >= '0' && t->body.data[t->ts_at + digits] <= '9';
+       digits++)
+    continue;
   t->ts_len = digits;
   /* The URL: origin, base_url's path, the endpoint's path, NUL-terminated. */
   calypso_buf_reset(&t->url);

@@ -20,6 +20,7 @@ typedef struct calypso_transfer {
   int stamp_failed; /* the clock gave a timestamp we cannot write */
   int orphaned;     /* ended by a fork, not yet reported by drive */
   size_t ts_at, ts_len; /* where the timestamp's digits are in body */
+  calypso_route route; /* method, and whether an empty 2xx is a success */
   calypso_buf body, url;
   struct curl_slist *headers;
   char *sign_at;    /* the 128 hex digits of the Sign header line */

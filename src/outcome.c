@@ -8,7 +8,8 @@
  *      (an answer with bytes missing must never pass as a success);
  *   2. a transport failure fails, with its class's kind;
  *   3. bytes that are not a whole, well-framed answer fail as "network";
- *   4. a 2xx must be one JSON object: the result;
+ *   4. a 2xx must be one JSON object: the result (or, where the route says
+ *      so, nothing at all: true);
  *   5. any other status is an "api" error, with Calypso's code if it sent one.
  * calypso_tunnel_outcome judges a proxy's answer to CONNECT the same way.
  * The connection is kept for another exchange only after an answer that
@@ -72,10 +73,23 @@ static void read_kept(calypso_error *e, const calypso_facts *f) {
   if (e->date < 0) e->date = 0;
 }
 
-/* The 2xx case: the body must be one JSON object; unknown fields are kept. */
+/* Nothing but JSON whitespace? */
+static int blank(const char *s, size_t len) {
+  size_t i;
+  for (i = 0; i < len; i++)
+    if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') return 0;
+  return 1;
+}
+
+/* The 2xx case: the body must be one JSON object, unknown fields kept; or,
+ * where the route allows it, nothing at all, which is the success true. */
 static int decoded_result(lua_State *L, const calypso_facts *f, calypso_error *e) {
   const char *data = f->body ? f->body : "";
   e->kind = "decode";
+  if (f->empty_ok && blank(data, f->len)) {
+    lua_pushboolean(L, 1);
+    return 1;
+  }
   if (calypso_json_is_object(data, f->len) && calypso_json_decode(L, data, f->len)) return 1;
   read_kept(e, f);
   if (!calypso_json_is_object(data, f->len))
@@ -185,7 +199,7 @@ static void keep_text(lua_State *L, const char *name, char out[CALYPSO_HEADER_VA
 
 /* core.outcome(facts) -> result, keep | nil, err, keep
  * facts: a table of calypso_facts' fields (status, body, cap, complete,
- * over_cap, reusable, bad_framing, failure, detail, request_sent) and the
+ * over_cap, reusable, bad_framing, failure, detail, request_sent, empty_ok) and the
  * raw retry_after and date header values.  Raises for an unknown failure. */
 static int l_outcome(lua_State *L) {
   calypso_facts f;
@@ -206,6 +220,7 @@ static int l_outcome(lua_State *L) {
   f.over_cap = flag(L, "over_cap");
   f.reusable = flag(L, "reusable");
   f.request_sent = flag(L, "request_sent");
+  f.empty_ok = flag(L, "empty_ok");
   f.bad_framing = text(L, "bad_framing", NULL);
   f.detail = text(L, "detail", NULL);
   failure = text(L, "failure", NULL);

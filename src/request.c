@@ -31,14 +31,15 @@ char *calypso_http1_head(const char *authority, size_t authority_len, const char
   return head;
 }
 
-/* POST <path_prefix><path> HTTP/1.1, the fixed head (Host, User-Agent,
+/* <method> <path_prefix><path> HTTP/1.1, the fixed head (Host, User-Agent,
  * Content-Type, Accept, Key), Sign, Content-Length, the body: one buffer,
  * so that one TLS record carries the whole request. */
-int calypso_http1_request(calypso_buf *out, const char *path_prefix, const char *path,
+int calypso_http1_request(calypso_buf *out, const char *method, const char *path_prefix, const char *path,
                           const char *head, size_t head_len, const char sign[CALYPSO_SIGN_HEX_LEN],
                           const calypso_buf *body) {
   calypso_buf_reset(out);
-  return calypso_buf_appends(out, "POST ") && calypso_buf_appends(out, path_prefix) &&
+  return calypso_buf_appends(out, method) && calypso_buf_appends(out, " ") &&
+         calypso_buf_appends(out, path_prefix) &&
          calypso_buf_appends(out, path) && calypso_buf_append(out, head, head_len) &&
          calypso_buf_appends(out, "Sign: ") &&
          calypso_buf_append(out, sign, CALYPSO_SIGN_HEX_LEN) &&

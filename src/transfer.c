@@ -117,6 +117,7 @@ int calypso_transfer_start(calypso_transfer *t, long timeout_ms, long connect_ti
   t->failure = NULL;
   t->detail[0] = '\0';
   return SET(CURLOPT_URL, t->url.data) &&
+         SET(CURLOPT_CUSTOMREQUEST, t->route.method == CALYPSO_POST ? NULL : calypso_route_method(&t->route)) &&
          SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)t->body.len) &&
          SET(CURLOPT_POSTFIELDS, t->body.data) && SET(CURLOPT_TIMEOUT_MS, timeout_ms) &&
          SET(CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms < timeout_ms ? connect_timeout_ms : timeout_ms);
@@ -226,6 +227,7 @@ void calypso_transfer_facts(const calypso_transfer *t, calypso_facts *f) {
   f->failure = t->failure;
   f->detail = t->detail;
   f->request_sent = t->handed;
+  f->empty_ok = t->route.empty_ok;
   f->kept = &t->kept;
 }
 

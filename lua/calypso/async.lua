@@ -72,9 +72,9 @@ function Engine:start(req)
   self.inflight = self.inflight + 1
 end
 
---- engine:send(path, payload, idempotent) -> request | nil, err
-function Engine:send(path, payload, idempotent)
-  local slot, err = self.core:submit(path, payload)
+--- engine:send(path, payload, idempotent [, route]) -> request | nil, err
+function Engine:send(path, payload, idempotent, route)
+  local slot, err = self.core:submit(path, payload, route)
   if not slot then
     err.attempts, err.retryable, err.maybe_applied = 0, false, false
     return nil, err
@@ -89,6 +89,7 @@ function Engine:send(path, payload, idempotent)
 end
 
 local function finish(self, req, value, err)
+  if err ~= nil and req.idempotency_key then err.idempotency_key = req.idempotency_key end
   self.core:release(req._slot)
   req._slot, req._done, req._value, req._err = nil, true, value, err
   self.count = self.count - 1

@@ -25,7 +25,7 @@ local core = require "calypso.core"
 local endpoints = require "calypso.endpoints"
 local pages = require "calypso.pages"
 local retry = require "calypso.retry"
-local validate = require "calypso.validate"
+local rows = require "calypso.rows"
 
 local M = {}
 
@@ -50,42 +50,98 @@ local function warn_blocking(phase)
     " worker (bounded by the client's deadline); make it from a request or ngx.timer.at")
 end
 
+-- One bound call: send, and for a row with an idempotency key, the key on
+-- the result and on the error.  A retry of ours that meets "already exists"
+-- (016) means an earlier attempt made the object: it is read back by the key
+-- (fetch) and returned, so the caller sees one object, made once.
+local function call(send, row, path, payload, fetch)
+  local key = row.key and payload[row.key]
+  local result, err = send(path, payload, row.idempotent or key ~= nil, row.route)
+  if key == nil then return result, err end
+  if result ~= nil then
+    if type(result) == "table" and result[row.key] == nil then result[row.key] = key end
+    return result
+  end
+  err.idempotency_key = key
+  if fetch and err.code == "016" and (err.attempts or 0) > 1 then
+    local made, fetch_err = fetch{ [row.key] = key }
+    if made ~= nil then return made end
+    err.fetch_error = fetch_err
+  end
+  return nil, err
+end
+
 --- Builds { group = { name = function(params) } } for every endpoint row.
--- send(path, payload, idempotent) makes the call; each function validates
--- first and returns the validation error without calling send.  paths
--- (optional) maps "group.name" to a path that replaces the row's.  A group
--- with a paged row also gets each(params [, opts]) (calypso.pages), unless
--- no_each is set.
-function M.bind(send, paths, no_each)
+-- send(path, payload, idempotent, route) makes the call; each function
+-- validates first and returns the validation error without calling send.
+-- paths (optional) maps "group.name" to a path that replaces the row's.  A
+-- paged row also gets a page walk, named by the row's `each` (default
+-- "each"; calypso.pages).  requests: send returns requests (client.async):
+-- no page walk, and the key rides on the request, not on a result.
+function M.bind(send, paths, requests)
   local namespaces = {}
-  for group, rows in pairs(endpoints) do
-    local ns = {}
-    for name, row in pairs(rows) do
+  for group in pairs(endpoints) do namespaces[group] = {} end
+  for group, group_rows in pairs(endpoints) do
+    local ns = namespaces[group]
+    for name, row in pairs(group_rows) do
       local label = group .. "." .. name
-      local path = paths and paths[label] or row.path
-      ns[name] = function(params)
-        local payload, err = validate.params(row, label, params)
-        if not payload then return nil, err end
-        return send(path, payload, row.idempotent)
+      local path = paths and paths[label]
+      local fetch
+      if row.fetch then
+        local fg, fn = row.fetch:match("^([%w_]+)%.([%w_]+)$")
+        fetch = function(params) return namespaces[fg][fn](params) end
       end
-      if row.paged and not no_each then
+      ns[name] = function(params)
+        local to, payload, err = rows.request(row, label, params, path)
+        if not to then return nil, err end
+        if requests then
+          local req, problem = send(to, payload, row.idempotent or row.key ~= nil, row.route)
+          if req and row.key then req.idempotency_key = payload[row.key] end
+          return req, problem
+        end
+        return call(send, row, to, payload, fetch)
+      end
+      if row.paged and not requests then
         local find = ns[name]
-        ns.each = function(params, opts) return pages.walk(find, params, opts) end
+        ns[row.each or "each"] = function(params, opts) return pages.walk(find, params, opts) end
       end
     end
-    namespaces[group] = ns
   end
   return namespaces
+end
+
+local CALL_OPTIONS = { idempotent = true, method = true, envelope = true, empty = true }
+
+-- The route a generic call's options ask for (nil: POST, full, an object),
+-- and whether it is idempotent; raises naming an unknown option.
+local function call_options(opts, level)
+  if opts == nil then return false, nil end
+  if type(opts) ~= "table" then error("calypso: call options must be a table", level) end
+  for k in pairs(opts) do
+    if not CALL_OPTIONS[k] then error("calypso: call has no option '" .. tostring(k) .. "'", level) end
+  end
+  local route
+  if opts.method ~= nil or opts.envelope ~= nil or opts.empty ~= nil then
+    local made, r = pcall(core.route, { method = opts.method, envelope = opts.envelope, empty = opts.empty })
+    if not made then error(r, level) end
+    route = r
+  end
+  return opts.idempotent == true, route
 end
 
 local Client = {}
 Client.__index = Client
 
 --- client:call(path, payload [, opts]) -> result | nil, err
--- The generic signed call, with retries; opts.idempotent (default false)
--- says whether the server may safely receive it twice.
+-- The generic signed call, with retries.  opts:
+--   idempotent  false: may the server safely receive it twice?
+--   method      "POST" or "DELETE"
+--   envelope    "full" {account, timestamp, payload} (default), "account"
+--               {account, timestamp}, "payload" {timestamp, payload}, "bare" {timestamp}
+--   empty       false: is a 2xx with an empty body the success true?
 function Client:call(path, payload, opts)
-  return self._send(path, payload, opts ~= nil and opts.idempotent == true)
+  local idempotent, route = call_options(opts, 3)
+  return self._send(path, payload, idempotent, route)
 end
 
 --- client:envelope(payload [, timestamp_ms]) -> body, sign: what a call would send.
@@ -162,33 +218,34 @@ local function sender(core_client, all_options)
   }
   local blocking = retry_env(core_client, options, core.sleep)
   local cosocket, cosocket_env
-  return function(path, payload, idempotent)
+  return function(path, payload, idempotent, route)
     local phase = nginx_phase()
     if phase and cosocket_phases[phase] then
       if not cosocket then
         cosocket = require("calypso.cosocket").new(core_client, options)
         cosocket_env = retry_env(core_client, options, rawget(_G, "ngx").sleep)
       end
-      return retry.run(cosocket, path, payload, idempotent, cosocket_env)
+      return retry.run(cosocket, path, payload, idempotent, cosocket_env, route)
     end
     if phase then warn_blocking(phase) end
-    return retry.run(core_client, path, payload, idempotent, blocking)
+    return retry.run(core_client, path, payload, idempotent, blocking, route)
   end
 end
 
 -- The client.async namespaces: the same rows, sent through the engine.
 local function async_namespaces(engine, paths)
-  local function send(path, payload, idempotent)
+  local function send(path, payload, idempotent, route)
     if nginx_phase() then
       error("calypso: client.async is for hosts that run their own loop; in nginx the plain"
         .. " calls already yield (cosockets): use ngx.thread.spawn to run them side by side", 3)
     end
-    return engine:send(path, payload, idempotent)
+    return engine:send(path, payload, idempotent, route)
   end
   local namespaces = M.bind(send, paths, true)
-  --- client.async.call(path, payload [, opts]) -> request | nil, err
+  --- client.async.call(path, payload [, opts]) -> request | nil, err (opts as client:call's)
   namespaces.call = function(path, payload, opts)
-    return send(path, payload, opts ~= nil and opts.idempotent == true)
+    local idempotent, route = call_options(opts, 3)
+    return send(path, payload, idempotent, route)
   end
   return namespaces
 end

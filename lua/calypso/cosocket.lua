@@ -113,9 +113,9 @@ local function tunnel(self, sock)
   return true
 end
 
---- transport:attempt(path, payload, timeout) -> result | nil, err
-function Transport:attempt(path, payload, timeout)
-  local request, ex = self.core:prepare(path, payload)
+--- transport:attempt(path, payload, timeout [, route]) -> result | nil, err
+function Transport:attempt(path, payload, timeout, route)
+  local request, ex = self.core:prepare(path, payload, route)
   if not request then return nil, ex end
   local stop_at = core.monotonic() + timeout
   local function left() return stop_at - core.monotonic() end

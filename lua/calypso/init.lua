@@ -61,8 +61,8 @@ function M.default()
   return default_client
 end
 
-local function send_by_default(path, payload, idempotent)
-  return M.default():call(path, payload, { idempotent = idempotent })
+local function send_by_default(path, payload, idempotent, route)
+  return M.default()._send(path, payload, idempotent, route)
 end
 
 for group, ns in pairs(client.bind(send_by_default)) do

@@ -107,14 +107,15 @@ function M.after(state, err, idempotent, env)
   return nil
 end
 
---- Sends path and payload through transport:attempt(path, payload, timeout)
--- -> result | nil, err until it succeeds or the policy stops (env: as for
--- begin).  A final error gains attempts, retryable and maybe_applied.
-function M.run(transport, path, payload, idempotent, env)
+--- Sends path and payload through transport:attempt(path, payload,
+-- timeout, route) -> result | nil, err until it succeeds or the policy stops
+-- (env: as for begin; route: the row's core route, or nil).  A final error
+-- gains attempts, retryable and maybe_applied.
+function M.run(transport, path, payload, idempotent, env, route)
   local state = M.begin(env)
   while true do
     state.attempts = state.attempts + 1
-    local result, err = transport:attempt(path, payload, M.timeout(state, env))
+    local result, err = transport:attempt(path, payload, M.timeout(state, env), route)
     if result ~= nil then return result end
     local wait = M.after(state, err, idempotent, env)
     if wait == nil then return nil, err end
