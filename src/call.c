@@ -107,6 +107,7 @@ static int l_attempt(lua_State *L) {
   calypso_conn_exchange(c, timeout_ms);
   calypso_exchange_facts(&c->ex, &facts);
   facts.empty_ok = route->empty_ok;
+  facts.list_ok = route->list_ok;
   n = calypso_outcome(L, &facts, &keep);
   calypso_conn_settle(c, keep);
   return n;
@@ -131,7 +132,11 @@ static int l_prepare(lua_State *L) {
                              c->head_len, sign, &c->body))
     luaL_error(L, "calypso: out of memory");
   lua_pushlstring(L, c->request.data, c->request.len);
-  calypso_exchange_push(L, c->max_response)->empty_ok = route->empty_ok;
+  {
+    calypso_exchange *ex = calypso_exchange_push(L, c->max_response);
+    ex->empty_ok = route->empty_ok;
+    ex->list_ok = route->list_ok;
+  }
   return 2;
 }
 

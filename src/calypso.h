@@ -47,6 +47,7 @@ typedef struct calypso_route {
   int method;   /* CALYPSO_POST or CALYPSO_DELETE */
   int envelope; /* which of the four documented bodies */
   int empty_ok; /* a 2xx with an empty body is the success `true` */
+  int list_ok;  /* a 2xx may carry a JSON array, not only an object */
 } calypso_route;
 
 /* A growable byte buffer that refuses to grow past `max`. */
@@ -107,6 +108,7 @@ typedef struct calypso_facts {
   const char *detail;      /* the transport's own words for the failure, or NULL */
   int request_sent;        /* any byte of the request may have left */
   int empty_ok;            /* the route takes a 2xx with an empty body as `true` */
+  int list_ok;             /* ... and a JSON array as well as an object */
   const calypso_kept *kept; /* Retry-After and Date, or NULL */
 } calypso_facts;
 
@@ -119,7 +121,7 @@ typedef struct calypso_exchange {
   const char *failure;       /* NULL while the transport has not failed: a class as in facts */
   int keep;                  /* the outcome let the connection carry another exchange */
   int tunnel;                /* this is the answer to CONNECT (calypso_tunnel_outcome) */
-  int empty_ok;              /* as the route says */
+  int empty_ok, list_ok;     /* as the route says */
   char detail[CURL_ERROR_SIZE]; /* the transport's words; also libcurl's error buffer */
 } calypso_exchange;
 

@@ -69,6 +69,7 @@ void calypso_exchange_facts(const calypso_exchange *ex, calypso_facts *f) {
   f->detail = ex->detail;
   f->request_sent = ex->request_sent;
   f->empty_ok = ex->empty_ok;
+  f->list_ok = ex->list_ok;
   f->kept = &p->kept;
 }
 

@@ -81,6 +81,13 @@ static int blank(const char *s, size_t len) {
   return 1;
 }
 
+/* Is the first byte that is not JSON whitespace a '['? */
+static int is_array(const char *s, size_t len) {
+  size_t i = 0;
+  while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) i++;
+  return i < len && s[i] == '[';
+}
+
 /* The 2xx case: the body must be one JSON object, unknown fields kept; or,
  * where the route allows it, nothing at all, which is the success true. */
 static int decoded_result(lua_State *L, const calypso_facts *f, calypso_error *e) {
@@ -90,9 +97,11 @@ static int decoded_result(lua_State *L, const calypso_facts *f, calypso_error *e
     lua_pushboolean(L, 1);
     return 1;
   }
-  if (calypso_json_is_object(data, f->len) && calypso_json_decode(L, data, f->len)) return 1;
+  if ((calypso_json_is_object(data, f->len) || (f->list_ok && is_array(data, f->len))) &&
+      calypso_json_decode(L, data, f->len))
+    return 1;
   read_kept(e, f);
-  if (!calypso_json_is_object(data, f->len))
+  if (!calypso_json_is_object(data, f->len) && !(f->list_ok && is_array(data, f->len)))
     return calypso_fail(L, e, "HTTP %d response is not a JSON object", f->status);
   return calypso_fail(L, e, "HTTP %d response is not valid JSON: %s", f->status, lua_tostring(L, -1));
 }
@@ -221,6 +230,7 @@ static int l_outcome(lua_State *L) {
   f.reusable = flag(L, "reusable");
   f.request_sent = flag(L, "request_sent");
   f.empty_ok = flag(L, "empty_ok");
+  f.list_ok = flag(L, "list_ok");
   f.bad_framing = text(L, "bad_framing", NULL);
   f.detail = text(L, "detail", NULL);
   failure = text(L, "failure", NULL);

@@ -8,6 +8,7 @@
  *   payload  {"timestamp":…,"payload":{…}}               (rate, tariff: no account)
  *   bare     {"timestamp":…}                             (user/current)
  * empty: a 2xx with an empty body is the success `true` (webhook delete);
+ * list: a 2xx may carry a JSON array too (where the docs cannot tell);
  * otherwise a 2xx must carry one JSON object.  A route is a userdata so
  * that the transports read it without a table lookup per call; nil, where
  * a route is taken, means POST, full, an object. */
@@ -17,7 +18,7 @@
 static const char *const methods[] = {"POST", "DELETE", NULL};
 static const char *const envelopes[] = {"full", "account", "payload", "bare", NULL};
 
-static const calypso_route default_route = {CALYPSO_POST, CALYPSO_ENVELOPE_FULL, 0};
+static const calypso_route default_route = {CALYPSO_POST, CALYPSO_ENVELOPE_FULL, 0, 0};
 
 const calypso_route *calypso_check_route(lua_State *L, int idx) {
   if (lua_isnoneornil(L, idx)) return &default_route;
@@ -55,15 +56,18 @@ static int l_route(lua_State *L) {
   while (lua_next(L, 1)) {
     const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
     lua_pop(L, 1);
-    if (strcmp(key, "method") != 0 && strcmp(key, "envelope") != 0 && strcmp(key, "empty") != 0)
-      luaL_error(L, "calypso: a route has method, envelope and empty, not '%s'", key);
+    if (strcmp(key, "method") != 0 && strcmp(key, "envelope") != 0 && strcmp(key, "empty") != 0 &&
+        strcmp(key, "list") != 0)
+      luaL_error(L, "calypso: a route has method, envelope, empty and list, not '%s'", key);
   }
   r = lua_newuserdatauv(L, sizeof *r, 0);
   r->method = option(L, "method", methods, CALYPSO_POST);
   r->envelope = option(L, "envelope", envelopes, CALYPSO_ENVELOPE_FULL);
   lua_getfield(L, 1, "empty");
   r->empty_ok = lua_toboolean(L, -1);
-  lua_pop(L, 1);
+  lua_getfield(L, 1, "list");
+  r->list_ok = lua_toboolean(L, -1);
+  lua_pop(L, 2);
   luaL_getmetatable(L, CALYPSO_ROUTE_MT);
   lua_setmetatable(L, -2);
   return 1;
@@ -72,8 +76,8 @@ static int l_route(lua_State *L) {
 /* tostring(route) -> "calypso.Route (DELETE, full, empty)" */
 static int l_tostring(lua_State *L) {
   const calypso_route *r = luaL_checkudata(L, 1, CALYPSO_ROUTE_MT);
-  lua_pushfstring(L, "calypso.Route (%s, %s%s)", methods[r->method], envelopes[r->envelope],
-                  r->empty_ok ? ", empty" : "");
+  lua_pushfstring(L, "calypso.Route (%s, %s%s%s)", methods[r->method], envelopes[r->envelope],
+                  r->empty_ok ? ", empty" : "", r->list_ok ? ", list" : "");
   return 1;
 }
 

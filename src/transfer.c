@@ -228,6 +228,7 @@ void calypso_transfer_facts(const calypso_transfer *t, calypso_facts *f) {
   f->detail = t->detail;
   f->request_sent = t->handed;
   f->empty_ok = t->route.empty_ok;
+  f->list_ok = t->route.list_ok;
   f->kept = &t->kept;
 }
 

@@ -10,6 +10,8 @@
 --   params      { name = type }: path parameters, taken out of the call's
 --               params and put into the path
 --   empty       a 2xx with an empty body is the success `true`
+--   list        the answer may be a JSON array, not only an object (where
+--               the docs cannot tell which)
 --   idempotent  the server may safely receive it twice
 --   key         the body field holding an idempotency key: filled with a
 --               UUIDv4 when the caller gives none, the same on every
@@ -28,7 +30,7 @@ local types = require "calypso.types"
 local M = {}
 
 local KEYS = { path = "string", method = "string", envelope = "string", body = "table",
-               params = "table", empty = "boolean", idempotent = "boolean", key = "string",
+               params = "table", empty = "boolean", list = "boolean", idempotent = "boolean", key = "string",
                fetch = "string", paged = "boolean", each = "string", inferred = "boolean",
                source = "string", doc = "string" }
 local SOURCES = { REF = true, GUIDE = true, ["GUIDE-rel"] = true, ANCHOR = true, CLIENT = true,
@@ -63,7 +65,7 @@ function M.check(label, row)
     bad(label, "names key " .. row.key .. ", which is not a body field")
   end
   if row.fetch and not row.key then bad(label, "fetches by a key it does not have") end
-  row.route = core.route{ method = row.method, envelope = row.envelope, empty = row.empty }
+  row.route = core.route{ method = row.method, envelope = row.envelope, empty = row.empty, list = row.list }
   return row
 end
 
@@ -116,12 +118,17 @@ function M.request(row, label, params, path)
     end
     return path, nil
   end
-  local payload, problem, field = row.body.check(rest or {})
+  rest = rest or {}
+  if row.key and rest[row.key] == nil then -- a fresh key, on a copy: the caller's table stays theirs
+    local with_key = { [row.key] = core.uuid4() }
+    for k, v in next, rest do with_key[k] = v end
+    rest = with_key
+  end
+  local payload, problem, field = row.body.check(rest)
   if payload == nil then
     if problem and problem:find("^has no field ") then problem = "is not a field of " .. label end
     return refuse(label, field, problem)
   end
-  if row.key and payload[row.key] == nil then payload[row.key] = core.uuid4() end
   return path, payload
 end
 

@@ -1,6 +1,7 @@
 -- spec/support/probe.lua: POST /call in spec/support/probe.conf.  The body
--- is {"options": {...}, "calls": [{"path": ..., "payload": {...}, "pad": n}, ...]}
--- (pad: a description of n bytes is added to the payload, made here):
+-- is {"options": {...}, "calls": [{"path": ..., "payload": {...}, "pad": n,
+-- "opts": {...}}, ...]} (pad: a description of n bytes is added to the
+-- payload, made here; opts: client:call's, such as method = "DELETE"):
 -- one client is made with the environment's credentials plus `options`, the
 -- calls are made on it in order (through cosockets: this is a content
 -- phase), and the answer lists what each returned:
@@ -50,7 +51,7 @@ function M.call()
   for i, call in ipairs(request.calls or {}) do
     local payload = call.payload or {}
     if call.pad then payload.description = ("x"):rep(call.pad) end
-    local result, err = client:call(call.path, payload)
+    local result, err = client:call(call.path, payload, call.opts)
     if result ~= nil then
       answers[i] = { result = result }
     else

@@ -6,8 +6,10 @@
 --   cosocket  client:call inside nginx (lua/calypso/cosocket.lua), through
 --             the probe server of spec/support/probe.conf
 --   local t = transports.start(emu)
---   t:run("cosocket", { timeout = 1 }, { { path = ..., payload = {}, pad = n }, ... } [, location])
---     (pad: payload.description becomes n bytes, made where the call is made)
+--   t:run("cosocket", { timeout = 1 }, { { path = ..., payload = {}, pad = n, opts = {} }, ... }
+--         [, location])
+--     (pad: payload.description becomes n bytes, made where the call is made;
+--     opts: client:call's, such as method = "DELETE")
 --     -> { { result = ... } | { err = { kind, status, code, ... } }, ... }
 --   (location: the probe's, for cosocket; "/call" unless given)
 --   t:stop()
@@ -36,10 +38,10 @@ local function in_process(client, calls, async)
     local result, err
     if async then
       local req
-      req, err = client.async.call(call.path, payload)
+      req, err = client.async.call(call.path, payload, call.opts)
       if req then result, err = req:wait() end
     else
-      result, err = client:call(call.path, payload)
+      result, err = client:call(call.path, payload, call.opts)
     end
     answers[i] = result ~= nil and { result = result } or { err = err }
   end

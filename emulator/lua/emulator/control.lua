@@ -9,9 +9,18 @@
 --                           (states and currencies cycle, one state unknown)
 --   POST clock {skew_ms, date}  shift the emulator's clock, to make timestamps
 --                           stale; its Date header follows unless date=false
+--   POST pay_invoice {id, amount}   a payment of amount to the invoice
+--                           (merchant/invoices.lua): the invoice as it then is
+--   POST advance_payout {id}  process a CONFIRMED payout: COMPLETED, or FAILED
+--                           for want of funds (merchant/payouts.lua)
+--   POST credit {currency, amount}  add to the account's balance
+-- stats also counts invoices, payouts and exchanges made.
 local cjson = require("cjson").new()
 local api = require "emulator.api"
 local faults = require "emulator.faults"
+local accounts = require "emulator.merchant.accounts"
+local invoices = require "emulator.merchant.invoices"
+local payouts = require "emulator.merchant.payouts"
 local purses = require "emulator.purses"
 local respond = require "emulator.respond"
 local state = require "emulator.state"
@@ -37,6 +46,9 @@ function actions.stats()
     received = state.get_number("received"),
     created = state.get_number("created"),
     max_inflight = state.get_number("max_inflight"),
+    invoices = state.get_number("invoices"),
+    payouts = state.get_number("payouts"),
+    exchanges = state.get_number("exchanges"),
     last = recent[#recent] or cjson.null,
     recent = recent,
   }
@@ -63,13 +75,30 @@ function actions.clock()
   return { ok = true }
 end
 
+function actions.pay_invoice()
+  local body = body_json()
+  return invoices.pay(body.id, body.amount)
+end
+
+function actions.advance_payout()
+  return payouts.advance(body_json().id)
+end
+
+function actions.credit()
+  local body = body_json()
+  if type(body.currency) ~= "string" or not tonumber(body.amount) then
+    return nil, "credit needs currency and amount"
+  end
+  return { currency = body.currency, amount = accounts.add(body.currency, tonumber(body.amount)) }
+end
+
 local M = {}
 
 function M.handle()
   -- Read every body, even unused: over HTTP/2 nginx resets a stream whose
   -- body it answered without reading, and curl reports that as an error.
   ngx.req.read_body()
-  local action = actions[ngx.var.uri:match("^/__emulator/(%w+)$") or ""]
+  local action = actions[ngx.var.uri:match("^/__emulator/([%w_]+)$") or ""]
   if not action then return respond.json(404, { error = "no such control" }) end
   local result, err = action()
   if not result then return respond.json(400, { error = err }) end

@@ -1,6 +1,8 @@
 -- customers.lua: the Customer Purse API's customer create and update, with
 -- customers kept in the shared dict.  Strict about input like a careful
 -- gateway: unknown fields and wrong types are 001, an unknown id is 004.
+local check = require "emulator.check"
+local ids = require "emulator.ids"
 local respond = require "emulator.respond"
 local state = require "emulator.state"
 
@@ -8,16 +10,7 @@ local M = {}
 
 local text_fields = { email = true, description = true, externalId = true }
 
-local function uuid4()
-  local r = math.random
-  return string.format("%08x-%04x-4%03x-%04x-%06x%06x", r(0, 0x7fffffff), r(0, 0xffff),
-    r(0, 0xfff), 0x8000 + r(0, 0x3fff), r(0, 0xffffff), r(0, 0xffffff))
-end
-
-local function is_uuid(s)
-  return type(s) == "string" and s:match("^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-"
-    .. ("%x"):rep(12) .. "$") ~= nil
-end
+local uuid4, is_uuid = ids.uuid4, check.is_uuid
 
 -- Returns nil, or the detail of what is wrong with payload.
 local function check_fields(payload, allowed)

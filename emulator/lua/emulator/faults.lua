@@ -15,6 +15,8 @@
 --   trickle      a valid answer, one byte every `seconds` (default 1)
 --   drop_reply   the request is processed (a customer is created) and the
 --                connection closed with no answer at all
+--   fail_after   the request is processed, and answered `status` (default
+--                500) with Calypso's 000 error instead of its result
 --   redirect_http  302 to the same path over plain http://
 --   raw          writes `response` (any bytes) on the raw connection, holds
 --                it open `hold` seconds (default 0), then closes it: for
@@ -111,6 +113,10 @@ end
 
 function modes.drop_reply()
   ngx.ctx.drop_reply = true -- respond.json closes instead of answering
+end
+
+function modes.fail_after(f)
+  ngx.ctx.fail_after = f.status or 500
 end
 
 function modes.redirect_http()

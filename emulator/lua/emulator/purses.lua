@@ -2,6 +2,7 @@
 -- transactions, kept in the shared dict per customer.  Paths for purse/get
 -- and the shapes of get-all are inferred (see the API notes); transaction
 -- pages count from 0 (Spring style; Calypso's base is unknown).
+local ids = require "emulator.ids"
 local respond = require "emulator.respond"
 local state = require "emulator.state"
 
@@ -15,16 +16,7 @@ local function customer_of(payload)
   return customer
 end
 
-local function random_hex(n)
-  local out = {}
-  for i = 1, n do out[i] = string.format("%x", math.random(0, 15)) end
-  return table.concat(out)
-end
-
-local function uuid4()
-  return string.format("%s-%s-4%s-a%s-%s", random_hex(8), random_hex(4), random_hex(3), random_hex(3),
-    random_hex(12))
-end
+local uuid4 = ids.uuid4
 
 function M.get(payload)
   local customer, answered = customer_of(payload)
@@ -35,7 +27,7 @@ function M.get(payload)
   local key = "purse:" .. customer.id .. ":" .. payload.currency
   local purse = state.get_json(key)
   if not purse then -- get-or-create: a customer keeps one address per currency
-    purse = { id = uuid4(), address = "0x" .. random_hex(40), currency = payload.currency }
+    purse = { id = uuid4(), address = ids.hex(40), currency = payload.currency }
     state.put_json(key, purse)
     local list = state.get_json("purses:" .. customer.id) or {}
     list[#list + 1] = purse
@@ -63,7 +55,7 @@ function M.seed(customer_id, count)
     local tx = {
       id = uuid4(),
       amount = n * 1.25,
-      addressFrom = "0x" .. random_hex(40),
+      addressFrom = ids.hex(40),
       currency = CURRENCIES[(i - 1) % #CURRENCIES + 1],
       transactionHash = "0x" .. random_hex(64),
       transactionState = STATES[(i - 1) % #STATES + 1],

@@ -2,6 +2,7 @@
 -- body {"errorCode","message","traceId"}; 000 is a 500, the rest are 400
 -- (the current API reference lists only 200, 400 and 500).
 local cjson = require("cjson").new()
+local money = require "emulator.money"
 local state = require "emulator.state"
 
 local M = {}
@@ -13,6 +14,7 @@ local messages = {
   ["003"] = "Wrong sign",
   ["004"] = "Requested object is not found",
   ["011"] = "Invalid timestamp parameter",
+  -- 016 ("IdempotencyKey {uuid} already exists") carries its key: see M.error
 }
 
 local function trace_id()
@@ -30,17 +32,34 @@ end
 
 function M.json(status, value)
   if ngx.ctx.drop_reply then return ngx.exit(444) end -- processed, but never answered
+  if ngx.ctx.fail_after then -- processed, but answered with an error
+    local failure = ngx.ctx.fail_after
+    ngx.ctx.fail_after = nil
+    value, status = { errorCode = "000", message = "Internal server error", traceId = "after" }, failure
+  end
   date_header()
   ngx.status = status
   ngx.header["Content-Type"] = "application/json"
-  ngx.print(cjson.encode(value))
+  ngx.print(money.unmark(cjson.encode(value)))
   return ngx.exit(status)
 end
 
--- detail is appended to the documented message, so tests can see which check failed.
+--- A 2xx with no body at all (webhook delete's "No content").
+function M.empty(status)
+  if ngx.ctx.drop_reply then return ngx.exit(444) end
+  if ngx.ctx.fail_after then return M.json(200, {}) end
+  date_header()
+  ngx.status = status
+  ngx.header["Content-Length"] = 0
+  return ngx.exit(status)
+end
+
+-- detail is appended to the documented message, so tests can see which
+-- check failed; where the docs give the whole message with a value in it
+-- (016: "IdempotencyKey {uuid} already exists"), detail is that message.
 function M.error(code, detail, status)
-  local message = messages[code]
-  if detail then message = message .. ": " .. detail end
+  local message = messages[code] or detail
+  if detail and message ~= detail then message = message .. ": " .. detail end
   return M.json(status or (code == "000" and 500 or 400),
     { errorCode = code, message = message, traceId = trace_id() })
 end

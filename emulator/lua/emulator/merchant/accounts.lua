@@ -1,0 +1,52 @@
+-- merchant/accounts.lua: the account, its balances and the API key's user.
+-- Balances are one JSON object in the shared dict, currency -> amount (a
+-- number: the emulator's arithmetic needs no more than a double); paid
+-- invoices raise them, payouts and exchanges draw on them, and the control
+-- route `credit` sets them up for a test.
+local config = require "emulator.config"
+local money = require "emulator.money"
+local respond = require "emulator.respond"
+local state = require "emulator.state"
+
+local M = {}
+
+function M.balances()
+  return state.get_json("balances") or {}
+end
+
+--- Adds amount (negative to draw) to a currency's balance; returns the new one.
+function M.add(currency, amount)
+  local balances = M.balances()
+  balances[currency] = (balances[currency] or 0) + amount
+  state.put_json("balances", balances)
+  return balances[currency]
+end
+
+function M.balance(currency)
+  return M.balances()[currency] or 0
+end
+
+local OWNER = "5b0c8e1a-7d3f-4a21-9c4e-2f6d8b1a0e37"
+
+M.routes = {
+  ["/api/v1/account"] = { envelope = "account", handler = function()
+    local list = {}
+    for currency, amount in pairs(M.balances()) do list[#list + 1] = { currency = currency,
+      amount = amount } end
+    table.sort(list, function(a, b) return a.currency < b.currency end)
+    return respond.json(200, { account = config.account, name = "Emulated merchant", ownerId = OWNER,
+                               balances = money.list(list) })
+  end },
+  ["/api/v1/user/current"] = { envelope = "bare", handler = function()
+    return respond.json(200, {
+      userFullInfo = { id = "9a1f3c2e-6b4d-4e8a-b7c1-0d2e4f6a8b9c", username = "emulator",
+                       companyId = OWNER, companyName = "Emulated merchant", active = true, blocked = false,
+                       roles = { "SYSTEM" } },
+      permissions = { { accountId = config.account, accountName = "Emulated merchant",
+        permissionGroups = {} } },
+      availableAccounts = { { account = config.account, name = "Emulated merchant" } },
+    })
+  end },
+}
+
+return M

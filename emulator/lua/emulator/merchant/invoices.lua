@@ -1,0 +1,137 @@
+-- merchant/invoices.lua: invoices, with their states.  Created PENDING_PAYMENT;
+-- the control route pay_invoice{id, amount} walks one through MEM_POOL_FOUND
+-- and PAID to COMPLETED, crediting the balance, or to PENDING_INTERVENTION
+-- (UNDERPAY below 0.995 of the amount, OVERPAY above it) for single
+-- invoices; unlimited ones take any deposit and stay open; bound ones
+-- complete at or above lowerBound.  A reused idempotencyKey is 016.  Amounts
+-- are kept as the exact text the client sent (emulator.money).
+local accounts = require "emulator.merchant.accounts"
+local check = require "emulator.check"
+local ids = require "emulator.ids"
+local money = require "emulator.money"
+local respond = require "emulator.respond"
+local state = require "emulator.state"
+
+local M = {}
+
+local URLS = { returnUrl = "string", supportUrl = "string", logoUrl = "string" }
+
+local function with(spec, more)
+  local out = {}
+  for k, v in pairs(spec) do out[k] = v end
+  for k, v in pairs(more or {}) do out[k] = v end
+  return out
+end
+
+-- The invoice as answered, amounts as exact tokens.
+local function dto(inv)
+  local out = {}
+  for k, v in pairs(inv) do out[k] = v end
+  for _, f in ipairs{ "amount", "fiatAmount", "lowerBound", "paid" } do out[f] = money.exact(inv[f]) end
+  out.totalDebitAmount = money.exact(inv.amount)
+  out.paid, out.history = nil, nil -- the emulator's own bookkeeping
+  return out
+end
+
+local function save(inv)
+  state.put_json("invoice:" .. inv.id, inv)
+end
+
+local function load(id)
+  return id and state.get_json("invoice:" .. id)
+end
+
+-- Makes an invoice of `type` from a checked payload; answers it, or 016.
+local function create(kind, payload, raw, fields)
+  local key = payload.idempotencyKey
+  if key and state.get_json("invoice-key:" .. key) then
+    return respond.error("016", "IdempotencyKey " .. key .. " already exists")
+  end
+  local inv = { id = ids.uuid4(), type = kind, state = "PENDING_PAYMENT", invoiceAddress = ids.hex(40),
+                currency = payload.currency, description = payload.description, fee = 0,
+                createdDate = ids.iso(), idempotencyKey = key or ids.uuid4(),
+                expiration = payload.expiration or ids.iso(kind == "UNLIMITED" and 30 * 86400 or 86400),
+                externalId = payload.externalId }
+  for f in pairs(fields) do
+    if inv[f] == nil and payload[f] ~= nil then inv[f] = payload[f] end
+  end
+  for _, f in ipairs{ "amount", "fiatAmount", "lowerBound" } do inv[f] = money.text(raw, payload, f) end
+  if payload.amount ~= nil and payload.amount <= 0 then
+    return respond.error("001", "amount must be positive")
+  end
+  save(inv)
+  state.put_json("invoice-key:" .. inv.idempotencyKey, { id = inv.id })
+  state.count("invoices")
+  return respond.json(200, dto(inv))
+end
+
+local SINGLE = with({ amount = "number!", currency = "string!", description = "string!",
+                      idempotencyKey = "uuid", expiration = "datetime", externalId = "string" }, URLS)
+local SINGLE_FIAT = { currency = "string!", fiatAmount = "number!", fiatCurrency = "string!",
+                      description = "string!", amount = "number", idempotencyKey = "uuid" }
+local UNLIMITED = with({ currency = "string!", description = "string!", idempotencyKey = "uuid",
+                         externalId = "string", fiatAvailable = "boolean" }, URLS)
+local BOUND = { lowerBound = "number", currency = "string", description = "string",
+                idempotencyKey = "uuid", externalId = "string", fiatAvailable = "boolean" }
+
+local function creator(kind, spec)
+  return { handler = function(payload, raw)
+    local problem = check.fields(payload, spec)
+    if problem then return respond.error("001", problem) end
+    return create(kind, payload, raw, spec)
+  end }
+end
+
+--- Control: pay invoice `id` with `amount`; returns the invoice or nil, why.
+function M.pay(id, amount)
+  local inv = load(id)
+  if not inv then return nil, "no invoice " .. tostring(id) end
+  local paid = tonumber(amount)
+  if not paid or paid <= 0 then return nil, "amount must be a positive number" end
+  inv.history = inv.history or {}
+  inv.history[#inv.history + 1] = "MEM_POOL_FOUND"
+  inv.paid = tostring(amount)
+  inv.lastDepositHash = ids.hex(64)
+  local due = tonumber(inv.amount)
+  if inv.type == "UNLIMITED" then
+    accounts.add(inv.currency, paid)
+  elseif inv.type == "BOUND" then
+    if paid >= (tonumber(inv.lowerBound) or 0) then
+      inv.state = "COMPLETED"
+      accounts.add(inv.currency, paid)
+    end
+  elseif due and paid < 0.995 * due then
+    inv.state, inv.interventionType, inv.isInterventionResolved = "PENDING_INTERVENTION", "UNDERPAY", false
+  elseif due and paid > due then
+    inv.state, inv.interventionType, inv.isInterventionResolved = "PENDING_INTERVENTION", "OVERPAY", false
+  else
+    inv.history[#inv.history + 1] = "PAID"
+    inv.state = "COMPLETED"
+    accounts.add(inv.currency, due or paid)
+  end
+  save(inv)
+  return dto(inv)
+end
+
+M.routes = {
+  ["/api/v1/invoice/single/create"] = creator("SINGLE", SINGLE),
+  ["/api/v1/invoice/single-fiat/create"] = creator("SINGLE_FIAT", SINGLE_FIAT),
+  ["/api/v1/invoice/unlimited/create"] = creator("UNLIMITED", UNLIMITED),
+  ["/api/v1/invoice/bound/create"] = creator("BOUND", BOUND),
+  ["/api/v1/invoice"] = { handler = function(payload)
+    local problem = check.fields(payload, { id = "string", idempotencyKey = "uuid" })
+    if problem then return respond.error("001", problem) end
+    local id = payload.id
+    if not id and payload.idempotencyKey then
+      local by_key = state.get_json("invoice-key:" .. payload.idempotencyKey)
+      id = by_key and by_key.id
+    elseif not id then
+      return respond.error("001", "id or idempotencyKey is required")
+    end
+    local inv = load(id)
+    if not inv then return respond.error("004", "no invoice") end
+    return respond.json(200, dto(inv))
+  end },
+}
+
+return M

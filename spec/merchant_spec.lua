@@ -1,0 +1,207 @@
+-- merchant_spec.lua: every merchant endpoint row round-trips through the
+-- emulator: the call succeeds, the answer has the documented shape, and the
+-- emulator received exactly the envelope the row says (method, top-level
+-- keys, path).  Then the flows with state: paid invoices raise balances,
+-- payouts draw on them or fail for want of funds, exchanges move them.
+local cjson = require "cjson"
+local emulator = require "support.emulator"
+local endpoints = require "calypso.endpoints"
+
+local UUID = "3f2b8c1e-9d4a-4e6b-8f0c-1a2b3c4d5e6f"
+local PERIOD = { firstDate = "2025-07-01T00:00:00Z", lastDate = "2025-07-31T23:59:59Z" }
+
+-- The top-level keys each envelope sends.
+local SHAPES = {
+  full = { "account", "payload", "timestamp" }, account = { "account", "timestamp" },
+  payload = { "payload", "timestamp" }, bare = { "timestamp" },
+}
+
+local function keys(t)
+  local out = {}
+  for k in pairs(t) do out[#out + 1] = k end
+  table.sort(out)
+  return out
+end
+
+describe("the merchant API", function()
+  local emu, client, made = nil, nil, {}
+
+  setup(function()
+    emu = emulator.start()
+    client = emu:client{ max_retries = 0 }
+    made.invoice = assert(client.invoice.create_single{ amount = "10.5", currency = "USDT_TRX",
+      description = "x" })
+    made.payout = assert(client.payout.create{ depositAddress = "TXyz", amount = "1", currency = "USDT_TRX" })
+    made.mass = assert(client.payout.create_mass{ currency = "USDT_TRX", name = "batch" })
+    made.widget = assert(client.payment_widget.create_unlimited_linked{ description = "w" })
+    assert(emu:control("credit", { currency = "USDT_TRX", amount = 100 }))
+    made.exchange = assert(client.exchange.create{ sourceCurrency = "USDT_TRX", destinationCurrency = "TRX",
+                                                   amount = "10" })
+  end)
+
+  teardown(function()
+    client:close()
+    emu:stop()
+  end)
+
+  -- "group.name" -> { params (or a function giving them), a field the answer must have }
+  local cases = {
+    ["invoice.get"] = { function() return { id = made.invoice.id } end, "invoiceAddress" },
+    ["invoice.create_single"] = { { amount = "25.00", currency = "USDT_TRX", description = "tea",
+                                    expiration = "2030-01-01T00:00:00Z", externalId = "order-1",
+                                    returnUrl = "https://shop.example/back" }, "idempotencyKey" },
+    ["invoice.create_single_fiat"] = { { currency = "USDT_TRX", fiatAmount = "20", fiatCurrency = "USD",
+                                         description = "tea" }, "invoiceAddress" },
+    ["invoice.create_unlimited"] = { { currency = "USDT_TRX", description = "tips", fiatAvailable = false },
+                                     "invoiceAddress" },
+    ["invoice.create_bound"] = { { lowerBound = "5", currency = "USDT_TRX", description = "at least 5" },
+                                 "lowerBound" },
+    ["payout.get"] = { function() return { idempotencyKey = made.payout.idempotencyKey } end,
+      "depositAddress" },
+    ["payout.withdrawal"] = { function() return { requestId = made.payout.id } end, "withdrawalErrors" },
+    ["payout.create"] = { { depositAddress = "TAbc", amount = 2, currency = "USDT_TRX", comment = "rent" },
+                          "state" },
+    ["payout.create_mass"] = { { currency = "USDT_TRX", name = "salaries",
+      recipients = { { a = 1 } } }, "state" },
+    ["payout.get_mass"] = { function() return { id = made.mass.id } end, "name" },
+    ["settlement.payout"] = { { id = "42" }, "blockchainFee" },
+    ["settlement.payout_withdrawals"] = { { requestId = "42" }, 1 },
+    ["settlement.wallet"] = { { address = "TWallet" }, "balances" },
+    ["settlement.wallet_transactions"] = { { pageNumber = 0, pageSize = 5 }, "totalElements" },
+    ["settlement.report_outgoing"] = { PERIOD, "data" },
+    ["settlement.report_incoming"] = { PERIOD, "data" },
+    ["report.payout"] = { PERIOD, "data" },
+    ["report.invoice"] = { PERIOD, "data" },
+    ["exchange.pairs"] = { nil, "currencyPairs" },
+    ["exchange.limit"] = { { sourceCurrency = "USDT_TRX", destinationCurrency = "BTC" },
+      "destinationCurrency" },
+    ["exchange.precalculate"] = { { sourceCurrency = "USDT_TRX", destinationCurrency = "BTC", amount = "60",
+                                    direction = "SELL" }, "amount" },
+    ["exchange.create"] = { { sourceCurrency = "USDT_TRX", destinationCurrency = "TRX",
+      amount = "1" }, "state" },
+    ["exchange.get"] = { function() return { id = made.exchange.id } end, "destinationAmount" },
+    ["exchange.average_rate"] = { { sourceCurrency = "BTC", destinationCurrency = "USDT_TRX" }, "rate" },
+    ["rate.crypto"] = { { fromCurrencies = { "BTC" }, toCurrencies = { "USDT_TRX" } }, "currencyRates" },
+    ["rate.fiat"] = { { from = { "USD" }, to = { "ARS" } }, "ratesMap" },
+    ["account.get"] = { nil, "balances" },
+    ["user.current"] = { nil, "availableAccounts" },
+    ["subscription.list"] = { nil, "subscriptions" },
+    ["subscription.create"] = { { url = "https://shop.example/hooks",
+      notificationServiceTypes = { "INVOICE" } },
+                                "secretKey" },
+    ["subscription.delete"] = { function()
+      return { requestId = assert(client.subscription.create{ url = "https://shop.example/h2" }).requestId }
+    end, true },
+    ["tariff.extended_fee"] = { { items = { { baseAmount = "1000", currency = "USDT", feeType = "SERVICE",
+                                              opType = "INVOICE" } } }, "items" },
+    ["payment_widget.find_unlimited_linked"] = {
+      function() return { requestId = made.widget.idempotencyKey } end, "widgetType" },
+    ["payment_widget.create_unlimited_linked"] = { { description = "donations",
+      cryptoCurrencies = { "BTC" } },
+                                                   "widgetState" },
+    ["payment_widget.create_single_fiat"] = { { anything = "goes" }, "widgetType" },
+    ["payment_widget.find_single_fiat"] = { {}, "widgetState" },
+    ["fiat.order"] = { { idempotencyKey = UUID }, "orderFiatAmount" },
+    ["fiat.method"] = { { currency = "USDT_TRX", geoId = UUID }, "method" },
+    ["fiat.geo"] = { {}, "geo" },
+    ["fiat_deposit.order"] = { { id = UUID }, "cryptoAmount" },
+    ["fiat_deposit.method"] = { { currency = "USDT_TRX", cryptoAmount = "10", external = false }, "methods" },
+    ["fiat_deposit.generate_key"] = { { merchantExternalId = "user-7" }, "expiredAt" },
+    ["fiat_deposit.fiat_currencies"] = { {}, "fiatCurrencies" },
+    ["fiat_deposit.create_order"] = { { externalAddress = "TMine" }, "orderId" },
+    ["fiat_deposit.confirm_order"] = { { orderId = UUID }, "link" },
+    ["fiat_withdrawal.order"] = { { id = UUID }, "state" },
+    ["fiat_withdrawal.method"] = { { currency = "USDT_TRX" }, "methods" },
+    ["fiat_withdrawal.geo"] = { nil, "geo" },
+    ["c2f.order"] = { { orderId = UUID }, "amountInFiat" },
+    ["c2f.rate"] = { { type = "CARD", fiatCurrency = "ARS", currency = "USDT_TRX" }, "rateId" },
+    ["c2f.limit"] = { { type = "CARD", fiatCurrency = "ARS" }, "maxLimit" },
+  }
+
+  it("has a round trip for every merchant row", function()
+    for group, rows in pairs(endpoints) do
+      for name, row in pairs(rows) do
+        if row.source ~= "PURSE" then assert.truthy(cases[group .. "." .. name], group .. "." .. name) end
+      end
+    end
+  end)
+
+  for label, case in pairs(cases) do
+    local group, name = label:match("^(.-)%.(.+)$")
+    it("round-trips " .. label, function()
+      local row = endpoints[group][name]
+      local params = type(case[1]) == "function" and case[1]() or case[1]
+      local result, err = client[group][name](params)
+      assert.is_nil(err, err and tostring(err))
+      if case[2] == true then
+        assert.is_true(result)
+      else
+        assert.is_not_nil(result[case[2]], cjson.encode(result))
+      end
+      local last = emu:stats().last
+      assert.are.equal(row.method or "POST", last.method)
+      local path = row.path:gsub("{type}", params and params.type or "")
+      assert.are.equal(path, last.path)
+      assert.are.same(SHAPES[row.envelope or "full"], keys(cjson.decode(last.body)))
+    end)
+  end
+
+  describe("with state", function()
+    it("raises the balance by a paid invoice, and completes it", function()
+      local before = (client.account.get().balances[1] or {}).amount or 0
+      local invoice = assert(client.invoice.create_single{ amount = "12", currency = "LTC",
+        description = "x" })
+      local paid = emu:control("pay_invoice", { id = invoice.id, amount = "12" })
+      assert.are.equal("COMPLETED", paid.state)
+      assert.are.equal("COMPLETED", client.invoice.get{ id = invoice.id }.state)
+      local balances = {}
+      for _, b in ipairs(client.account.get().balances) do balances[b.currency] = b.amount end
+      assert.are.equal(12, balances.LTC)
+      assert.is_number(before)
+    end)
+
+    -- { amount paid of 100, the state, the intervention }
+    for _, c in ipairs{ { "99.6", "COMPLETED" }, { "99", "PENDING_INTERVENTION", "UNDERPAY" },
+                        { "101", "PENDING_INTERVENTION", "OVERPAY" } } do
+      it("takes a payment of " .. c[1] .. " for 100 to " .. c[2], function()
+        local invoice = assert(client.invoice.create_single{ amount = "100", currency = "BTC",
+          description = "x" })
+        emu:control("pay_invoice", { id = invoice.id, amount = c[1] })
+        local now = client.invoice.get{ idempotencyKey = invoice.idempotencyKey }
+        assert.are.equal(c[2], now.state)
+        assert.are.equal(c[3], now.interventionType)
+      end)
+    end
+
+    it("completes a payout the balance covers, and fails one it does not", function()
+      emu:control("credit", { currency = "ETH", amount = 1 })
+      local small = assert(client.payout.create{ depositAddress = "0xa", amount = "0.5", currency = "ETH" })
+      local big = assert(client.payout.create{ depositAddress = "0xb", amount = "5", currency = "ETH" })
+      assert.are.equal("CONFIRMED", small.state)
+      emu:control("advance_payout", { id = small.id })
+      emu:control("advance_payout", { id = big.id })
+      assert.are.equal("COMPLETED", client.payout.get{ id = small.id }.state)
+      local failed = client.payout.get{ id = big.id }
+      assert.are.equal("FAILED", failed.state)
+      assert.are.equal("NOT_ENOUGH_FUNDS", failed.errors.withdrawalErrors[1].errors[1].status)
+    end)
+
+    it("fails an exchange the balance cannot cover", function()
+      local x = assert(client.exchange.create{ sourceCurrency = "XDG", destinationCurrency = "USDT",
+        amount = "99" })
+      assert.are.equal("FAILED", x.state)
+      assert.are.equal("FAILED", client.exchange.get{ id = x.id }.state)
+    end)
+
+    it("deletes a subscription, which the list then lacks, and refuses to delete it twice", function()
+      local sub = assert(client.subscription.create{ url = "https://shop.example/h3" })
+      assert.is_true(client.subscription.delete{ requestId = sub.requestId })
+      for _, s in ipairs(client.subscription.list().subscriptions) do
+        assert.are_not.equal(sub.requestId, s.requestId)
+      end
+      local again, err = client.subscription.delete{ requestId = sub.requestId }
+      assert.is_nil(again)
+      assert.are.equal("004", err.code)
+    end)
+  end)
+end)
