@@ -49,15 +49,15 @@ local COMPLIANCE = { "UNCHECKED", "IN_PROGRESS", "CHECKED", "DECLINE", "UNKNOWN_
 
 --- Control: make `count` transactions for a customer; returns their ids.
 function M.seed(customer_id, count)
-  local ids = state.get_json("transactions:" .. customer_id) or {}
+  local made = state.get_json("transactions:" .. customer_id) or {}
   for i = 1, count do
-    local n = #ids + 1
+    local n = #made + 1
     local tx = {
       id = uuid4(),
       amount = n * 1.25,
       addressFrom = ids.hex(40),
       currency = CURRENCIES[(i - 1) % #CURRENCIES + 1],
-      transactionHash = "0x" .. random_hex(64),
+      transactionHash = ids.hex(64),
       transactionState = STATES[(i - 1) % #STATES + 1],
       complianceState = COMPLIANCE[(i - 1) % #COMPLIANCE + 1],
       translationToAccountCompleted = (i % 3 == 0),
@@ -65,10 +65,10 @@ function M.seed(customer_id, count)
       sequence = n,
     }
     state.put_json("transaction:" .. tx.id, tx)
-    ids[n] = tx.id
+    made[n] = tx.id
   end
-  state.put_json("transactions:" .. customer_id, ids)
-  return ids
+  state.put_json("transactions:" .. customer_id, made)
+  return made
 end
 
 function M.transaction(payload)
