@@ -40,7 +40,7 @@ deps:
 
 # make static: build/libcalypso.a, the core (for Lua 5.4) and every Lua file
 # as preload chunks (scripts/embed-lua), for hosts that embed Lua.  The
-# example host links it, with lua-cjson, and is run by the suite.
+# example host links it, and is run by the suite.
 STATIC     := build/libcalypso.a
 STATIC_OBJ := $(patsubst src/%.c,build/static/%.o,$(SRC)) build/static/preload.o
 EMBED_HOST := build/embed/host
@@ -67,7 +67,7 @@ $(STATIC): $(STATIC_OBJ)
 $(EMBED_HOST): examples/embed/host.c src/calypso_embed.h $(STATIC)
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -Wall -Wextra -Isrc $$(pkg-config --cflags lua5.4) $< -o $@ $(STATIC) \
-	  -Wl,-Bstatic -llua5.4-cjson -Wl,-Bdynamic $$(pkg-config --libs lua5.4 libcurl libssl libcrypto) \
+	  $$(pkg-config --libs lua5.4 libcurl libssl libcrypto) \
 	  -lpthread -lm
 
 # The OpenResty test runs the core inside nginx, whose Lua is LuaJIT.
@@ -111,7 +111,7 @@ asan: deps all $(TESTLIBS) $(NGINX_CORE) $(EMBED_HOST)
 # and run by fuzz/run for FUZZ_SECONDS (default 60) each, in the C locale and
 # in de_DE.UTF-8.  http1_fuzz links the parser alone; the others the whole
 # core, with lua-cjson linked in (json_check.c is encode_fuzz's checker).
-FUZZ_BIN    := $(addprefix build/fuzz/,http1_fuzz encode_fuzz webhook_fuzz decode_fuzz)
+FUZZ_BIN    := $(addprefix build/fuzz/,http1_fuzz encode_fuzz webhook_fuzz decode_fuzz json_fuzz)
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=all -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Isrc
 

@@ -14,20 +14,19 @@ source = {
 description = {
   summary = "Client for the Calypso Pay merchant API, with a C core (libcurl, OpenSSL)",
   detailed = [[
-    Signed, verified HTTPS calls to the Calypso Pay API (the Customer Purse
-    API, webhook verification, any other signed call): a C core builds the
-    {account, timestamp, payload} envelope, signs it with HMAC-SHA512 and
-    sends it over a kept-alive, verified libcurl connection, or many at once
-    through curl multi (client.async); Lua validates input and binds
-    endpoints from data rows.
+    Signed, verified HTTPS calls to the whole Calypso Pay merchant API
+    (invoices, payouts, exchange, rates, webhooks, the Customer Purse API and
+    the rest), exact amounts, exactly-once creates: a C core builds the
+    signed envelope, sends it over a kept-alive, verified libcurl
+    connection, or many at once through curl multi (client.async), and
+    judges the answer; Lua validates input and binds endpoints from data rows.
   ]],
   license = "MIT",
   labels = { "payments", "http", "crypto" },
 }
 
 dependencies = {
-  "lua >= 5.1, < 5.5",
-  "lua-cjson >= 2.1.0",
+  "lua >= 5.1, < 5.5", -- and nothing else: the core reads and writes JSON itself
 }
 
 external_dependencies = {
@@ -54,7 +53,7 @@ build = {
     ["calypso.core"] = {
       sources = {
         "src/buf.c", "src/call.c", "src/client.c", "src/clock.c", "src/conn.c", "src/core.c",
-        "src/curl.c", "src/encode.c", "src/error.c", "src/exchange.c", "src/http1.c", "src/json.c",
+        "src/curl.c", "src/decode.c", "src/encode.c", "src/error.c", "src/exchange.c", "src/http1.c", "src/json.c",
         "src/multi.c", "src/outcome.c", "src/request.c", "src/route.c", "src/settings.c", "src/sign.c",
         "src/sockets.c", "src/transfer.c", "src/uuid.c",
       },

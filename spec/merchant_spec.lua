@@ -146,6 +146,36 @@ describe("the merchant API", function()
     end)
   end
 
+  describe("exact amounts", function()
+    local AMOUNT = "0.123456789012345678" -- 18 decimals: more than a double holds
+
+    it("goes out as the caller wrote it, and comes back so with exact_numbers", function()
+      local exact = emu:client{ exact_numbers = true }
+      local invoice = assert(exact.invoice.create_single{ amount = AMOUNT, currency = "ETH",
+        description = "x" })
+      assert.truthy(emu:stats().last.body:find('"amount":' .. AMOUNT, 1, true))
+      assert.are.equal(AMOUNT, invoice.amount)
+      assert.are.equal(AMOUNT, exact.invoice.get{ id = invoice.id }.amount)
+      exact:close()
+    end)
+
+    it("comes back as the nearest double without exact_numbers", function()
+      local invoice = assert(client.invoice.create_single{ amount = AMOUNT, currency = "ETH",
+        description = "x" })
+      assert.are.equal(tonumber(AMOUNT), invoice.amount)
+    end)
+
+    it("reaches a webhook handler exactly with exact_numbers", function()
+      local calypso = require "calypso"
+      local body = '{"eventType":"INVOICE_PAID","data":{"amount":' .. AMOUNT .. ',"parentExternalId":7}}'
+      local sign = calypso.sign("hook-secret", body)
+      local event = assert(calypso.webhook.verify(body, sign, "hook-secret", { exact_numbers = true }))
+      assert.are.equal(AMOUNT, event.data.amount)
+      assert.are.equal(tonumber(AMOUNT), calypso.webhook.verify(body, sign, "hook-secret").data.amount)
+      assert.has_error(function() calypso.webhook.verify(body, sign, "hook-secret", { exact = true }) end)
+    end)
+  end)
+
   describe("with state", function()
     it("raises the balance by a paid invoice, and completes it", function()
       local before = (client.account.get().balances[1] or {}).amount or 0

@@ -109,6 +109,7 @@ typedef struct calypso_facts {
   int request_sent;        /* any byte of the request may have left */
   int empty_ok;            /* the route takes a 2xx with an empty body as `true` */
   int list_ok;             /* ... and a JSON array as well as an object */
+  int exact;               /* the client's exact_numbers: decode.c keeps such numbers' text */
   const calypso_kept *kept; /* Retry-After and Date, or NULL */
 } calypso_facts;
 
@@ -122,6 +123,7 @@ typedef struct calypso_exchange {
   int keep;                  /* the outcome let the connection carry another exchange */
   int tunnel;                /* this is the answer to CONNECT (calypso_tunnel_outcome) */
   int empty_ok, list_ok;     /* as the route says */
+  int exact;                 /* the client's exact_numbers */
   char detail[CURL_ERROR_SIZE]; /* the transport's words; also libcurl's error buffer */
 } calypso_exchange;
 
@@ -152,6 +154,7 @@ typedef struct calypso_client {
   long max_connections;      /* the non-blocking transport's connection cap */
   int http2;                 /* may the non-blocking transport offer HTTP/2? */
   size_t max_response;       /* max_response_bytes */
+  int exact_numbers;         /* decode numbers a double cannot hold as their text */
   calypso_buf body, request;
   calypso_exchange ex;       /* the blocking transport's current exchange */
   calypso_sockets sockets;   /* every descriptor the blocking handle opened */
@@ -183,15 +186,21 @@ calypso_error calypso_error_init(const char *kind, long status);
 int calypso_push_error(lua_State *L, const calypso_error *e);
 int calypso_fail(lua_State *L, calypso_error *e, const char *fmt, ...);
 
-/* json.c: the private lua-cjson instance, for what we receive; decode pushes
- * exactly one value and returns 1, or pushes the failure message and returns 0 */
+/* json.c: core.null, core.decode_object */
 void calypso_json_open(lua_State *L);
-int calypso_json_decode(lua_State *L, const char *s, size_t len);
+
+/* decode.c: JSON we receive; pushes exactly one value and returns 1, or
+ * pushes the failure message and returns 0.  exact: numbers a double
+ * cannot hold become strings of their exact text. */
+int calypso_json_decode(lua_State *L, const char *s, size_t len, int exact);
 
 /* encode.c: JSON for what we send; NULL on success, else why not */
 void calypso_encode_open(lua_State *L);
 const char *calypso_json_write(lua_State *L, int idx, calypso_buf *out);
 int calypso_json_is_object(const char *s, size_t len); /* first non-blank byte is '{' */
+/* The length of the UTF-8 sequence that starts at s[i] (a byte >= 0x80), or 0 if invalid. */
+size_t calypso_utf8_sequence(const unsigned char *s, size_t i, size_t len);
+void calypso_array_mark(lua_State *L, int idx); /* give the table core.array's marker */
 
 /* sign.c: a keyed HMAC-SHA512 context; hex writes exactly 128 digits, no NUL */
 void calypso_sign_open(lua_State *L);

@@ -5,6 +5,7 @@
 #ifndef CALYPSO_COMPAT_H
 #define CALYPSO_COMPAT_H
 
+#include <limits.h>
 #include <lua.h>
 #include <lauxlib.h>
 
@@ -68,6 +69,33 @@ static inline int calypso_compat_tointeger(lua_State *L, int idx, long long *out
   return 0;
 }
 #endif
+
+/* Pushes the decimal integer token text as an exact Lua value and returns 1:
+ * an integer (5.3+) if it fits one, or (5.1, LuaJIT) a double if |n| is at
+ * most 2^53; returns 0, pushing nothing, when it cannot be held exactly. */
+static inline int calypso_compat_pushinteger(lua_State *L, const char *text, long long *out) {
+  const char *p = text;
+  int negative = *p == '-';
+  unsigned long long n = 0, limit;
+  if (negative) p++;
+#if LUA_VERSION_NUM >= 503
+  limit = negative ? (unsigned long long)LLONG_MAX + 1 : (unsigned long long)LLONG_MAX;
+#else
+  limit = 9007199254740992ULL; /* 2^53 */
+#endif
+  for (; *p; p++) {
+    unsigned d = (unsigned)(*p - '0');
+    if (n > (limit - d) / 10) return 0;
+    n = n * 10 + d;
+  }
+  *out = negative ? (long long)(0 - n) : (long long)n;
+#if LUA_VERSION_NUM >= 503
+  lua_pushinteger(L, (lua_Integer)*out);
+#else
+  lua_pushnumber(L, (lua_Number)*out);
+#endif
+  return 1;
+}
 
 #if LUA_VERSION_NUM < 504
 /* Before 5.4 a full userdata has exactly one (environment/user) value. */

@@ -73,7 +73,7 @@ static int put(calypso_buf *out, const char *s, size_t n) {
 
 /* The length of the UTF-8 sequence whose lead byte (0x80 or above) is s[i],
  * or 0 when the bytes there are not one (RFC 3629, table 3-7). */
-static size_t utf8_sequence(const unsigned char *s, size_t i, size_t len) {
+size_t calypso_utf8_sequence(const unsigned char *s, size_t i, size_t len) {
   unsigned char c = s[i], lo = 0x80, hi = 0xBF;
   size_t n, k;
   if (c >= 0xC2 && c <= 0xDF) {
@@ -106,7 +106,7 @@ static const char *write_string(lua_State *L, int idx, calypso_buf *out) {
     const char *rep = NULL;
     size_t rep_len = 2;
     if (ch >= 0x80) {
-      size_t n = utf8_sequence((const unsigned char *)s, i, len);
+      size_t n = calypso_utf8_sequence((const unsigned char *)s, i, len);
       if (n == 0) return "a string is not valid UTF-8";
       i += n - 1;
       continue;
@@ -280,6 +280,12 @@ static int l_decimal_eq(lua_State *L) {
   const decimal *a = luaL_checkudata(L, 1, DECIMAL_MT), *b = luaL_checkudata(L, 2, DECIMAL_MT);
   lua_pushboolean(L, a->len == b->len && memcmp(a->text, b->text, a->len) == 0);
   return 1;
+}
+
+void calypso_array_mark(lua_State *L, int idx) {
+  if (idx < 0) idx = lua_gettop(L) + idx + 1;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &array_key);
+  lua_setmetatable(L, idx);
 }
 
 /* core.array(t) -> t: marks t to be sent as a JSON array, even when empty. */

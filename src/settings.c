@@ -121,7 +121,7 @@ static void *make_signer(lua_State *L) {
  * opts: key, account, base_url (strings); one of secret, secret_file,
  * secret_env (strings); cafile, proxy (strings or nil); timeout,
  * connect_timeout (seconds), max_response_bytes, max_connections (numbers);
- * http2 (boolean); clock_offset_ms (number).  calypso.options checks and
+ * http2, exact_numbers (booleans); clock_offset_ms (number).  calypso.options checks and
  * fills them; this raises on a table it would have refused, or when libcurl
  * or OpenSSL cannot be set up; it never returns nil. */
 static int l_new(lua_State *L) {
@@ -129,7 +129,7 @@ static int l_new(lua_State *L) {
   const char *key, *account, *base_url, *cafile, *proxy, *authority;
   long timeout_ms, connect_timeout_ms;
   double max_response, max_connections, offset;
-  int http2;
+  int http2, exact;
   calypso_client *c;
 
   luaL_checktype(L, 1, LUA_TTABLE);
@@ -147,7 +147,10 @@ static int l_new(lua_State *L) {
   lua_getfield(L, 1, "http2");
   if (!lua_isboolean(L, -1)) bad(L, "http2");
   http2 = lua_toboolean(L, -1);
-  lua_pop(L, 1);
+  lua_getfield(L, 1, "exact_numbers");
+  if (!lua_isnil(L, -1) && !lua_isboolean(L, -1)) bad(L, "exact_numbers");
+  exact = lua_toboolean(L, -1);
+  lua_pop(L, 2);
   if (!header_safe(key, key_len)) bad(L, "key");
   if (account_len == 0) bad(L, "account");
   if (url_len < 9 || strncmp(base_url, "https://", 8) != 0 || !header_safe(base_url, url_len))
@@ -189,6 +192,7 @@ static int l_new(lua_State *L) {
   c->max_response = c->ex.response.max = (size_t)max_response;
   c->max_connections = (long)max_connections;
   c->http2 = http2;
+  c->exact_numbers = exact;
   c->signer = make_signer(L);
   c->account = dup_bytes(account, account_len);
   c->base_url = dup_bytes(base_url, url_len);

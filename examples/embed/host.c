@@ -7,13 +7,12 @@
  * The script returns { watch = function() -> fds, timeout,
  *                      frame = function() -> busy }.
  * Nothing of calypso is read from disk: build/libcalypso.a carries the core
- * and its Lua files (calypso_preload), and lua-cjson is linked in too. */
+ * and its Lua files (calypso_preload); it needs no other Lua module. */
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <lauxlib.h>
-#include <lua-cjson.h>
 #include <lualib.h>
 #include "calypso_embed.h"
 
@@ -59,10 +58,6 @@ int main(int argc, char **argv) {
   L = luaL_newstate();
   luaL_openlibs(L);
   calypso_preload(L);
-  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-  lua_pushcfunction(L, luaopen_cjson);
-  lua_setfield(L, -2, "cjson");
-  lua_pop(L, 1);
 
   if (luaL_dofile(L, argv[1]) != LUA_OK || !lua_istable(L, -1)) {
     fprintf(stderr, "host: %s: %s\n", argv[1], lua_isstring(L, -1) ? lua_tostring(L, -1) : "must return a table");

@@ -18,6 +18,9 @@
 --   clock_offset_ms     0: milliseconds added to the local clock when stamping
 --   max_connections     8: connections the non-blocking API (client.async) may open
 --   http2               true: may the non-blocking API use HTTP/2 when the server offers it
+--   exact_numbers       false: true decodes every number a double cannot hold exactly
+--                       (more than 15 significant digits, integers past 2^53 that are no
+--                       Lua integer) as a string of its exact text: turn it on for money
 --   proxy               nil: "http://host:port", an HTTP proxy to tunnel through
 --                       (CONNECT); nil means none, and https_proxy and the like in
 --                       the environment are ignored
@@ -137,6 +140,7 @@ local spec = {
   clock_offset_ms = { type = "number", check = milliseconds },
   max_connections = { type = "number", check = connection_count },
   http2 = { type = "boolean", check = any },
+  exact_numbers = { type = "boolean", check = any },
   proxy = { type = "string", check = proxy_url },
   paths = { type = "table", check = endpoint_paths },
 }
