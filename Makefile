@@ -89,7 +89,7 @@ demo: deps all
 
 lint:
 	@scripts/deps lint
-	luacheck lua spec examples bench emulator/lua scripts/embed-lua
+	luacheck lua spec examples bench emulator/lua scripts/embed-lua scripts/api-doc
 
 valgrind: all $(TESTLIBS)
 	@scripts/deps valgrind
@@ -139,8 +139,9 @@ bench: all
 	@scripts/deps bench
 	bench/run
 
-docs:
+docs: all
 	@scripts/deps docs
+	lua5.4 scripts/api-doc ldoc build/api.lua
 	ldoc .
 
 env:

@@ -10,10 +10,10 @@
 -- @module calypso
 -- @field null what a JSON null decodes to, and how to send one
 -- @field array calypso.array(t) -> t: send t as a JSON array, even when empty
--- @field webhook calypso.webhook: verify(raw_body, sign, secret) -> event | nil, err
--- @field customer create, update, block, unblock: as on a client, with the default client
--- @field purse get, get_all: as on a client, with the default client
--- @field transaction get, find, each: as on a client, with the default client
+-- @field webhook calypso.webhook: verify(raw_body, sign, secret [, opts]) -> event | nil, err
+-- @field uuid4 calypso.uuid4() -> a random UUID from OpenSSL's CSPRNG
+-- Every endpoint group (customer, invoice, payout, ... : calypso.api) is also
+-- here, bound to the default client.
 local core = require "calypso.core"
 local client = require "calypso.client"
 local options = require "calypso.options"
@@ -24,6 +24,7 @@ local M = {
   null = core.null,   -- what a JSON null decodes to, and how to send one
   array = core.array, -- calypso.array(t) -> t: send t as a JSON array, even when empty
   webhook = webhook,  -- calypso.webhook.verify(raw_body, sign, secret) -> event | nil, err
+  uuid4 = core.uuid4, -- calypso.uuid4() -> a random UUID (OpenSSL), for your own idempotency keys
 }
 
 --- calypso.new(opts) -> client.  Options: see calypso.options.  Raises on a
