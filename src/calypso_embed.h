@@ -7,9 +7,8 @@
  *   luaL_openlibs(L);
  *   calypso_preload(L);        // now require "calypso" needs no files on disk
  *
- * lua-cjson, which the core decodes with, is the host's to provide: link
- * liblua5.4-cjson (Debian's lua-cjson-dev) and preload luaopen_cjson as
- * "cjson", or leave cjson.so on package.cpath. */
+ * Link Lua 5.4, libcurl and libcrypto besides; the core reads and writes
+ * JSON itself (encode.c, decode.c), so no JSON library is needed. */
 #ifndef CALYPSO_EMBED_H
 #define CALYPSO_EMBED_H
 
