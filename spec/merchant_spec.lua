@@ -203,6 +203,39 @@ describe("the merchant API", function()
       end)
     end
 
+    it("shows a payment seen in the mempool, then confirms it", function()
+      local invoice = assert(client.invoice.create_single{ amount = "3", currency = "DAI",
+        description = "x" })
+      emu:control("pay_invoice", { id = invoice.id, amount = "3", mempool = true })
+      assert.are.equal("MEM_POOL_FOUND", client.invoice.get{ id = invoice.id }.state)
+      emu:control("pay_invoice", { id = invoice.id })
+      assert.are.equal("COMPLETED", client.invoice.get{ id = invoice.id }.state)
+    end)
+
+    it("expires an unpaid invoice, which then takes no payment", function()
+      local invoice = assert(client.invoice.create_single{ amount = "3", currency = "DAI",
+        description = "x" })
+      assert.are.equal("PENDING_PAYMENT", client.invoice.get{ id = invoice.id }.state)
+      emu:control("expire_invoice", { id = invoice.id })
+      assert.are.equal("ARCHIVED", client.invoice.get{ id = invoice.id }.state)
+      assert.has_error(function() emu:control("pay_invoice", { id = invoice.id, amount = "3" }) end)
+    end)
+
+    -- an expiration already past when sent, in Z and in offset form
+    for _, at in ipairs{ "2020-01-01T00:00:00Z", "2020-01-01T03:00:00.5+03:00" } do
+      it("reads an invoice whose expiration " .. at .. " has passed as expired", function()
+        local invoice = assert(client.invoice.create_single{ amount = "3", currency = "DAI",
+          description = "x", expiration = at })
+        assert.are.equal("ARCHIVED", client.invoice.get{ id = invoice.id }.state)
+      end)
+    end
+
+    it("keeps an invoice whose expiration is ahead open", function()
+      local invoice = assert(client.invoice.create_single{ amount = "3", currency = "DAI",
+        description = "x", expiration = os.date("!%Y-%m-%dT%H:%M:%S+00:00", os.time() + 3600) })
+      assert.are.equal("PENDING_PAYMENT", client.invoice.get{ id = invoice.id }.state)
+    end)
+
     it("completes a payout the balance covers, and fails one it does not", function()
       emu:control("credit", { currency = "ETH", amount = 1 })
       local small = assert(client.payout.create{ depositAddress = "0xa", amount = "0.5", currency = "ETH" })

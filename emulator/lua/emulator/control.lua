@@ -9,8 +9,11 @@
 --                           (states and currencies cycle, one state unknown)
 --   POST clock {skew_ms, date}  shift the emulator's clock, to make timestamps
 --                           stale; its Date header follows unless date=false
---   POST pay_invoice {id, amount}   a payment of amount to the invoice
---                           (merchant/invoices.lua): the invoice as it then is
+--   POST pay_invoice {id, amount, mempool}   a payment of amount to the invoice
+--                           (merchant/invoices.lua): the invoice as it then is;
+--                           mempool=true stops at MEM_POOL_FOUND, and {id} alone
+--                           then confirms it
+--   POST expire_invoice {id}  an unpaid invoice's expiration passes now
 --   POST advance_payout {id}  process a CONFIRMED payout: COMPLETED, or FAILED
 --                           for want of funds (merchant/payouts.lua)
 --   POST credit {currency, amount}  add to the account's balance
@@ -77,7 +80,11 @@ end
 
 function actions.pay_invoice()
   local body = body_json()
-  return invoices.pay(body.id, body.amount)
+  return invoices.pay(body.id, body.amount, body.mempool == true)
+end
+
+function actions.expire_invoice()
+  return invoices.expire(body_json().id)
 end
 
 function actions.advance_payout()

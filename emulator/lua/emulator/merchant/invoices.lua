@@ -3,8 +3,12 @@
 -- and PAID to COMPLETED, crediting the balance, or to PENDING_INTERVENTION
 -- (UNDERPAY below 0.995 of the amount, OVERPAY above it) for single
 -- invoices; unlimited ones take any deposit and stay open; bound ones
--- complete at or above lowerBound.  A reused idempotencyKey is 016.  Amounts
--- are kept as the exact text the client sent (emulator.money).
+-- complete at or above lowerBound.  pay_invoice{id, amount, mempool = true}
+-- stops at MEM_POOL_FOUND (seen, not yet confirmed); pay_invoice{id} then
+-- confirms it.  An unpaid invoice past its expiration (or one expired by the
+-- control route expire_invoice{id}) reads as EXPIRED_STATE and takes no
+-- payment.  A reused idempotencyKey is 016.  Amounts are kept as the exact
+-- text the client sent (emulator.money).
 local accounts = require "emulator.merchant.accounts"
 local check = require "emulator.check"
 local ids = require "emulator.ids"
@@ -37,8 +41,28 @@ local function save(inv)
   state.put_json("invoice:" .. inv.id, inv)
 end
 
+-- The docs list no EXPIRED invoice state (there is an INVOICE_EXPIRED
+-- webhook); ARCHIVED is the one documented state for an invoice no longer
+-- open, so an expired one reads so here.  An emulator's choice, not a fact.
+local EXPIRED_STATE = "ARCHIVED"
+
+-- The emulator's clock (skewed by the clock control), in seconds.
+local function now()
+  return ngx.now() + state.get_number("clock_skew_ms") / 1000
+end
+
+local function expired(inv)
+  local at = ids.parse_iso(inv.expiration)
+  return inv.state == "PENDING_PAYMENT" and at ~= nil and at <= now()
+end
+
 local function load(id)
-  return id and state.get_json("invoice:" .. id)
+  local inv = id and state.get_json("invoice:" .. id)
+  if inv and expired(inv) then
+    inv.state = EXPIRED_STATE
+    save(inv)
+  end
+  return inv
 end
 
 -- Makes an invoice of `type` from a checked payload; answers it, or 016.
@@ -82,23 +106,18 @@ local function creator(kind, spec)
   end }
 end
 
---- Control: pay invoice `id` with `amount`; returns the invoice or nil, why.
-function M.pay(id, amount)
-  local inv = load(id)
-  if not inv then return nil, "no invoice " .. tostring(id) end
-  local paid = tonumber(amount)
-  if not paid or paid <= 0 then return nil, "amount must be a positive number" end
-  inv.history = inv.history or {}
-  inv.history[#inv.history + 1] = "MEM_POOL_FOUND"
-  inv.paid = tostring(amount)
-  inv.lastDepositHash = ids.hex(64)
+-- A confirmed payment of `paid` (a number) moves the invoice on.
+local function settle(inv, paid)
   local due = tonumber(inv.amount)
   if inv.type == "UNLIMITED" then
+    inv.state = "PENDING_PAYMENT"
     accounts.add(inv.currency, paid)
   elseif inv.type == "BOUND" then
     if paid >= (tonumber(inv.lowerBound) or 0) then
       inv.state = "COMPLETED"
       accounts.add(inv.currency, paid)
+    else
+      inv.state = "PENDING_PAYMENT" -- below the bound: still open
     end
   elseif due and paid < 0.995 * due then
     inv.state, inv.interventionType, inv.isInterventionResolved = "PENDING_INTERVENTION", "UNDERPAY", false
@@ -109,8 +128,44 @@ function M.pay(id, amount)
     inv.state = "COMPLETED"
     accounts.add(inv.currency, due or paid)
   end
+end
+
+--- Control: pay invoice `id` with `amount` (a number or decimal text); with
+-- `mempool`, stop at MEM_POOL_FOUND; with no amount, confirm the payment an
+-- invoice at MEM_POOL_FOUND holds.  Returns the invoice, or nil, why.
+function M.pay(id, amount, mempool)
+  local inv = load(id)
+  if not inv then return nil, "no invoice " .. tostring(id) end
+  inv.history = inv.history or {}
+  if amount == nil and inv.state == "MEM_POOL_FOUND" then
+    settle(inv, tonumber(inv.paid))
+    save(inv)
+    return dto(inv)
+  end
+  if inv.state == EXPIRED_STATE then return nil, "invoice " .. id .. " has expired" end
+  if inv.state ~= "PENDING_PAYMENT" then return nil, "invoice " .. id .. " is " .. inv.state end
+  local paid = tonumber(amount)
+  if not paid or paid <= 0 then return nil, "amount must be a positive number" end
+  inv.history[#inv.history + 1] = "MEM_POOL_FOUND"
+  inv.paid = tostring(amount)
+  inv.lastDepositHash = ids.hex(64)
+  if mempool then
+    inv.state = "MEM_POOL_FOUND"
+  else
+    settle(inv, paid)
+  end
   save(inv)
   return dto(inv)
+end
+
+--- Control: expire invoice `id` now; returns the invoice, or nil, why.
+function M.expire(id)
+  local inv = load(id)
+  if not inv then return nil, "no invoice " .. tostring(id) end
+  if inv.state ~= "PENDING_PAYMENT" then return nil, "invoice " .. id .. " is " .. inv.state end
+  inv.expiration = ids.iso(math.floor(now() - ngx.now()))
+  save(inv)
+  return dto(load(id))
 end
 
 M.routes = {
