@@ -236,6 +236,16 @@ describe("the merchant API", function()
       assert.are.equal("PENDING_PAYMENT", client.invoice.get{ id = invoice.id }.state)
     end)
 
+    it("walks every settlement wallet transaction, page after page", function()
+      local walk = client.settlement.each_wallet_transaction{ walletAddress = "0xw", pageSize = 3 }
+      local amounts = {}
+      for tx in walk do amounts[#amounts + 1] = tx.amount end
+      assert.is_nil(walk.err)
+      assert.are.same({ 1, 2, 3, 4, 5, 6, 7 }, amounts)
+      assert.are.equal(3, walk.pages)
+      assert.is_nil(client.async.settlement.each_wallet_transaction)
+    end)
+
     it("completes a payout the balance covers, and fails one it does not", function()
       emu:control("credit", { currency = "ETH", amount = 1 })
       local small = assert(client.payout.create{ depositAddress = "0xa", amount = "0.5", currency = "ETH" })

@@ -43,10 +43,11 @@ end
 local function wallet_page(payload)
   local all = {}
   for i = 1, 7 do
-    all[i] = { amount = i, currency = "USDT_TRX", opCode = "WITHDRAWAL", addressTo = ids.hex(40),
-      serviceFee = 0,
+    -- the same seven on every call, so that pages of one walk fit together
+    all[i] = { amount = i, currency = "USDT_TRX", opCode = "WITHDRAWAL",
+               addressTo = string.format("0x%040d", i), serviceFee = 0,
                serviceFeeCurrency = "USDT_TRX", networkFee = 1, networkFeeCurrency = "TRX",
-               transactionHash = ids.hex(64), createdDate = ids.iso(-i * 3600) }
+               transactionHash = string.format("0x%064d", i), createdDate = ids.iso(-i * 3600) }
   end
   local size, number = payload.pageSize or 20, payload.pageNumber or 0
   local result = {}
