@@ -56,6 +56,46 @@ describe("exactly-once creates", function()
     end)
   end
 
+  it("returns an invoice whose answer is dropped, made once, through client.async too", function()
+    local c = emu:client{ http2 = false, max_retries = 2, timeout = 2 }
+    local before = emu:stats()
+    emu:fault{ mode = "drop_reply" }
+    local req = assert(c.async.invoice.create_single{ amount = "2", currency = "ETH", description = "x" })
+    local made, err = req:wait()
+    assert.is_nil(err, err and tostring(err))
+    local after = emu:stats()
+    assert.are.equal(before.invoices + 1, after.invoices)
+    assert.are.equal(before.received + 3, after.received)
+    assert.are.equal("/api/v1/invoice", after.last.path)
+    assert.are.equal(req.idempotency_key, made.idempotencyKey)
+    assert.is_string(made.id)
+    c:close()
+  end)
+
+  -- The read-back itself fails (invoice.get sent to a path the emulator
+  -- lacks): the 016 comes back, with the key and the read-back's error.
+  for _, mode in ipairs{ "blocking", "async" } do
+    it("returns the 016 with fetch_error when the read-back fails (" .. mode .. ")", function()
+      local c = emu:client{ http2 = false, max_retries = 2, timeout = 2,
+                            paths = { ["invoice.get"] = "/api/v1/invoice/nowhere" } }
+      emu:fault{ mode = "drop_reply" }
+      local params = { amount = "2", currency = "ETH", description = "x" }
+      local made, err
+      if mode == "async" then
+        made, err = assert(c.async.invoice.create_single(params)):wait()
+      else
+        made, err = c.invoice.create_single(params)
+      end
+      assert.is_nil(made)
+      assert.are.equal("016", err.code)
+      assert.are.equal(2, err.attempts)
+      assert.is_string(err.idempotency_key)
+      assert.is_table(err.fetch_error)
+      assert.are.equal("/api/v1/invoice/nowhere", emu:stats().last.path)
+      c:close()
+    end)
+  end
+
   it("reports 016 for a key the caller reuses, and reads nothing back", function()
     local first = assert(client.invoice.create_single{ amount = "1", currency = "ETH", description = "x" })
     local before = emu:stats().received

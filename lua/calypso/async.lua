@@ -88,12 +88,36 @@ function Engine:send(path, payload, idempotent, route)
   return req
 end
 
-local function finish(self, req, value, err)
-  if err ~= nil and req.idempotency_key then err.idempotency_key = req.idempotency_key end
-  self.core:release(req._slot)
-  req._slot, req._done, req._value, req._err = nil, true, value, err
+-- The request's last attempt ended with value or err.  A request may carry
+-- _after(value, err) -> value, err [, follow, combine] (client.lua's, for
+-- keyed creates): its verdict is the request's; or, with a follow-up
+-- request, the request waits for that one and ends with
+-- combine(follow's value, follow's err).  Returns true if a request is done.
+local function settle(self, req, value, err)
+  req._done, req._value, req._err = true, value, err
   self.count = self.count - 1
+  local parent = req._parent
+  if parent then
+    req._parent = nil
+    settle(self, parent, parent._combine(value, err))
+  end
   return true
+end
+
+local function finish(self, req, value, err)
+  self.core:release(req._slot)
+  req._slot = nil
+  local after = req._after
+  if after then
+    req._after = nil
+    local follow, combine
+    value, err, follow, combine = after(value, err)
+    if follow then
+      follow._parent, req._combine = req, combine
+      return false
+    end
+  end
+  return settle(self, req, value, err)
 end
 
 -- An attempt ended (an entry of core:drive's list, { slot, result, err }):

@@ -50,25 +50,59 @@ local function warn_blocking(phase)
     " worker (bounded by the client's deadline); make it from a request or ngx.timer.at")
 end
 
--- One bound call: send, and for a row with an idempotency key, the key on
--- the result and on the error.  A retry of ours that meets "already exists"
--- (016) means an earlier attempt made the object: it is read back by the key
--- (fetch) and returned, so the caller sees one object, made once.
-local function call(send, row, path, payload, fetch)
-  local key = row.key and payload[row.key]
-  local result, err = send(path, payload, row.idempotent or key ~= nil, row.route)
-  if key == nil then return result, err end
+-- A keyed create's outcome: the result, with its key; or the error, with
+-- its key, and whether to read the object back.  A retry of ours that met
+-- "already exists" (016) means an earlier attempt made the object: read it
+-- back by the key, so the caller sees one object, made once.  (A 016 on the
+-- first attempt is the caller's own reused key: nothing to read back.)
+local function keyed(row, key, result, err)
   if result ~= nil then
     if type(result) == "table" and result[row.key] == nil then result[row.key] = key end
     return result
   end
   err.idempotency_key = key
-  if fetch and err.code == "016" and (err.attempts or 0) > 1 then
+  return nil, err, err.code == "016" and (err.attempts or 0) > 1
+end
+
+-- One bound blocking call: send; for a keyed row, keyed() and the read-back
+-- (fetch), whose failure rides on the error as fetch_error.
+local function call(send, row, path, payload, fetch)
+  local key = row.key and payload[row.key]
+  local result, err = send(path, payload, row.idempotent or key ~= nil, row.route)
+  if key == nil then return result, err end
+  local read_back
+  result, err, read_back = keyed(row, key, result, err)
+  if read_back and fetch then
     local made, fetch_err = fetch{ [row.key] = key }
     if made ~= nil then return made end
     err.fetch_error = fetch_err
   end
-  return nil, err
+  return result, err
+end
+
+-- The same for client.async: the request's outcome passes through keyed();
+-- a read-back is a second request, whose outcome becomes the first's.
+local function request(send, row, path, payload, fetch)
+  local key = row.key and payload[row.key]
+  local req, problem = send(path, payload, row.idempotent or key ~= nil, row.route)
+  if not req or key == nil then return req, problem end
+  req.idempotency_key = key
+  req._after = function(value, err)
+    local result, read_back
+    result, err, read_back = keyed(row, key, value, err)
+    if not (read_back and fetch) then return result, err end
+    local follow, fetch_err = fetch{ [row.key] = key }
+    if not follow then
+      err.fetch_error = fetch_err
+      return nil, err
+    end
+    return nil, nil, follow, function(made, follow_err)
+      if made ~= nil then return made end
+      err.fetch_error = follow_err
+      return nil, err
+    end
+  end
+  return req
 end
 
 --- Builds { group = { name = function(params) } } for every endpoint row.
@@ -77,7 +111,7 @@ end
 -- paths (optional) maps "group.name" to a path that replaces the row's.  A
 -- paged row also gets a page walk, named by the row's `each` (default
 -- "each"; calypso.pages).  requests: send returns requests (client.async):
--- no page walk, and the key rides on the request, not on a result.
+-- no page walk, and the key rides on the request as well.
 function M.bind(send, paths, requests)
   local namespaces = {}
   for group in pairs(endpoints) do namespaces[group] = {} end
@@ -94,12 +128,7 @@ function M.bind(send, paths, requests)
       ns[name] = function(params)
         local to, payload, err = rows.request(row, label, params, path)
         if not to then return nil, err end
-        if requests then
-          local req, problem = send(to, payload, row.idempotent or row.key ~= nil, row.route)
-          if req and row.key then req.idempotency_key = payload[row.key] end
-          return req, problem
-        end
-        return call(send, row, to, payload, fetch)
+        return (requests and request or call)(send, row, to, payload, fetch)
       end
       if row.paged and not requests then
         local find = ns[name]
