@@ -39,7 +39,7 @@ describe("the retry policy", function()
   -- and returns the error and how many connections the peer saw.
   local function against_bad_peer(mode)
     local log = os.tmpname()
-    local pipe = assert(io.popen("sh -c 'echo $$; exec lua5.4 spec/support/bad_peer.lua "
+    local pipe = assert(io.popen("exec sh -c 'echo $$; exec lua5.4 spec/support/bad_peer.lua "
       .. mode .. " " .. log .. "'"))
     local pid, port = pipe:read("*l"), pipe:read("*l")
     local peer = emu:client{ base_url = "https://127.0.0.1:" .. port, max_retries = 1 }

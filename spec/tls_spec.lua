@@ -32,8 +32,9 @@ describe("the TLS floor", function()
     local f = assert(io.open(conf, "w"))
     f:write(LOOSE_CONF)
     f:close()
-    server = assert(io.popen(("sh -c 'echo $$; exec env OPENSSL_CONF=%s openssl s_server -accept 127.0.0.1:0"
-      .. " -cert %s/server.pem -key %s/server.key -tls1_1 -cipher DEFAULT@SECLEVEL=0 -www 2>&1'"):format(
+    server = assert(io.popen(("exec sh -c 'echo $$; exec env OPENSSL_CONF=%s openssl s_server"
+      .. " -accept 127.0.0.1:0 -cert %s/server.pem -key %s/server.key -tls1_1"
+      .. " -cipher DEFAULT@SECLEVEL=0 -www 2>&1'"):format(
       conf, emu.dir, emu.dir)))
     server_pid = server:read("*l")
     for line in server:lines() do -- ready once it says where it listens

@@ -26,7 +26,7 @@ local function read_file(path)
 end
 
 local function spawn(cmd) -- returns pid, first line of output
-  local pipe = assert(io.popen("sh -c 'echo $$; exec " .. cmd .. "'"))
+  local pipe = assert(io.popen("exec sh -c 'echo $$; exec " .. cmd .. "'"))
   local pid, line = pipe:read("*l"), pipe:read("*l")
   return pid, line, pipe
 end

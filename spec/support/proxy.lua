@@ -36,7 +36,8 @@ function M.start(opts)
       .. "PidFile %q\nMaxClients 50\nAllow 127.0.0.1\nConnectPort %d\n"):format(
       self.port, self.log_file, self.dir .. "/proxy.pid", opts.allow_port))
     f:close()
-    self.pipe = assert(io.popen("sh -c 'echo $$; exec tinyproxy -d -c " .. self.dir .. "/proxy.conf 2>&1'"))
+    self.pipe = assert(io.popen("exec sh -c 'echo $$; exec tinyproxy -d -c "
+      .. self.dir .. "/proxy.conf 2>&1'"))
     self.pid = self.pipe:read("*l")
     if ready(self.port) then
       self.url = "http://127.0.0.1:" .. self.port
