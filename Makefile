@@ -154,7 +154,7 @@ help:
 	@echo 'make          build build/calypso/core.so (Lua 5.4); LUA=luajit|lua5.1|lua5.3: build/<LUA>/'
 	@echo 'make test     install missing Debian packages (as root), build, run the busted suite'
 	@echo 'make unit     only spec/unit, the specs that need no server (any LUA)'
-	@echo 'make demo     the same install and build, then run examples/customers.lua on the emulator'
+	@echo 'make demo     the same install and build, then run examples/customers.lua and invoice.lua on the emulator'
 	@echo 'make lint     luacheck'
 	@echo 'make valgrind the suite under valgrind memcheck'
 	@echo 'make asan     the suite with the core under ASan and UBSan (clang), scripts/asan-suite'

@@ -7,15 +7,6 @@ local function is_uuid(s)
   return type(s) == "string" and s:match("^%x+%-%x+%-%x+%-%x+%-%x+$") ~= nil and #s == 36
 end
 
--- Runs a Lua 5.4 file or chunk in a child process with the given environment.
-local function run_lua(env, args)
-  local prefix = "env -u CALYPSO_API_KEY -u CALYPSO_API_SECRET -u CALYPSO_ACCOUNT"
-    .. " -u CALYPSO_BASE_URL -u CALYPSO_CAFILE"
-  for name, value in pairs(env) do prefix = prefix .. " " .. name .. "=" .. shell.quote(value) end
-  return shell.run(prefix .. " LUA_PATH='lua/?.lua;lua/?/init.lua;;'"
-    .. " LUA_CPATH='build/?.so;;' lua5.4 " .. args)
-end
-
 describe("client.customer", function()
   local emu, client
 
@@ -70,7 +61,7 @@ describe("client.customer", function()
 
   it("works from the module-level default client configured by the environment", function()
     local before = emu:stats().created
-    local ok, out = run_lua({
+    local ok, out = shell.lua({
       CALYPSO_API_KEY = emulator.key,
       CALYPSO_API_SECRET = emulator.secret,
       CALYPSO_ACCOUNT = emulator.account,
@@ -86,7 +77,7 @@ describe("client.customer", function()
   end)
 
   it("the default client names every missing environment variable", function()
-    local ok, out = run_lua({ CALYPSO_API_KEY = emulator.key },
+    local ok, out = shell.lua({ CALYPSO_API_KEY = emulator.key },
       "-e 'require(\"calypso\").customer.create{}'")
     assert.is_false(ok)
     assert.truthy(out:find("CALYPSO_ACCOUNT, CALYPSO_API_SECRET", 1, true), out)

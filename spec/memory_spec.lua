@@ -1,6 +1,7 @@
 -- memory_spec.lua: failing calls leak nothing.  After a warm-up, 10 000
 -- failing calls (refusals by the server, refused connections, invalid input)
--- must leave the Lua heap, the C heap and the resident set where they were.
+-- must leave the Lua heap, the C heap and the resident set where they were
+-- (the Lua heap over the second of two such rounds, if the first took a step).
 -- The C heap count (glibc) is exact; RSS is a coarse gauge that moves in
 -- allocator-sized steps.  Tagged #rss: the valgrind run leaves it out (there
 -- both heaps are valgrind's, and its leak check takes this job).
@@ -62,11 +63,21 @@ describe("memory under failing calls #rss", function()
     local heap0, c0, rss0 = heap_kib(), testsys.malloc_in_use(), rss_kib()
     for i = 1, CALLS do fail(i) end
     local heap1, c1, rss1 = heap_kib(), testsys.malloc_in_use(), rss_kib()
+    for i = 1, CALLS do fail(i) end
+    local heap2, c2 = heap_kib(), testsys.malloc_in_use()
     -- Seen here on Lua 5.4: Lua heap +0 KiB, C heap +0 KiB, RSS +0 KiB; on
     -- LuaJIT RSS still takes a ~130 KiB step now and then.  A 200-byte leak
-    -- per server refusal adds 650 KiB to the C heap.
-    assert.is_true(heap1 - heap0 < 16, ("Lua heap grew %.1f KiB"):format(heap1 - heap0))
-    assert.is_true(c1 - c0 < 16 * 1024, ("C heap grew %d bytes"):format(c1 - c0))
+    -- per server refusal adds 650 KiB to the C heap.  Both heaps may take
+    -- one step when Lua doubles its string table (+64 KiB, which the C heap
+    -- sees too, as Lua allocates with malloc; seen once the suite held
+    -- enough strings), and then stay: a leak grows in both rounds, so the
+    -- smaller of the two must be near zero.
+    local grew = math.min(heap1 - heap0, heap2 - heap1)
+    assert.is_true(grew < 16, ("Lua heap grew %.1f KiB, then %.1f KiB"):format(heap1 - heap0,
+      heap2 - heap1))
+    local c_grew = math.min(c1 - c0, c2 - c1)
+    assert.is_true(c_grew < 16 * 1024, ("C heap grew %d bytes, then %d bytes"):format(c1 - c0,
+      c2 - c1))
     assert.is_true(rss1 - rss0 < 256, ("RSS grew %d KiB"):format(rss1 - rss0))
   end)
 end)

@@ -6,6 +6,7 @@
 local cjson = require "cjson"
 local emulator = require "support.emulator"
 local endpoints = require "calypso.endpoints"
+local shell = require "support.shell"
 
 local UUID = "3f2b8c1e-9d4a-4e6b-8f0c-1a2b3c4d5e6f"
 local PERIOD = { firstDate = "2025-07-01T00:00:00Z", lastDate = "2025-07-31T23:59:59Z" }
@@ -202,6 +203,26 @@ describe("the merchant API", function()
         assert.are.equal(c[3], now.interventionType)
       end)
     end
+
+    it("runs examples/invoice.lua: an exact amount, read back by its key", function()
+      local before = emu:stats().invoices
+      local ok, out = shell.lua({
+        CALYPSO_API_KEY = emulator.key, CALYPSO_API_SECRET = emulator.secret,
+        CALYPSO_ACCOUNT = emulator.account, CALYPSO_BASE_URL = emu.base_url,
+        CALYPSO_CAFILE = emu.cafile,
+      }, "examples/invoice.lua")
+      assert.is_true(ok, out)
+      local id = out:match("^invoice (%S+) for 0%.123456789012345678 ETH is PENDING_PAYMENT\n")
+      assert.is_string(id, out)
+      assert.truthy(out:find("read back by its key: " .. id, 1, true), out)
+      assert.are.equal(before + 1, emu:stats().invoices)
+      local sent -- the create's body, as the emulator received it
+      for _, r in ipairs(emu:stats().recent) do
+        if r.path == "/api/v1/invoice/single/create" then sent = r.body end
+      end
+      assert.truthy(sent:find('"amount":0.123456789012345678', 1, true), sent)
+      assert.is_nil(out:find(emulator.secret, 1, true))
+    end)
 
     it("shows a payment seen in the mempool, then confirms it", function()
       local invoice = assert(client.invoice.create_single{ amount = "3", currency = "DAI",

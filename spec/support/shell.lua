@@ -1,6 +1,7 @@
 -- spec/support/shell.lua: run a shell command and get its exit status and
 -- output, the same on Lua 5.1/LuaJIT (whose popen:close() reports no status)
--- and on 5.2+.
+-- and on 5.2+.  M.lua runs a Lua 5.4 script of this tree with the given
+-- environment (the CALYPSO_* variables otherwise cleared).
 local M = {}
 
 function M.quote(s)
@@ -14,6 +15,16 @@ function M.run(cmd)
   pipe:close()
   local status = tonumber(out:match("shell%-exit:(%d+)%s*$"))
   return status == 0, (out:gsub("shell%-exit:%d+%s*$", ""))
+end
+
+-- Runs lua5.4 with args, the tree's modules on its paths, every CALYPSO_*
+-- variable of ours cleared and then env's set; returns ok, output.
+function M.lua(env, args)
+  local prefix = "env -u CALYPSO_API_KEY -u CALYPSO_API_SECRET -u CALYPSO_ACCOUNT"
+    .. " -u CALYPSO_BASE_URL -u CALYPSO_CAFILE"
+  for name, value in pairs(env) do prefix = prefix .. " " .. name .. "=" .. M.quote(value) end
+  return M.run(prefix .. " LUA_PATH='lua/?.lua;lua/?/init.lua;;'"
+    .. " LUA_CPATH='build/?.so;;' lua5.4 " .. args)
 end
 
 return M
