@@ -17,6 +17,22 @@ describe("client lifecycle", function()
     assert.are.equal("calypso.Client (closed)", tostring(client))
     assert.has_error(function() client.customer.create{} end, "calypso: the client is closed")
     assert.has_error(function() client:call("/api/v1/x", {}) end, "calypso: the client is closed")
+    assert.has_error(function() client.async.customer.create{} end, "calypso: the client is closed")
+  end)
+
+  it("says so at the caller's line, not inside the library", function()
+    local client = emu:client()
+    client:close()
+    for _, call in ipairs{ -- (not tail calls: those leave no line to point at)
+      function() local r = client.customer.create{} return r end,
+      function() local r = client:call("/api/v1/x", {}) return r end,
+      function() local r = client.async.customer.create{} return r end,
+      function() local r = client.async.call("/api/v1/x", {}) return r end,
+    } do
+      local ok, message = pcall(call)
+      assert.is_false(ok)
+      assert.truthy(message:find("^spec/lifecycle_spec%.lua:%d+: calypso: the client is closed$"), message)
+    end
   end)
 
   it("still validates before noticing it is closed", function()

@@ -69,6 +69,14 @@ int calypso_build_body(lua_State *L, calypso_client *c, const calypso_route *rou
   return 0;
 }
 
+/* A timeout argument in seconds, as milliseconds: more than 0, at most
+ * 1e6 s (a per-call timeout may be longer or shorter than the client's). */
+long calypso_check_timeout(lua_State *L, int arg) {
+  lua_Number s = luaL_checknumber(L, arg);
+  luaL_argcheck(L, s > 0 && s <= 1e6, arg, "timeout must be more than 0 and at most 1e6 seconds");
+  return s * 1000 < 1 ? 1 : (long)(s * 1000);
+}
+
 static void sign_body(lua_State *L, calypso_client *c, char out[CALYPSO_SIGN_HEX_LEN]) {
   if (!calypso_signer_hex(c->signer, c->body.data, c->body.len, out))
     luaL_error(L, "calypso: HMAC-SHA512 failed");
@@ -77,7 +85,7 @@ static void sign_body(lua_State *L, calypso_client *c, char out[CALYPSO_SIGN_HEX
 /* client:attempt(path, payload [, timeout [, route]]) -> result | nil, err
  * path: "/api/v1/..." (appended to base_url); payload: a table that encodes
  * to a JSON object, or nil for a route that sends none; timeout: seconds for
- * this attempt, at most the client's; route: core.route (nil: POST, full,
+ * this attempt (nil: the client's); route: core.route (nil: POST, full,
  * an object back).  Stamps, signs and sends the envelope once; result is the
  * decoded JSON object of a 2xx answer (or true, for an empty one the route
  * allows).  In a child process after fork() it first drops the parent's
@@ -87,15 +95,10 @@ static int l_attempt(lua_State *L) {
   size_t path_len;
   const char *path = calypso_check_path(L, 2, &path_len);
   const calypso_route *route = calypso_check_route(L, 5);
-  long timeout_ms = c->timeout_ms;
+  long timeout_ms = lua_isnoneornil(L, 4) ? c->timeout_ms : calypso_check_timeout(L, 4);
   char sign[CALYPSO_SIGN_HEX_LEN];
   calypso_facts facts;
   int keep = 0, n;
-  if (!lua_isnoneornil(L, 4)) {
-    lua_Number s = luaL_checknumber(L, 4);
-    luaL_argcheck(L, s > 0, 4, "timeout must be positive");
-    if (s * 1000 < (lua_Number)timeout_ms) timeout_ms = s * 1000 < 1 ? 1 : (long)(s * 1000);
-  }
   lua_settop(L, 5);
   if (!calypso_conn_after_fork(c)) luaL_error(L, "calypso: out of memory renewing the connection");
   if (!calypso_build_body(L, c, route, 3, calypso_clock_ms() + c->clock_offset_ms, &c->body, NULL))
@@ -168,6 +171,22 @@ static int l_envelope(lua_State *L) {
   return 2;
 }
 
+/* client:last([bodies]) -> status, sent, received [, request_body, response_body]
+ * What the last attempt() moved, for hooks and calypso.meta: the final
+ * status (0: none), the request's bytes if any may have left (else 0), the
+ * bytes read; with bodies, the envelope sent and the body received.  Read it
+ * before the next attempt, envelope or tunnel. */
+static int l_last(lua_State *L) {
+  calypso_client *c = calypso_check_client(L, 1);
+  lua_pushinteger(L, c->ex.parser.status);
+  lua_pushinteger(L, c->ex.request_sent ? (lua_Integer)c->request.len : 0);
+  lua_pushinteger(L, (lua_Integer)c->ex.received);
+  if (!lua_toboolean(L, 2)) return 3;
+  lua_pushlstring(L, c->body.data ? c->body.data : "", c->body.len);
+  lua_pushlstring(L, c->ex.response.data ? c->ex.response.data : "", c->ex.response.len);
+  return 5;
+}
+
 /* client:tunnel() -> request, exchange
  * For transports outside the core that reach base_url through the `proxy`
  * option: the CONNECT request, and the exchange that judges the proxy's
@@ -186,6 +205,6 @@ static int l_tunnel(lua_State *L) {
 void calypso_call_open(lua_State *L) {
   static const luaL_Reg methods[] = {{"attempt", l_attempt},   {"prepare", l_prepare},
                                      {"envelope", l_envelope}, {"tunnel", l_tunnel},
-                                     {NULL, NULL}};
+                                     {"last", l_last},         {NULL, NULL}};
   luaL_setfuncs(L, methods, 0);
 }

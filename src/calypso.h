@@ -124,6 +124,7 @@ typedef struct calypso_exchange {
   int tunnel;                /* this is the answer to CONNECT (calypso_tunnel_outcome) */
   int empty_ok, list_ok;     /* as the route says */
   int exact;                 /* the client's exact_numbers */
+  size_t received;           /* bytes fed to it: head, body and all (for hooks) */
   char detail[CURL_ERROR_SIZE]; /* the transport's words; also libcurl's error buffer */
 } calypso_exchange;
 
@@ -135,6 +136,7 @@ typedef struct calypso_client {
   int kept;                  /* ... which the last outcome allowed to carry another exchange */
   long long idle_since_ms;   /* monotonic time the connection last went idle */
   long timeout_ms, connect_timeout_ms;
+  long attempt_ms;           /* the current attempt's timeout, for its message */
   long long clock_offset_ms; /* added to the local clock when stamping */
   char *account;             /* for tostring */
   char *base_url;            /* no trailing slash; for tostring */
@@ -228,6 +230,7 @@ void calypso_uuid_open(lua_State *L);
 /* route.c */
 void calypso_route_open(lua_State *L);
 const calypso_route *calypso_check_route(lua_State *L, int idx); /* nil: POST, full, object */
+long calypso_check_timeout(lua_State *L, int arg); /* seconds -> ms, checked (call.c) */
 const char *calypso_route_method(const calypso_route *r);
 int calypso_route_has_account(const calypso_route *r);
 int calypso_route_has_payload(const calypso_route *r);

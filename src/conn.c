@@ -93,7 +93,7 @@ static int alive(calypso_client *c) {
 
 static CURLcode timed_out(calypso_client *c) {
   snprintf(c->ex.detail, CURL_ERROR_SIZE, "no complete answer within the attempt's %ld ms",
-           c->timeout_ms);
+           c->attempt_ms);
   return CURLE_OPERATION_TIMEDOUT;
 }
 
@@ -175,6 +175,7 @@ static CURLcode receive(calypso_client *c, long long deadline) {
 void calypso_conn_exchange(calypso_client *c, long timeout_ms) {
   long long deadline = calypso_conn_mono_ms() + timeout_ms;
   CURLcode rc;
+  c->attempt_ms = timeout_ms;
   calypso_exchange_start(&c->ex);
   if (c->connected &&
       (!c->kept || calypso_conn_mono_ms() - c->idle_since_ms > IDLE_LIMIT_MS || !alive(c)))

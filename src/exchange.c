@@ -13,6 +13,7 @@
  *   ex:finish() -> result | nil, err   the verdict (outcome.c), once; for the
  *                              exchange client:tunnel() gives, true | nil, err
  *   ex:reusable() -> bool      after finish: may the connection carry another exchange?
+ *   ex:stats() -> status, received   the final status (0: none) and the bytes fed
  *   ex:facts() -> t            what the judge will see: status, body, complete, over_cap,
  *                              reusable (the framing's say only), bad_framing, failure,
  *                              request_sent; for tests and for looking closer */
@@ -24,6 +25,7 @@ void calypso_exchange_start(calypso_exchange *ex) {
   calypso_http1_start(&ex->parser);
   calypso_buf_reset(&ex->response);
   ex->request_sent = 0;
+  ex->received = 0;
   ex->failure = NULL;
   ex->keep = 0;
   ex->detail[0] = '\0';
@@ -39,6 +41,7 @@ void calypso_exchange_fail(calypso_exchange *ex, const char *failure) {
 }
 
 int calypso_exchange_feed(calypso_exchange *ex, const char *data, size_t n) {
+  ex->received += n;
   if (!finished(ex)) calypso_http1_feed(&ex->parser, data, n, &ex->response);
   return finished(ex);
 }
@@ -157,6 +160,14 @@ static void set_bool(lua_State *L, const char *name, int value) {
   lua_setfield(L, -2, name);
 }
 
+/* ex:stats() -> status, received */
+static int l_stats(lua_State *L) {
+  calypso_exchange *ex = check(L);
+  lua_pushinteger(L, ex->parser.status);
+  lua_pushinteger(L, (lua_Integer)ex->received);
+  return 2;
+}
+
 /* ex:facts() -> t */
 static int l_facts(lua_State *L) {
   calypso_exchange *ex = check(L);
@@ -191,7 +202,8 @@ void calypso_exchange_open(lua_State *L) {
   static const luaL_Reg methods[] = {{"feed", l_feed},         {"eof", l_eof},
                                      {"sent", l_sent},         {"fail", l_fail},
                                      {"reusable", l_reusable}, {"finish", l_finish},
-                                     {"facts", l_facts},       {NULL, NULL}};
+                                     {"facts", l_facts},       {"stats", l_stats},
+                                     {NULL, NULL}};
   luaL_newmetatable(L, CALYPSO_EXCHANGE_MT);
   lua_pushcfunction(L, l_gc);
   lua_setfield(L, -2, "__gc");

@@ -6,7 +6,9 @@
  *   client:drive(seconds) -> ended, running
  *                                    move every transfer, for at most seconds,
  *                                    until one attempt ends; ended lists
- *                                    { slot, result, err }: how each ended (outcome.c)
+ *                                    { slot, result, err, status, sent, received }:
+ *                                    how each ended (outcome.c), and its bytes
+ *   client:bodies(slot) -> sent, got the last attempt's envelope and answer body
  *   client:release(slot)             forget the request (stops it if running)
  *   client:watch() -> { [fd] = "r" | "w" | "rw" }, seconds | nil
  *                                    what a host loop should wait on, and for how long
@@ -221,8 +223,7 @@ static int l_start(lua_State *L) {
   calypso_client *c = calypso_check_client(L, 1);
   calypso_multi *m = multi_of(L, c);
   calypso_transfer *t = slot_of(L, m, 2);
-  lua_Number s = luaL_checknumber(L, 3);
-  long timeout_ms = s * 1000 < 1 ? 1 : s * 1000 > c->timeout_ms ? c->timeout_ms : (long)(s * 1000);
+  long timeout_ms = calypso_check_timeout(L, 3);
   luaL_argcheck(L, t->state != T_RUNNING, 2, "the request is running");
   if (t->easy == NULL && !calypso_transfer_setup(t)) luaL_error(L, "calypso: out of memory");
   if (!calypso_transfer_start(t, timeout_ms, c->connect_timeout_ms) ||
@@ -238,21 +239,36 @@ static void act(calypso_multi *m, curl_socket_t s, int flags) {
   curl_multi_socket_action(m->handle, s, flags, &running);
 }
 
-/* Appends { slot, result | nil, err } for an ended attempt to the table at
- * `ended`.  The verdict is made here, while libcurl still holds the
+/* The request's bytes if any may have left: the head libcurl wrote (its own
+ * count) and the body; else 0. */
+static lua_Integer bytes_sent(const calypso_transfer *t) {
+  long head = 0;
+  if (!t->handed) return 0;
+  if (curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &head) != CURLE_OK || head < 0) head = 0;
+  return (lua_Integer)head + (lua_Integer)t->body.len;
+}
+
+/* Appends { slot, result | nil, err, status, sent, received } for an ended
+ * attempt to the table at `ended` (status, sent, received as client:last()).  The verdict is made here, while libcurl still holds the
  * connection the answer came on: a refused answer's connection is shut down
  * now, before any other transfer can be given it. */
 static int report(lua_State *L, int ended, calypso_transfer *t, int n) {
   calypso_facts facts;
   int keep = 0, entry;
   calypso_transfer_facts(t, &facts);
-  lua_createtable(L, 3, 0);
+  lua_createtable(L, 6, 0);
   entry = lua_gettop(L);
   lua_pushinteger(L, t->slot);
   lua_rawseti(L, entry, 1);
   /* the result at [2], or the error at [3]; the judge may leave more below */
   lua_rawseti(L, entry, calypso_outcome(L, &facts, &keep) + 1);
   lua_settop(L, entry);
+  lua_pushinteger(L, facts.status);
+  lua_rawseti(L, entry, 4);
+  lua_pushinteger(L, bytes_sent(t));
+  lua_rawseti(L, entry, 5);
+  lua_pushinteger(L, (lua_Integer)t->received);
+  lua_rawseti(L, entry, 6);
   lua_rawseti(L, ended, ++n);
   if (!keep && t->complete) calypso_transfer_drop_connection(t);
   return n;
@@ -333,6 +349,16 @@ static int l_release(lua_State *L) {
   return 0;
 }
 
+/* client:bodies(slot) -> request_body, response_body: the envelope of the
+ * slot's last attempt, as stamped, and the body it got (for log_bodies). */
+static int l_bodies(lua_State *L) {
+  calypso_client *c = calypso_check_client(L, 1);
+  calypso_transfer *t = slot_of(L, multi_of(L, c), 2);
+  lua_pushlstring(L, t->body.data ? t->body.data : "", t->body.len);
+  lua_pushlstring(L, t->response.data ? t->response.data : "", t->response.len);
+  return 2;
+}
+
 /* client:watch() -> { [fd] = "r" | "w" | "rw" }, seconds | nil */
 static int l_watch(lua_State *L) {
   calypso_client *c = calypso_check_client(L, 1);
@@ -360,6 +386,7 @@ static int l_watch(lua_State *L) {
 void calypso_multi_open(lua_State *L) {
   static const luaL_Reg methods[] = {{"submit", l_submit},   {"start", l_start},
                                      {"drive", l_drive},     {"release", l_release},
-                                     {"watch", l_watch},     {NULL, NULL}};
+                                     {"watch", l_watch},     {"bodies", l_bodies},
+                                     {NULL, NULL}};
   luaL_setfuncs(L, methods, 0);
 }

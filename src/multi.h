@@ -30,6 +30,7 @@ typedef struct calypso_transfer {
   int status, complete;
   const char *failure;
   calypso_buf response;
+  size_t received;  /* bytes libcurl gave us: head lines and body (for hooks) */
   calypso_kept kept;
   char detail[CURL_ERROR_SIZE]; /* also libcurl's error buffer */
 } calypso_transfer;

@@ -39,6 +39,7 @@ static int over_http2(calypso_transfer *t) {
 
 static size_t on_write(char *data, size_t size, size_t n, void *userp) {
   calypso_transfer *t = userp;
+  t->received += size * n;
   return calypso_buf_append(&t->response, data, size * n) ? size * n : 0;
 }
 
@@ -51,6 +52,7 @@ static size_t on_write(char *data, size_t size, size_t n, void *userp) {
 static size_t on_header(char *line, size_t size, size_t n, void *userp) {
   calypso_transfer *t = userp;
   size_t len = size * n;
+  t->received += len;
   calypso_kept_line(&t->kept, line, len);
   if (t->strict < 0) t->strict = !over_http2(t);
   if (t->strict && calypso_http1_in_head(&t->head)) {
@@ -110,6 +112,7 @@ int calypso_transfer_setup(calypso_transfer *t) {
 /* One attempt: the envelope as it stands, this attempt's limits. */
 int calypso_transfer_start(calypso_transfer *t, long timeout_ms, long connect_timeout_ms) {
   calypso_buf_reset(&t->response);
+  t->received = 0;
   calypso_kept_clear(&t->kept);
   calypso_http1_start(&t->head);
   t->strict = -1;

@@ -51,11 +51,12 @@ end
 local Engine = {}
 Engine.__index = Engine
 
---- A new engine for a core client; env is calypso.retry's.
-function M.new(core_client, env)
+--- A new engine for a core client; env is calypso.retry's, watch calypso.observe's.
+function M.new(core_client, env, watch)
   return setmetatable({
     core = core_client,
     env = env,
+    watch = watch,
     running = {}, -- slot -> request, its attempt with libcurl
     inflight = 0, -- entries in running
     waiting = {}, -- requests waiting to retry, each with its _at
@@ -67,21 +68,23 @@ function Engine:start(req)
   local state = req._retry
   req._at = nil
   state.attempts = state.attempts + 1
+  self.watch:request(req._call, state)
+  req._began = self.env.monotonic()
   self.core:start(req._slot, retry.timeout(state, self.env))
   self.running[req._slot] = req
   self.inflight = self.inflight + 1
 end
 
---- engine:send(path, payload, idempotent [, route]) -> request | nil, err
-function Engine:send(path, payload, idempotent, route)
-  local slot, err = self.core:submit(path, payload, route)
+--- engine:send(call) -> request | nil, err; call as calypso.retry.run's.
+function Engine:send(call)
+  local slot, err = self.core:submit(call.path, call.payload, call.route)
   if not slot then
     err.attempts, err.retryable, err.maybe_applied = 0, false, false
     return nil, err
   end
   local req = setmetatable({
-    path = path, _engine = self, _slot = slot, _idempotent = idempotent,
-    _retry = retry.begin(self.env), _done = false,
+    path = call.path, _engine = self, _slot = slot, _call = call,
+    _retry = retry.begin(self.env, call), _done = false,
   }, Request)
   self.count = self.count + 1
   self:start(req)
@@ -120,16 +123,22 @@ local function finish(self, req, value, err)
   return settle(self, req, value, err)
 end
 
--- An attempt ended (an entry of core:drive's list, { slot, result, err }):
--- the request is done (true), or waits to retry.
+-- An attempt ended (an entry of core:drive's list, { slot, result, err,
+-- status, sent, received }): the request is done (true), or waits to retry.
 local function ended(self, entry)
   local slot, value, err = entry[1], entry[2], entry[3]
   local req = self.running[slot]
+  local watch, state, call = self.watch, req._retry, req._call
   self.running[slot] = nil
   self.inflight = self.inflight - 1
+  local req_body, resp_body
+  if watch.bodies then req_body, resp_body = self.core:bodies(slot) end
+  watch:response(call, state, req._began, self.env.monotonic(), value, err, entry[4], entry[5],
+                 entry[6], req_body, resp_body)
   if value ~= nil then return finish(self, req, value) end
-  local wait = retry.after(req._retry, err, req._idempotent, self.env)
+  local wait, rule = retry.after(state, err, call.idempotent, self.env)
   if wait == nil then return finish(self, req, nil, err) end
+  watch:retry(call, state, err, wait, rule)
   req._at = self.env.monotonic() + wait
   self.waiting[#self.waiting + 1] = req
   return false

@@ -23,6 +23,8 @@
 local async = require "calypso.async"
 local core = require "calypso.core"
 local endpoints = require "calypso.endpoints"
+local observe = require "calypso.observe"
+local option_rules = require "calypso.options"
 local pages = require "calypso.pages"
 local retry = require "calypso.retry"
 local rows = require "calypso.rows"
@@ -42,12 +44,13 @@ end
 
 local warned = {} -- nginx phases already warned about, in this worker
 
-local function warn_blocking(phase)
+local function warn_blocking(watch, phase)
   if warned[phase] then return end
   warned[phase] = true
-  local ngx = rawget(_G, "ngx")
-  ngx.log(ngx.WARN, "calypso: the ", phase, " phase has no cosockets, so this call blocks the",
-    " worker (bounded by the client's deadline); make it from a request or ngx.timer.at")
+  watch:log("warn", observe.logfmt("blocking_phase", { message = "the " .. phase .. " phase has"
+    .. " no cosockets, so this call blocks the worker (bounded by the client's deadline); make"
+    .. " it from a request or ngx.timer.at.  Here TLS trusts the cafile option (or the system"
+    .. " store), not lua_ssl_trusted_certificate" }))
 end
 
 -- A keyed create's outcome: the result, with its key; or the error, with
@@ -66,15 +69,18 @@ end
 
 -- One bound blocking call: send; for a keyed row, keyed() and the read-back
 -- (fetch), whose failure rides on the error as fetch_error.
-local function call(send, row, path, payload, fetch)
-  local key = row.key and payload[row.key]
-  local result, err = send(path, payload, row.idempotent or key ~= nil, row.route)
+local function call(send, row, c, fetch)
+  local key = row.key and c.key
+  local result, err = send(c)
   if key == nil then return result, err end
   local read_back
   result, err, read_back = keyed(row, key, result, err)
   if read_back and fetch then
     local made, fetch_err = fetch{ [row.key] = key }
-    if made ~= nil then return made end
+    if made ~= nil then
+      observe.read_back(made, key)
+      return made
+    end
     err.fetch_error = fetch_err
   end
   return result, err
@@ -82,9 +88,9 @@ end
 
 -- The same for client.async: the request's outcome passes through keyed();
 -- a read-back is a second request, whose outcome becomes the first's.
-local function request(send, row, path, payload, fetch)
-  local key = row.key and payload[row.key]
-  local req, problem = send(path, payload, row.idempotent or key ~= nil, row.route)
+local function request(send, row, c, fetch)
+  local key = row.key and c.key
+  local req, problem = send(c)
   if not req or key == nil then return req, problem end
   req.idempotency_key = key
   req._after = function(value, err)
@@ -97,7 +103,10 @@ local function request(send, row, path, payload, fetch)
       return nil, err
     end
     return nil, nil, follow, function(made, follow_err)
-      if made ~= nil then return made end
+      if made ~= nil then
+        observe.read_back(made, key)
+        return made
+      end
       err.fetch_error = follow_err
       return nil, err
     end
@@ -105,14 +114,34 @@ local function request(send, row, path, payload, fetch)
   return req
 end
 
---- Builds { group = { name = function(params) } } for every endpoint row.
--- send(path, payload, idempotent, route) makes the call; each function
+-- A call's per-call options (timeout, deadline, max_retries,
+-- idempotency_key; more for client:call), checked; raises at the caller's
+-- level naming what is wrong.  `level` is the caller's, seen from here.
+local function per_call(opts, what, extra, level)
+  if opts == nil then return nil end
+  local checked, problem = option_rules.per_call(opts, extra)
+  if not checked then error("calypso: " .. what .. ": " .. problem, level) end
+  return checked
+end
+
+-- The call table that send() and calypso.retry take.
+local function new_call(label, path, payload, route, method, idempotent, key, opts)
+  return { label = label, path = path, payload = payload, route = route, method = method,
+           idempotent = idempotent or key ~= nil, key = key,
+           timeout = opts and opts.timeout, deadline = opts and opts.deadline,
+           max_retries = opts and opts.max_retries }
+end
+
+--- Builds { group = { name = function(params [, opts]) } } for every
+-- endpoint row.  send(call) makes the call (see new_call); each function
 -- validates first and returns the validation error without calling send.
--- paths (optional) maps "group.name" to a path that replaces the row's.  A
--- paged row also gets a page walk, named by the row's `each` (default
--- "each"; calypso.pages).  requests: send returns requests (client.async):
--- no page walk, and the key rides on the request as well.
-function M.bind(send, paths, requests)
+-- opts are the per-call options (calypso.options.per_call).  paths
+-- (optional) maps "group.name" to a path that replaces the row's.  A paged
+-- row also gets a page walk, named by the row's `each` (default "each";
+-- calypso.pages).  requests: send returns requests (client.async): no page
+-- walk, and the key rides on the request as well.  check_open(level), if
+-- given, raises when the client is closed.
+function M.bind(send, paths, requests, check_open)
   local namespaces = {}
   for group in pairs(endpoints) do namespaces[group] = {} end
   for group, group_rows in pairs(endpoints) do
@@ -120,15 +149,28 @@ function M.bind(send, paths, requests)
     for name, row in pairs(group_rows) do
       local label = group .. "." .. name
       local path = paths and paths[label]
+      local method = row.method or "POST"
       local fetch
       if row.fetch then
         local fg, fn = row.fetch:match("^([%w_]+)%.([%w_]+)$")
         fetch = function(params) return namespaces[fg][fn](params) end
       end
-      ns[name] = function(params)
-        local to, payload, err = rows.request(row, label, params, path)
+      ns[name] = function(params, opts)
+        if params == ns then
+          error("calypso: call " .. label .. " with a dot, not a colon: " .. group .. "." .. name
+            .. "{ ... }", 2)
+        end
+        opts = per_call(opts, label, nil, 3)
+        local key = opts and opts.idempotency_key
+        if key ~= nil and not row.key then
+          error("calypso: " .. label .. " takes no idempotency_key: the API has no key for it", 2)
+        end
+        local to, payload, err = rows.request(row, label, params, path, key)
         if not to then return nil, err end
-        return (requests and request or call)(send, row, to, payload, fetch)
+        if check_open then check_open(3) end
+        local c = new_call(label, to, payload, row.route, method, row.idempotent,
+                           row.key and payload[row.key], opts)
+        return (requests and request or call)(send, row, c, fetch)
       end
       if row.paged and not requests then
         local find = ns[name]
@@ -139,38 +181,43 @@ function M.bind(send, paths, requests)
   return namespaces
 end
 
-local CALL_OPTIONS = { idempotent = true, method = true, envelope = true, empty = true }
+local CALL_OPTIONS = { idempotent = "boolean", method = "string", envelope = "string", empty = "boolean" }
 
--- The route a generic call's options ask for (nil: POST, full, an object),
--- and whether it is idempotent; raises naming an unknown option.
-local function call_options(opts, level)
-  if opts == nil then return false, nil end
-  if type(opts) ~= "table" then error("calypso: call options must be a table", level) end
-  for k in pairs(opts) do
-    if not CALL_OPTIONS[k] then error("calypso: call has no option '" .. tostring(k) .. "'", level) end
-  end
+-- A generic call (client:call, client.async.call) as a call table, from its
+-- options; raises naming a wrong or unknown option.
+local function generic_call(path, payload, opts, level)
+  opts = per_call(opts, "call", CALL_OPTIONS, level + 1)
+  if opts == nil then return new_call(nil, path, payload, nil, "POST", false, nil, nil) end
   local route
   if opts.method ~= nil or opts.envelope ~= nil or opts.empty ~= nil then
     local made, r = pcall(core.route, { method = opts.method, envelope = opts.envelope, empty = opts.empty })
     if not made then error(r, level) end
     route = r
   end
-  return opts.idempotent == true, route
+  return new_call(nil, path, payload, route, opts.method or "POST", opts.idempotent == true,
+                  opts.idempotency_key, opts)
 end
 
 local Client = {}
 Client.__index = Client
 
 --- client:call(path, payload [, opts]) -> result | nil, err
--- The generic signed call, with retries.  opts:
---   idempotent  false: may the server safely receive it twice?
---   method      "POST" or "DELETE"
---   envelope    "full" {account, timestamp, payload} (default), "account"
---               {account, timestamp}, "payload" {timestamp, payload}, "bare" {timestamp}
---   empty       false: is a 2xx with an empty body the success true?
+-- The generic signed call, with retries.  opts: the per-call options
+-- (timeout, deadline, max_retries; calypso.options.per_call), and
+--   idempotent       false: may the server safely receive it twice?
+--   idempotency_key  nil: the key the payload carries, if any: reported on the
+--                    error, calypso.meta and the hooks, and the call may be
+--                    retried like a keyed create (the server deduplicates on it)
+--   method           "POST" or "DELETE"
+--   envelope         "full" {account, timestamp, payload} (default), "account"
+--                    {account, timestamp}, "payload" {timestamp, payload}, "bare" {timestamp}
+--   empty            false: is a 2xx with an empty body the success true?
 function Client:call(path, payload, opts)
-  local idempotent, route = call_options(opts, 3)
-  return self._send(path, payload, idempotent, route)
+  if self._closed then error("calypso: the client is closed", 2) end
+  local c = generic_call(path, payload, opts, 3)
+  local result, err = self._send(c)
+  if err and c.key then err.idempotency_key = c.key end
+  return result, err
 end
 
 --- client:envelope(payload [, timestamp_ms]) -> body, sign: what a call would send.
@@ -207,7 +254,9 @@ function Client:clock_offset(ms)
 end
 
 --- client:close(): drop the connection and wipe the secret; idempotent.
+-- A call on a closed client raises, at the caller's line.
 function Client:close()
+  self._closed = true
   self._core:close()
 end
 
@@ -228,17 +277,16 @@ local function retry_env(core_client, options, sleep)
     random = math.random,
     correct_clock = function(err)
       local offset = retry.clock_correction(err.date, core.time_ms())
-      if not offset then return false end
-      core_client:clock_offset(offset)
-      return true
+      if not offset then return nil end
+      return core_client:clock_offset(offset)
     end,
   }
 end
 
--- send(path, payload, idempotent): the transport this call's context allows,
--- inside the retry loop.  The nginx parts are made on first use in nginx.
--- Only the settings it needs are kept: the options table holds the secret.
-local function sender(core_client, all_options)
+-- send(call): the transport this call's context allows, inside the retry
+-- loop.  The nginx parts are made on first use in nginx.  Only the
+-- settings it needs are kept: the options table holds the secret.
+local function sender(core_client, all_options, watch)
   local options = {
     max_retries = all_options.max_retries,
     deadline = all_options.deadline,
@@ -247,45 +295,53 @@ local function sender(core_client, all_options)
   }
   local blocking = retry_env(core_client, options, core.sleep)
   local cosocket, cosocket_env
-  return function(path, payload, idempotent, route)
+  return function(c)
     local phase = nginx_phase()
     if phase and cosocket_phases[phase] then
       if not cosocket then
         cosocket = require("calypso.cosocket").new(core_client, options)
         cosocket_env = retry_env(core_client, options, rawget(_G, "ngx").sleep)
       end
-      return retry.run(cosocket, path, payload, idempotent, cosocket_env, route)
+      return retry.run(cosocket, c, cosocket_env, watch)
     end
-    if phase then warn_blocking(phase) end
-    return retry.run(core_client, path, payload, idempotent, blocking, route)
+    if phase then warn_blocking(watch, phase) end
+    return retry.run(core_client, c, blocking, watch)
   end
 end
 
 -- The client.async namespaces: the same rows, sent through the engine.
-local function async_namespaces(engine, paths)
-  local function send(path, payload, idempotent, route)
+local function async_namespaces(self, engine, paths)
+  local function check(level)
+    if self._closed then error("calypso: the client is closed", level) end
     if nginx_phase() then
       error("calypso: client.async is for hosts that run their own loop; in nginx the plain"
-        .. " calls already yield (cosockets): use ngx.thread.spawn to run them side by side", 3)
+        .. " calls already yield (cosockets): use ngx.thread.spawn to run them side by side", level)
     end
-    return engine:send(path, payload, idempotent, route)
   end
-  local namespaces = M.bind(send, paths, true)
+  local function send(c) return engine:send(c) end
+  local namespaces = M.bind(send, paths, true, check)
   --- client.async.call(path, payload [, opts]) -> request | nil, err (opts as client:call's)
   namespaces.call = function(path, payload, opts)
-    local idempotent, route = call_options(opts, 3)
-    return send(path, payload, idempotent, route)
+    check(3)
+    local req, err = send(generic_call(path, payload, opts, 3))
+    if req and req._call.key then req.idempotency_key = req._call.key end
+    return req, err
   end
   return namespaces
 end
 
 --- Wraps a core client (from calypso.core.new) made with the checked options.
 function M.new(core_client, options)
-  local send = sender(core_client, options)
-  local engine = async.new(core_client, retry_env(core_client, options, core.sleep))
-  local self = setmetatable({ _core = core_client, _send = send, _async = engine }, Client)
-  for group, ns in pairs(M.bind(send, options.paths)) do self[group] = ns end
-  self.async = async_namespaces(engine, options.paths)
+  local watch = observe.new(options)
+  local send = sender(core_client, options, watch)
+  local engine = async.new(core_client, retry_env(core_client, options, core.sleep), watch)
+  local self = setmetatable({ _core = core_client, _send = send, _async = engine, _watch = watch },
+                            Client)
+  local function check_open(level)
+    if self._closed then error("calypso: the client is closed", level) end
+  end
+  for group, ns in pairs(M.bind(send, options.paths, false, check_open)) do self[group] = ns end
+  self.async = async_namespaces(self, engine, options.paths)
   return self
 end
 

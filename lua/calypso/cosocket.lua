@@ -85,11 +85,12 @@ local function failure_class(step, err)
 end
 
 -- Fails the exchange: the socket is closed (its state is unknown) and the
--- core turns what happened into the call's error.
+-- core will turn what happened into the call's error.  Returns nil: no
+-- socket is left.
 local function failed(sock, ex, step, err, detail)
   sock:close()
   ex:fail(failure_class(step, err), detail)
-  return ex:finish()
+  return nil
 end
 
 -- Opens a tunnel to the origin through the proxy on a new connection: the
@@ -113,10 +114,10 @@ local function tunnel(self, sock)
   return true
 end
 
---- transport:attempt(path, payload, timeout [, route]) -> result | nil, err
-function Transport:attempt(path, payload, timeout, route)
-  local request, ex = self.core:prepare(path, payload, route)
-  if not request then return nil, ex end
+-- Moves one exchange until ex holds what happened: an answer, or a failure
+-- through failed().  Returns the socket (nil once failed() closed it) and
+-- whether any request byte may have left.
+local function exchange(self, request, ex, timeout)
   local stop_at = core.monotonic() + timeout
   local function left() return stop_at - core.monotonic() end
 
@@ -126,13 +127,13 @@ function Transport:attempt(path, payload, timeout, route)
   local host, port = self.proxy_host or self.host, self.proxy_port or self.port
   local ok, err = connect_within(sock, host, port, { pool = self.pool }, connect_time)
   if not ok then
-    return failed(sock, ex, "connect", err, ("connect to %s:%d: %s"):format(host, port, err))
+    return failed(sock, ex, "connect", err, ("connect to %s:%d: %s"):format(host, port, err)), false
   end
   if sock:getreusedtimes() == 0 then
     if self.proxy_host then
       local step, detail
       ok, step, err, detail = tunnel(self, sock)
-      if not ok then return failed(sock, ex, step, err, detail) end
+      if not ok then return failed(sock, ex, step, err, detail), false end
     end
     local called, done
     called, done, err = pcall(sock.sslhandshake, sock, nil, self.host, true)
@@ -144,18 +145,18 @@ function Transport:attempt(path, payload, timeout, route)
     end
     if not done then
       return failed(sock, ex, "handshake", err, "TLS handshake with " .. self.host .. ": " .. err
-        .. " (the trust store is nginx's lua_ssl_trusted_certificate)")
+        .. " (the trust store is nginx's lua_ssl_trusted_certificate)"), false
     end
   end
 
-  if left() <= 0 then return failed(sock, ex, "io", "timeout", "no time left to send") end
+  if left() <= 0 then return failed(sock, ex, "io", "timeout", "no time left to send"), false end
   sock:settimeout(ms(left()))
   ex:sent() -- before the write: a failed send does not say how much of it left
   ok, err = sock:send(request)
-  if not ok then return failed(sock, ex, "io", err, "send: " .. err) end
+  if not ok then return failed(sock, ex, "io", err, "send: " .. err), true end
 
   while true do
-    if left() <= 0 then return failed(sock, ex, "io", "timeout", "no complete answer in time") end
+    if left() <= 0 then return failed(sock, ex, "io", "timeout", "no complete answer in time"), true end
     sock:settimeout(ms(left()))
     local data
     data, err = sock:receiveany(16384)
@@ -165,12 +166,39 @@ function Transport:attempt(path, payload, timeout, route)
       ex:eof()
       break
     else
-      return failed(sock, ex, "io", err, "receive: " .. err)
+      return failed(sock, ex, "io", err, "receive: " .. err), true
     end
   end
+  return sock, true
+end
+
+--- transport:attempt(path, payload, timeout [, route]) -> result | nil, err
+function Transport:attempt(path, payload, timeout, route)
+  local request, ex = self.core:prepare(path, payload, route)
+  if not request then
+    self.last_ex = nil
+    return nil, ex
+  end
+  local sock, sent = exchange(self, request, ex, timeout)
   local result, problem = ex:finish()
-  if ex:reusable() then sock:setkeepalive(M.keepalive_ms) else sock:close() end
+  if sock then
+    if ex:reusable() then sock:setkeepalive(M.keepalive_ms) else sock:close() end
+  end
+  -- Kept for last(), which calypso.retry asks before anything can yield.
+  self.last_ex, self.last_request, self.last_sent = ex, request, sent and #request or 0
   return result, problem
+end
+
+--- transport:last([bodies]) -> status, sent, received [, request_body,
+-- response_body]: what the last attempt moved (as the core client's last()).
+function Transport:last(bodies)
+  local ex = self.last_ex
+  if not ex then return 0, 0, 0 end
+  local status, received = ex:stats()
+  if not bodies then return status, self.last_sent, received end
+  local request = self.last_request
+  local body_at = request:find("\r\n\r\n", 1, true)
+  return status, self.last_sent, received, request:sub(body_at + 4), ex:facts().body
 end
 
 return M

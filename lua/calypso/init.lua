@@ -12,10 +12,13 @@
 -- @field array calypso.array(t) -> t: send t as a JSON array, even when empty
 -- @field webhook calypso.webhook: verify(raw_body, sign, secret [, opts]) -> event | nil, err
 -- @field uuid4 calypso.uuid4() -> a random UUID from OpenSSL's CSPRNG
+-- @field meta calypso.meta(result) -> { status, attempts, elapsed_ms, trace_id?,
+-- idempotency_key?, read_back? } | nil: how the call that returned result went
 -- Every endpoint group (customer, invoice, payout, ... : calypso.api) is also
 -- here, bound to the default client.
 local core = require "calypso.core"
 local client = require "calypso.client"
+local observe = require "calypso.observe"
 local options = require "calypso.options"
 local webhook = require "calypso.webhook"
 
@@ -25,6 +28,7 @@ local M = {
   array = core.array, -- calypso.array(t) -> t: send t as a JSON array, even when empty
   webhook = webhook,  -- calypso.webhook.verify(raw_body, sign, secret) -> event | nil, err
   uuid4 = core.uuid4, -- calypso.uuid4() -> a random UUID (OpenSSL), for your own idempotency keys
+  meta = observe.meta, -- calypso.meta(result) -> how the call went (calypso.observe)
 }
 
 --- calypso.new(opts) -> client.  Options: see calypso.options.  Raises on a
@@ -62,11 +66,15 @@ function M.default()
   return default_client
 end
 
-local function send_by_default(path, payload, idempotent, route)
-  return M.default()._send(path, payload, idempotent, route)
+local function send_by_default(call)
+  return M.default()._send(call)
 end
 
-for group, ns in pairs(client.bind(send_by_default)) do
+local function default_open(level)
+  if default_client and default_client._closed then error("calypso: the default client is closed", level) end
+end
+
+for group, ns in pairs(client.bind(send_by_default, nil, false, default_open)) do
   M[group] = ns
 end
 

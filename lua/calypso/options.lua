@@ -26,6 +26,14 @@
 --                       the environment are ignored
 --   paths               nil: { ["customer.block"] = "/api/v1/..." } replaces an
 --                       endpoint's path (some paths are inferred; see the README)
+--   on_request          nil: function(info) before each attempt (calypso.observe)
+--   on_response         nil: function(info) after each attempt
+--   on_retry            nil: function(info) when the client tries again
+--   logger              nil: function(level, message); nil: ngx.log in nginx, else stderr
+--   log_level           "warn": "debug", "info", "warn" or "off"
+--   log_bodies          false: give the hooks the bodies sent and received
+-- Per call, every endpoint function, client:call and client.async take
+-- { timeout, deadline, max_retries, idempotency_key } (M.per_call).
 -- Messages name the option, never its value (the value may be the secret).
 -- @module calypso.options
 local M = {}
@@ -105,6 +113,22 @@ end
 
 local function any() end
 
+local function log_level(s)
+  if not require("calypso.observe").levels[s] then
+    return 'must be "debug", "info", "warn" or "off"'
+  end
+end
+
+local function attempt_timeout(n)
+  if n ~= n or n <= 0 or n > 1e6 then return "must be a number of seconds, more than 0, at most 1e6" end
+end
+
+local function key_text(s)
+  if s == "" or #s > 255 or s:find("[^\33-\126]") then
+    return "must be 1 to 255 visible ASCII characters"
+  end
+end
+
 local function milliseconds(n)
   if n ~= n or n ~= math.floor(n) or math.abs(n) > 1e12 then
     return "must be a whole number of milliseconds"
@@ -132,7 +156,7 @@ local spec = {
   account = { type = "string", required = true, check = account },
   base_url = { type = "string", check = https_url },
   cafile = { type = "string", check = readable_file },
-  timeout = { type = "number", check = positive },
+  timeout = { type = "number", check = attempt_timeout },
   connect_timeout = { type = "number", check = positive },
   max_response_bytes = { type = "number", check = byte_count },
   max_retries = { type = "number", check = retry_count },
@@ -143,6 +167,21 @@ local spec = {
   exact_numbers = { type = "boolean", check = any },
   proxy = { type = "string", check = proxy_url },
   paths = { type = "table", check = endpoint_paths },
+  on_request = { type = "function", check = any },
+  on_response = { type = "function", check = any },
+  on_retry = { type = "function", check = any },
+  logger = { type = "function", check = any },
+  log_level = { type = "string", check = log_level },
+  log_bodies = { type = "boolean", check = any },
+}
+
+-- What one call may set for itself (the second argument of an endpoint
+-- function, the third of client:call).
+local per_call_spec = {
+  timeout = { type = "number", check = attempt_timeout },
+  deadline = { type = "number", check = positive },
+  max_retries = { type = "number", check = retry_count },
+  idempotency_key = { type = "string", check = key_text },
 }
 
 --- Returns a checked copy of opts with defaults filled in, or nil and a message.
@@ -174,15 +213,38 @@ function M.check(opts)
   return out
 end
 
+--- Checks a call's options: timeout (seconds per attempt), deadline
+-- (seconds for the whole call), max_retries, idempotency_key (for a row
+-- that has a key, the key to send instead of a fresh one); extra maps more
+-- allowed names to their Lua type.  Returns a copy, or nil and a message
+-- naming the option.
+function M.per_call(opts, extra)
+  if type(opts) ~= "table" then return nil, "call options must be a table, got " .. type(opts) end
+  local out = {}
+  for name, value in pairs(opts) do
+    local rule = per_call_spec[name]
+    local want = rule and rule.type or extra and extra[name]
+    if not want then return nil, "no option '" .. tostring(name) .. "'" end
+    if type(value) ~= want then
+      return nil, "option '" .. name .. "' must be a " .. want .. ", got " .. type(value)
+    end
+    local problem = rule and rule.check(value)
+    if problem then return nil, "option '" .. name .. "' " .. problem end
+    out[name] = value
+  end
+  return out
+end
+
 local env_names = {
   key = "CALYPSO_API_KEY",
   account = "CALYPSO_ACCOUNT",
   base_url = "CALYPSO_BASE_URL",
   cafile = "CALYPSO_CAFILE",
+  log_level = "CALYPSO_LOG",
 }
 
---- Options for the default client, read through getenv; or nil and a
--- message.  The secret is left where it is: the client reads
+--- Options for the default client, read through getenv (CALYPSO_LOG sets
+-- log_level); or nil and a message.  The secret is left where it is: the client reads
 -- CALYPSO_API_SECRET itself (secret_env), so it is never copied into Lua;
 -- has_env(name) says whether it is there.
 function M.from_env(getenv, has_env)
@@ -192,6 +254,9 @@ function M.from_env(getenv, has_env)
     if value == "" then value = nil end
     opts[name] = value
     if value == nil and spec[name].required then missing[#missing + 1] = var end
+  end
+  if opts.log_level and log_level(opts.log_level) then
+    return nil, 'CALYPSO_LOG must be "debug", "info", "warn" or "off"'
   end
   if has_env("CALYPSO_API_SECRET") then
     opts.secret_env = "CALYPSO_API_SECRET"

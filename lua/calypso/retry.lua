@@ -76,30 +76,40 @@ end
 
 --- A call's retry state, begun now: attempts, retries, the deadline.
 -- env: max_retries, deadline and timeout (seconds), and the functions
--- monotonic(), sleep(s), random(), correct_clock(err) -> bool.
-function M.begin(env)
-  return { stop_at = env.monotonic() + env.deadline, attempts = 0, retries = 0,
+-- monotonic(), sleep(s), random(), correct_clock(err) -> offset_ms | nil.
+-- limits (optional): the call's own timeout, deadline and max_retries,
+-- each replacing env's.
+function M.begin(env, limits)
+  limits = limits or env
+  local now = env.monotonic()
+  return { began = now, stop_at = now + (limits.deadline or env.deadline), attempts = 0, retries = 0,
+           timeout = limits.timeout or env.timeout, max_retries = limits.max_retries or env.max_retries,
            corrected = false, applied = false }
 end
 
 --- Seconds the next attempt may take: the timeout, cut short by the deadline.
 function M.timeout(state, env)
-  return math.max(0.001, math.min(env.timeout, state.stop_at - env.monotonic()))
+  return math.max(0.001, math.min(state.timeout, state.stop_at - env.monotonic()))
 end
 
 --- After attempt number state.attempts failed with err: the seconds to wait
--- before the next attempt, or nil when the policy stops; err then gains
--- attempts, retryable and maybe_applied and is the call's error.
+-- before the next attempt and the rule that allows it ("clock" for a clock
+-- correction, whose offset is then state.correction), or nil when the
+-- policy stops; err then gains attempts, retryable and maybe_applied and is
+-- the call's error.
 function M.after(state, err, idempotent, env)
   state.applied = state.applied or M.maybe_applied(err)
-  local wait
-  if err.kind == "api" and err.code == "011" and not state.corrected and env.correct_clock(err) then
-    state.corrected, wait = true, 0
-  elseif M.allowed(err, idempotent) and state.retries < env.max_retries then
-    state.retries = state.retries + 1
-    wait = M.delay(state.retries, err.retry_after, env.random)
+  state.correction = nil
+  local wait, rule
+  if err.kind == "api" and err.code == "011" and not state.corrected then
+    state.correction = env.correct_clock(err)
+    if state.correction then state.corrected, wait, rule = true, 0, "clock" end
   end
-  if wait ~= nil and env.monotonic() + wait < state.stop_at then return wait end
+  if wait == nil and M.allowed(err, idempotent) and state.retries < state.max_retries then
+    state.retries = state.retries + 1
+    wait, rule = M.delay(state.retries, err.retry_after, env.random), M.rule(err)
+  end
+  if wait ~= nil and env.monotonic() + wait < state.stop_at then return wait, rule end
   -- A payload the core refused to encode never left: no attempt was made.
   err.attempts = err.kind == "validation" and state.attempts - 1 or state.attempts
   err.retryable = M.allowed(err, idempotent)
@@ -107,18 +117,25 @@ function M.after(state, err, idempotent, env)
   return nil
 end
 
---- Sends path and payload through transport:attempt(path, payload,
--- timeout, route) -> result | nil, err until it succeeds or the policy stops
--- (env: as for begin; route: the row's core route, or nil).  A final error
--- gains attempts, retryable and maybe_applied.
-function M.run(transport, path, payload, idempotent, env, route)
-  local state = M.begin(env)
+--- Sends a call through transport:attempt(path, payload, timeout, route)
+-- -> result | nil, err until it succeeds or the policy stops.  call: path,
+-- payload, idempotent, route (the core's, or nil), and the call's own
+-- limits (as for begin); env: as for begin.  watch (calypso.observe) sees
+-- each attempt and retry; transport:last(bodies) says what moved.  A final
+-- error gains attempts, retryable and maybe_applied.
+function M.run(transport, call, env, watch)
+  local state = M.begin(env, call)
+  local monotonic = env.monotonic
   while true do
     state.attempts = state.attempts + 1
-    local result, err = transport:attempt(path, payload, M.timeout(state, env), route)
+    watch:request(call, state)
+    local began = monotonic()
+    local result, err = transport:attempt(call.path, call.payload, M.timeout(state, env), call.route)
+    watch:response(call, state, began, monotonic(), result, err, transport:last(watch.bodies))
     if result ~= nil then return result end
-    local wait = M.after(state, err, idempotent, env)
+    local wait, rule = M.after(state, err, call.idempotent, env)
     if wait == nil then return nil, err end
+    watch:retry(call, state, err, wait, rule)
     if wait > 0 then env.sleep(wait) end
   end
 end

@@ -95,8 +95,9 @@ end
 
 --- The path and payload of a call, or nil, nil, err (kind "validation").
 -- path: the row's path (or the one given instead), parameters filled in.
--- The idempotency key, if the row has one, is filled in when absent.
-function M.request(row, label, params, path)
+-- The idempotency key, if the row has one, is filled in when absent: with
+-- key (a per-call idempotency_key) if given, else a fresh UUIDv4.
+function M.request(row, label, params, path, key)
   path = path or row.path
   if (params ~= nil or row.body) and type(params) ~= "table" then
     return refuse(label, nil, "params must be a table, got " .. type(params))
@@ -119,8 +120,11 @@ function M.request(row, label, params, path)
     return path, nil
   end
   rest = rest or {}
+  if key ~= nil and rest[row.key] ~= nil and rest[row.key] ~= key then
+    return refuse(label, row.key, "differs from the idempotency_key option; give one of them")
+  end
   if row.key and rest[row.key] == nil then -- a fresh key, on a copy: the caller's table stays theirs
-    local with_key = { [row.key] = core.uuid4() }
+    local with_key = { [row.key] = key or core.uuid4() }
     for k, v in next, rest do with_key[k] = v end
     rest = with_key
   end

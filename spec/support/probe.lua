@@ -6,13 +6,16 @@
 -- calls are made on it in order (through cosockets: this is a content
 -- phase), and the answer lists what each returned:
 -- [{"result": {...}} or {"err": {kind, status, code, request_sent, attempts,
---   maybe_applied}}, ...].
+--   maybe_applied}}, ...]; with options.record (spec/support/recorder.lua),
+-- each answer also has the call's events and calypso.meta of its result.
 local calypso = require "calypso"
 local cjson = require "cjson.safe"
+local recorder = require "recorder"
 
 local M = {}
 
-local ERR_FIELDS = { "kind", "status", "code", "request_sent", "attempts", "maybe_applied", "message" }
+local ERR_FIELDS = { "kind", "status", "code", "request_sent", "attempts", "maybe_applied", "message",
+                     "idempotency_key" }
 
 local function options(overrides)
   local o = {
@@ -45,7 +48,8 @@ function M.call()
   ngx.req.read_body()
   local request = cjson.decode(ngx.req.get_body_data() or "")
   if type(request) ~= "table" then return ngx.exit(400) end
-  local client = calypso.new(options(request.options))
+  local wrapped, take = recorder.wrap(request.options)
+  local client = calypso.new(options(wrapped))
   drain_pool(client)
   local answers = {}
   for i, call in ipairs(request.calls or {}) do
@@ -59,6 +63,8 @@ function M.call()
       for _, field in ipairs(ERR_FIELDS) do e[field] = err[field] end
       answers[i] = { err = e }
     end
+    answers[i].events = take()
+    answers[i].meta = result ~= nil and calypso.meta(result) or nil
   end
   client:close()
   ngx.header["Content-Type"] = "application/json"

@@ -12,9 +12,13 @@
 --     opts: client:call's, such as method = "DELETE")
 --     -> { { result = ... } | { err = { kind, status, code, ... } }, ... }
 --   (location: the probe's, for cosocket; "/call" unless given)
+--   options.record (spec/support/recorder.lua): each answer also has
+--   `events`, what the hooks and logger saw, and `meta`, calypso.meta(result)
 --   t:stop()
+local calypso = require "calypso"
 local cjson = require "cjson"
 local openresty = require "support.openresty"
+local recorder = require "support.recorder"
 local shell = require "support.shell"
 
 local M = { names = { "blocking", "async", "cosocket" } }
@@ -30,7 +34,7 @@ function Transports:stop()
   self.probe:stop()
 end
 
-local function in_process(client, calls, async)
+local function in_process(client, take, calls, async)
   local answers = {}
   for i, call in ipairs(calls) do
     local payload = call.payload or {}
@@ -44,17 +48,22 @@ local function in_process(client, calls, async)
       result, err = client:call(call.path, payload, call.opts)
     end
     answers[i] = result ~= nil and { result = result } or { err = err }
+    answers[i].events = take()
+    answers[i].meta = result ~= nil and calypso.meta(result) or nil
   end
   client:close()
   return answers
 end
 
 function Transports:run(name, options, calls, location)
-  if name == "blocking" then return in_process(self.emu:client(options), calls, false) end
+  if name == "blocking" then
+    local o, take = recorder.wrap(options)
+    return in_process(self.emu:client(o), take, calls, false)
+  end
   if name == "async" then
-    local o = { http2 = false } -- the emulator's raw answers are HTTP/1.1 bytes
-    for k, v in pairs(options or {}) do o[k] = v end
-    return in_process(self.emu:client(o), calls, true)
+    local o, take = recorder.wrap(options)
+    if o.http2 == nil then o.http2 = false end -- the emulator's raw answers are HTTP/1.1 bytes
+    return in_process(self.emu:client(o), take, calls, true)
   end
   assert(name == "cosocket", "no transport " .. tostring(name))
   local body = cjson.encode({ options = options or {}, calls = calls })

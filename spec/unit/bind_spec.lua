@@ -7,9 +7,9 @@ local core = require "calypso.core"
 -- A send that answers each call from script (by path) and records the calls.
 local function scripted(script)
   local calls = {}
-  local function send(path, payload, idempotent)
-    calls[#calls + 1] = { path = path, payload = payload, idempotent = idempotent }
-    local answer = table.remove(script[path], 1)
+  local function send(call)
+    calls[#calls + 1] = call
+    local answer = table.remove(script[call.path], 1)
     if answer.ok then return answer.ok end
     return nil, core.error(answer.kind or "api", "scripted", answer.err)
   end

@@ -2,6 +2,7 @@
 -- with a fake environment: a clock that moves only when the policy sleeps,
 -- and a transport that answers from a script.  spec/retry_spec.lua holds the
 -- same rules against the emulator.
+local observe = require "calypso.observe"
 local retry = require "calypso.retry"
 
 local function always(x) return function() return x end end
@@ -16,9 +17,9 @@ local function fake_env(overrides)
   end
   env.random = always(0.5)
   env.correct_clock = function(err)
-    if not retry.clock_correction(err.date, 1.8e12) then return false end
-    env.corrections = env.corrections + 1
-    return true
+    local offset = retry.clock_correction(err.date, 1.8e12)
+    if offset then env.corrections = env.corrections + 1 end
+    return offset
   end
   for k, v in pairs(overrides or {}) do env[k] = v end
   return env
@@ -29,6 +30,7 @@ end
 -- or its whole timeout if that is shorter.
 local function scripted(env, script, took)
   local t = { timeouts = {} }
+  function t.last() return 0, 0, 0 end
   function t.attempt(_, _, _, timeout)
     t.timeouts[#t.timeouts + 1] = timeout
     env.now = env.now + math.min(took or 0, timeout)
@@ -39,6 +41,12 @@ local function scripted(env, script, took)
     return nil, err
   end
   return t
+end
+
+-- retry.run for a call to "/p", with a watch that sees nothing.
+local function run(transport, idempotent, env)
+  return retry.run(transport, { path = "/p", payload = {}, idempotent = idempotent }, env,
+                   observe.new{ log_level = "off" })
 end
 
 local DROPPED = { kind = "network", request_sent = true }
@@ -78,7 +86,7 @@ describe("calypso.retry", function()
     it("never sends a create again after the request may have left", function()
       local env = fake_env()
       local t = scripted(env, { DROPPED, "ok" })
-      local result, err = retry.run(t, "/p", {}, false, env)
+      local result, err = run(t, false, env)
       assert.is_nil(result)
       assert.are.equal(1, err.attempts)
       assert.is_false(err.retryable)
@@ -87,13 +95,13 @@ describe("calypso.retry", function()
 
     it("sends a create again when the request never left", function()
       local env = fake_env()
-      local result = retry.run(scripted(env, { UNSENT, "ok" }), "/p", {}, false, env)
+      local result = run(scripted(env, { UNSENT, "ok" }), false, env)
       assert.are.equal("x", result.id)
     end)
 
     it("retries an update up to max_retries, waiting between attempts", function()
       local env = fake_env{ max_retries = 2 }
-      local _, err = retry.run(scripted(env, { OVERLOADED }), "/p", {}, true, env)
+      local _, err = run(scripted(env, { OVERLOADED }), true, env)
       assert.are.equal(3, err.attempts)
       assert.is_true(err.retryable)
       assert.are.same({ 0.5, 0.75 }, env.slept) -- 0.5 s, then 1 s with jitter 0.75
@@ -103,13 +111,13 @@ describe("calypso.retry", function()
       local env = fake_env{ max_retries = 2 }
       local busy = { kind = "api", status = 429, request_sent = true, retry_after = 30 }
       local soon = { kind = "api", status = 429, request_sent = true, retry_after = 2 }
-      retry.run(scripted(env, { soon, busy, "ok" }), "/p", {}, true, env)
+      run(scripted(env, { soon, busy, "ok" }), true, env)
       assert.are.same({ 2, 5 }, env.slept)
     end)
 
     it("starts no wait that would end past the deadline", function()
       local env = fake_env{ deadline = 1, max_retries = 5 }
-      local _, err = retry.run(scripted(env, { TIMEOUT }, 0.4), "/p", {}, true, env)
+      local _, err = run(scripted(env, { TIMEOUT }, 0.4), true, env)
       assert.are.equal(2, err.attempts) -- 0.4 s, a 0.5 s wait, 0.4 s: no time left for another wait
       assert.is_true(env.now <= 1)
     end)
@@ -117,18 +125,18 @@ describe("calypso.retry", function()
     it("gives each attempt the timeout, cut short by what is left of the deadline", function()
       local env = fake_env{ deadline = 10, timeout = 8, max_retries = 1 }
       local t = scripted(env, { TIMEOUT }, 8)
-      retry.run(t, "/p", {}, true, env)
+      run(t, true, env)
       assert.are.equal(8, t.timeouts[1])
       assert.is_true(t.timeouts[2] <= 2 and t.timeouts[2] > 0)
     end)
 
     it("corrects the clock once after 011 with a Date, and sends a create once more", function()
       local env = fake_env{ max_retries = 0 }
-      local result = retry.run(scripted(env, { STALE, "ok" }), "/p", {}, false, env)
+      local result = run(scripted(env, { STALE, "ok" }), false, env)
       assert.are.equal("x", result.id)
       assert.are.equal(1, env.corrections)
       local again = fake_env{ max_retries = 0 }
-      local _, err = retry.run(scripted(again, { STALE }), "/p", {}, false, again)
+      local _, err = run(scripted(again, { STALE }), false, again)
       assert.are.equal(2, err.attempts) -- corrected once, then given up
       assert.are.equal(1, again.corrections)
     end)
@@ -136,7 +144,7 @@ describe("calypso.retry", function()
     it("returns the 011 error when the Date cannot be trusted", function()
       local env = fake_env()
       local absurd = { kind = "api", status = 400, code = "011", request_sent = true, date = 86400 }
-      local _, err = retry.run(scripted(env, { absurd, "ok" }), "/p", {}, false, env)
+      local _, err = run(scripted(env, { absurd, "ok" }), false, env)
       assert.are.equal("011", err.code)
       assert.are.equal(1, err.attempts)
       assert.are.equal(0, env.corrections)
@@ -145,13 +153,13 @@ describe("calypso.retry", function()
     it("counts no attempt for a payload the core refused", function()
       local env = fake_env()
       local refused = { kind = "validation", request_sent = false }
-      local _, err = retry.run(scripted(env, { refused }), "/p", {}, true, env)
+      local _, err = run(scripted(env, { refused }), true, env)
       assert.are.equal(0, err.attempts)
     end)
 
     it("does not retry a refusal such as 004", function()
       local env = fake_env()
-      local _, err = retry.run(scripted(env, { REFUSED, "ok" }), "/p", {}, true, env)
+      local _, err = run(scripted(env, { REFUSED, "ok" }), true, env)
       assert.are.equal(1, err.attempts)
       assert.is_false(err.maybe_applied)
     end)

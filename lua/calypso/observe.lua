@@ -1,0 +1,170 @@
+--- Seeing every call: the client's hooks, its logger, and calypso.meta.
+--
+--    local client = calypso.new{ ..., log_level = "debug",
+--      on_response = function(info) metrics.observe(info.path, info.status, info.elapsed_ms) end }
+--    local customer = client.customer.create{ email = "ada@example.com" }
+--    calypso.meta(customer) --> { status = 200, attempts = 1, elapsed_ms = 41.2, ... }
+--
+-- Hooks (each is given one info table; all transports call them alike):
+--   on_request(info)   before each attempt leaves: method, path, attempt,
+--                      idempotency_key (when the call has one)
+--   on_response(info)  after each attempt: the same, and status (0: no
+--                      answer), elapsed_ms (this attempt), bytes_sent,
+--                      bytes_received, and on failure kind, code, message,
+--                      trace_id; on success trace_id if the body has a traceId
+--   on_retry(info)     when the client will try again: method, path,
+--                      attempt (the one that failed), kind, code, status,
+--                      rule (calypso.retry's, or "clock" for a clock
+--                      correction), wait_ms, and clock_offset_ms after a correction
+-- No info ever holds the secret, the Key or the Sign; with log_bodies = true
+-- on_response's also has request_body (the envelope sent, which holds no
+-- header) and response_body (the bytes received).  A hook that raises does
+-- not break the call: its first error is logged at "warn", later ones of
+-- the same hook are not.
+-- The logger: logger(level, message), level "debug", "info" or "warn";
+-- messages are logfmt.  "debug": one line per attempt; "info": one per retry
+-- or clock correction; "warn": a hook that raised, a blocking nginx phase.
+-- log_level (default "warn"; CALYPSO_LOG for the default client) drops the
+-- levels below it; "off" drops all.  Without a logger: ngx.log in nginx,
+-- else stderr.
+-- @module calypso.observe
+local M = {}
+
+M.levels = { debug = 1, info = 2, warn = 3, off = 4 }
+
+local meta_of = setmetatable({}, { __mode = "k" })
+
+--- calypso.meta(result) -> { status, attempts, elapsed_ms, trace_id?,
+-- idempotency_key?, read_back? } | nil: how the call that returned result
+-- went.  Kept in a weak table, so results stay plain tables; nil for a
+-- value no call returned (and for `true`, an empty answer's result).
+function M.meta(result)
+  return meta_of[result]
+end
+
+-- logfmt: a bare value, or a quoted one when it has spaces, quotes or '='.
+-- Milliseconds are written with one decimal, other numbers as integers
+-- where they are whole: the same text on every Lua.
+local function value(k, v)
+  if type(v) == "number" then
+    if k:find("_ms$") then return ("%.1f"):format(v) end
+    if v == math.floor(v) and math.abs(v) < 2 ^ 53 then return ("%d"):format(v) end
+  end
+  v = tostring(v)
+  if v ~= "" and not v:find('[%s"=\\]') then return v end
+  return '"' .. v:gsub('[\\"]', "\\%0"):gsub("\n", "\\n") .. '"'
+end
+
+local ORDER = { "hook", "method", "path", "attempt", "status", "kind", "code", "elapsed_ms",
+                "bytes_sent", "bytes_received", "rule", "wait_ms", "clock_offset_ms",
+                "idempotency_key", "trace_id", "message" }
+
+--- The logfmt line of an info table (fields in a fixed order; bodies never).
+function M.logfmt(event, info)
+  local parts = { "calypso=" .. event }
+  for _, k in ipairs(ORDER) do
+    if info[k] ~= nil then parts[#parts + 1] = k .. "=" .. value(k, info[k]) end
+  end
+  return table.concat(parts, " ")
+end
+
+local NGX_LEVEL = { debug = "DEBUG", info = "INFO", warn = "WARN" }
+
+--- The logger used when the client has none: ngx.log in nginx, else stderr.
+function M.default_logger(level, message)
+  local ngx = rawget(_G, "ngx")
+  if ngx and ngx.log then
+    ngx.log(ngx[NGX_LEVEL[level]], message)
+  else
+    io.stderr:write("level=", level, " ", message, "\n")
+  end
+end
+
+local Watch = {}
+Watch.__index = Watch
+
+--- A watch for a client, from its checked options (calypso.options).
+function M.new(options)
+  return setmetatable({
+    on_request = options.on_request,
+    on_response = options.on_response,
+    on_retry = options.on_retry,
+    logger = options.logger or M.default_logger,
+    level = M.levels[options.log_level or "warn"],
+    bodies = options.log_bodies == true,
+    raised = {}, -- hooks whose error was logged
+  }, Watch)
+end
+
+--- watch:log(level, message): through the logger, if the level is on.
+function Watch:log(level, message)
+  if M.levels[level] < self.level then return end
+  pcall(self.logger, level, message) -- a logger that raises has nowhere to report
+end
+
+local function run_hook(self, name, info)
+  local ok, problem = pcall(self[name], info)
+  if not ok and not self.raised[name] then
+    self.raised[name] = true
+    self:log("warn", M.logfmt("hook_failed", { hook = name, message = tostring(problem)
+      .. " (the call went on; later errors of this hook are not logged)" }))
+  end
+end
+
+--- Before attempt number state.attempts of call.
+function Watch:request(call, state)
+  if self.on_request then
+    run_hook(self, "on_request", { method = call.method, path = call.path, attempt = state.attempts,
+                                   idempotency_key = call.key })
+  end
+end
+
+local function ms(seconds)
+  return math.floor(seconds * 1e4 + 0.5) / 10 -- to 0.1 ms
+end
+
+--- After an attempt that began at `began` (monotonic seconds) ended with
+-- result or err; status, sent, received [, request_body, response_body]
+-- are the transport's last().  On success, records calypso.meta.
+function Watch:response(call, state, began, now, result, err, status, sent, received, req_body, resp_body)
+  if result ~= nil and type(result) == "table" then
+    local trace = result.traceId
+    meta_of[result] = { status = status, attempts = state.attempts, elapsed_ms = ms(now - state.began),
+                        trace_id = type(trace) == "string" and trace or nil, idempotency_key = call.key }
+  end
+  if not self.on_response and self.level > 1 then return end
+  local info = { method = call.method, path = call.path, attempt = state.attempts, status = status,
+                 elapsed_ms = ms(now - began), bytes_sent = sent, bytes_received = received,
+                 idempotency_key = call.key }
+  if result ~= nil then
+    local trace = type(result) == "table" and result.traceId
+    info.trace_id = type(trace) == "string" and trace or nil
+  else
+    info.kind, info.code, info.message, info.trace_id = err.kind, err.code, err.message, err.trace_id
+  end
+  self:log("debug", M.logfmt("attempt", info))
+  if self.on_response then
+    if self.bodies then info.request_body, info.response_body = req_body, resp_body end
+    run_hook(self, "on_response", info)
+  end
+end
+
+--- When attempt number state.attempts failed with err and the call waits
+-- `wait` seconds before the next; state.correction is the clock offset a
+-- 011 just set (calypso.retry).
+function Watch:retry(call, state, err, wait, rule)
+  if not self.on_retry and self.level > 2 then return end
+  local info = { method = call.method, path = call.path, attempt = state.attempts, kind = err.kind,
+                 code = err.code, status = err.status, rule = rule, wait_ms = ms(wait),
+                 clock_offset_ms = state.correction, idempotency_key = call.key }
+  self:log("info", M.logfmt(rule == "clock" and "clock_correction" or "retry", info))
+  if self.on_retry then run_hook(self, "on_retry", info) end
+end
+
+--- Marks a result as read back by its idempotency key (a keyed create's retry met 016).
+function M.read_back(result, key)
+  local meta = meta_of[result]
+  if meta then meta.idempotency_key, meta.read_back = key, true end
+end
+
+return M
