@@ -46,6 +46,18 @@ describe("the nginx transport", function()
     assert.are.equal(1, answer.err.attempts)
   end)
 
+  it("reaches https://localhost where nginx has no resolver, and checks the certificate's name", function()
+    local answer = over:run("cosocket", { base_url = "https://localhost:" .. emu.port, connect_timeout = 2 },
+      { { path = CREATE, payload = { description = "no resolver" } } }, "/call-no-resolver")[1]
+    assert.is_nil(answer.err, answer.err and answer.err.message)
+    assert.are.equal(36, #answer.result.id)
+    -- The same loopback, a certificate for another name: still refused.
+    local wrong = emu.wrong_host_url:gsub("127%.0%.0%.1", "localhost")
+    answer = over:run("cosocket", { base_url = wrong, max_retries = 0 }, { { path = CREATE } },
+      "/call-no-resolver")[1]
+    assert.are.equal("tls", answer.err.kind, answer.err.message)
+  end)
+
   it("still resolves names through nginx's resolver", function()
     local answer = over:run("cosocket", { base_url = "https://api.calypso.test:" .. emu.port },
       { { path = CREATE, payload = { description = "by name" } } })[1]
@@ -53,5 +65,22 @@ describe("the nginx transport", function()
     -- check proves the name was resolved and connected to.
     assert.is_nil(answer.result)
     assert.are.equal("tls", answer.err.kind, answer.err.message)
+  end)
+
+  -- A blocking call in the set phase (no cosockets) fails its handshake;
+  -- then, in the same request, a cosocket call does its own.  nginx clears
+  -- OpenSSL's error queue before a handshake and logs what it finds there as
+  -- "ignoring stale global SSL error": the blocking transport must leave
+  -- nothing behind.
+  it("leaves no OpenSSL error behind after a blocking TLS failure", function()
+    local shell = require "support.shell"
+    local ok, out = shell.run("curl -sS -D - -o /dev/null -H 'Content-Type: application/json'"
+      .. " --data-binary " .. shell.quote('{"calls":[{"path":"' .. CREATE .. '"}]}')
+      .. " " .. over.probe.url .. "/call-after-blocking-tls")
+    assert(ok, out)
+    assert.truthy(out:find("X%-Blocked: tls"), out) -- the blocking call failed its handshake
+    assert.truthy(out:find("^HTTP/1.1 200"), out)
+    local log = over.probe:log()
+    assert.is_nil(log:find("stale global SSL error", 1, true), log:sub(-1500))
   end)
 end)

@@ -47,6 +47,8 @@ describe("client errors", function()
       assert.is_string(err.trace_id)
       assert.truthy(tostring(err):find("HTTP 400, code 003", 1, true))
       assert.truthy(tostring(err):find(err.trace_id, 1, true))
+      assert.truthy(err.hint:find("^check the secret: "), err.hint)
+      assert.truthy(tostring(err):find("Wrong sign (check the secret: ", 1, true), tostring(err))
       wrong:close()
     end)
 
@@ -68,7 +70,10 @@ describe("client errors", function()
       local err = expect("api", client.customer.create{})
       assert.are.equal("011", err.code)
       assert.are.equal(2, err.attempts) -- one clock correction, from an honest Date
+      assert.truthy(err.hint:find("check this machine's clock (NTP)", 1, true), err.hint)
+      assert.truthy(tostring(err):find("check this machine's clock", 1, true))
     end)
+
 
     it("is not raised when the clocks differ by less than the 3-minute window", function()
       emu:skew_clock(2 * 60 * 1000)

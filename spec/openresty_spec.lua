@@ -149,6 +149,21 @@ describe("calypso in OpenResty", function()
       assert.truthy(logged)
     end)
 
+    it("verifies a delivery larger than client_body_buffer_size, which nginx keeps in a file", function()
+      local big = body:gsub('"address":"0x1"', '"address":"0x1","note":"' .. ("n"):rep(1536 * 1024) .. '"')
+      local file = os.tmpname()
+      local f = assert(io.open(file, "wb"))
+      f:write(big)
+      f:close()
+      local ok, out = shell.run("curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json'"
+        .. " -H " .. shell.quote("Sign: " .. require("calypso").sign(openresty.webhook_secret, big))
+        .. " --data-binary @" .. file .. " " .. server.url .. "/webhooks/calypso")
+      os.remove(file)
+      assert(ok, out)
+      assert.are.equal(200, tonumber(out))
+      assert.truthy(server:log():find("a client request body is buffered to a temporary file", 1, true))
+    end)
+
     -- { what, body, sign }: each must be refused with 401.
     local refused = {
       { "a wrong signature", body, require("calypso").sign("not-the-secret", body) },

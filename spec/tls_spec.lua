@@ -4,6 +4,7 @@
 -- allows TLS 1.0 at security level 0, as some hosts configure it: only the
 -- client's own minimum (TLS 1.2) can refuse the handshake there.
 local emulator = require "support.emulator"
+local s_server = require "support.s_server"
 local shell = require "support.shell"
 
 local LOOSE_CONF = [[
@@ -24,7 +25,7 @@ local function interpreter()
 end
 
 describe("the TLS floor", function()
-  local emu, conf, server, server_pid, port
+  local emu, conf, server
 
   setup(function()
     emu = emulator.start()
@@ -32,21 +33,12 @@ describe("the TLS floor", function()
     local f = assert(io.open(conf, "w"))
     f:write(LOOSE_CONF)
     f:close()
-    server = assert(io.popen(("exec sh -c 'echo $$; exec env OPENSSL_CONF=%s openssl s_server"
-      .. " -accept 127.0.0.1:0 -cert %s/server.pem -key %s/server.key -tls1_1"
-      .. " -cipher DEFAULT@SECLEVEL=0 -www 2>&1'"):format(
-      conf, emu.dir, emu.dir)))
-    server_pid = server:read("*l")
-    for line in server:lines() do -- ready once it says where it listens
-      port = line:match("^ACCEPT 127%.0%.0%.1:(%d+)")
-      if port then break end
-    end
-    assert(port, "openssl s_server did not start")
+    server = s_server.start(("-cert %s/server.pem -key %s/server.key -tls1_1 -cipher DEFAULT@SECLEVEL=0"
+      .. " -www"):format(emu.dir, emu.dir), "env OPENSSL_CONF=" .. conf)
   end)
 
   teardown(function()
-    if server_pid then shell.run("kill " .. server_pid) end
-    if server then server:close() end
+    if server then server:stop() end
     emu:stop()
   end)
 
@@ -61,7 +53,7 @@ describe("the TLS floor", function()
       if %s then result, err = client.async.customer.create{}:wait()
       else result, err = client.customer.create{} end
       io.write("kind=", err and err.kind or "none", "\n")
-    ]]):format(package.path, package.cpath, port, emu.cafile, tostring(async))
+    ]]):format(package.path, package.cpath, server.port, emu.cafile, tostring(async))
     local cmd = ("env OPENSSL_CONF=%s %s -e %s"):format(conf, interpreter(), shell.quote(script))
     local ok, out = shell.run(cmd)
     assert(ok, out)

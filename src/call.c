@@ -114,6 +114,7 @@ static int l_attempt(lua_State *L) {
   facts.exact = c->exact_numbers;
   n = calypso_outcome(L, &facts, &keep);
   calypso_conn_settle(c, keep);
+  calypso_tls_errors_clear();
   return n;
 }
 

@@ -171,6 +171,7 @@ typedef struct calypso_error {
   long status;          /* HTTP status, 0 when there was none */
   const char *code;     /* Calypso errorCode or NULL */
   const char *trace_id; /* Calypso traceId or NULL */
+  const char *hint;     /* what the caller should check, or NULL */
   int request_sent;     /* the request was handed to a connection */
   double retry_after;   /* seconds the server asked us to wait; < 0 when it did not */
   long long date;       /* the server's Date as Unix seconds; 0 when absent */
@@ -285,7 +286,8 @@ int calypso_curl_global_init(void);
 int calypso_curl_secure(CURL *h, const char *cafile, const char *proxy);
 /* A failed CURLcode as a failure class (see calypso_facts); message is
  * libcurl's error buffer, read at the moment of failure. */
-const char *calypso_curl_failure(CURLcode rc, const char *message);
+const char *calypso_curl_failure(CURL *curl, CURLcode rc, const char *message);
+void calypso_tls_errors_clear(void); /* empty OpenSSL's error queue (curl.c) */
 
 /* conn.c: the blocking transport; one exchange on the client's connection */
 long long calypso_conn_mono_ms(void);

@@ -83,6 +83,7 @@ static int l_origin(lua_State *L) {
 /* client:close() -> nothing.  Idempotent; also __gc and __close. */
 static int l_close(lua_State *L) {
   calypso_client_release(luaL_checkudata(L, 1, CALYPSO_CLIENT_MT));
+  calypso_tls_errors_clear(); /* closing a connection may leave some */
   return 0;
 }
 

@@ -184,7 +184,7 @@ void calypso_conn_exchange(calypso_client *c, long timeout_ms) {
   rc = c->connected ? CURLE_OK : connect_now(c, deadline);
   if (rc == CURLE_OK) rc = send_all(c, deadline);
   if (rc == CURLE_OK) rc = receive(c, deadline);
-  if (rc != CURLE_OK) calypso_exchange_fail(&c->ex, calypso_curl_failure(rc, c->ex.detail));
+  if (rc != CURLE_OK) calypso_exchange_fail(&c->ex, calypso_curl_failure(c->curl, rc, c->ex.detail));
 }
 
 /* After the outcome: keep the connection for the next exchange, or close it. */

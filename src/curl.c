@@ -8,6 +8,8 @@
  * route nobody chose for it). */
 #include <pthread.h>
 #include <string.h>
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
 #include "calypso.h"
 
 /* curl_global_init is not reentrant: run it exactly once per process, from
@@ -60,7 +62,27 @@ static int handshake_cut(const char *message) {
   return strstr(message, "SSL routines") == NULL;
 }
 
-const char *calypso_curl_failure(CURLcode rc, const char *message) {
+/* A verification that failed on the certificate's dates (not yet valid, or
+ * expired) points at this machine's clock: OpenSSL's verify result says
+ * so, no words needed. */
+static const char *verify_failure(CURL *curl) {
+  long result = X509_V_OK;
+  if (curl && curl_easy_getinfo(curl, CURLINFO_SSL_VERIFYRESULT, &result) == CURLE_OK &&
+      (result == X509_V_ERR_CERT_NOT_YET_VALID || result == X509_V_ERR_CERT_HAS_EXPIRED))
+    return "tls_clock";
+  return "tls";
+}
+
+/* OpenSSL keeps a per-thread error queue, which libcurl leaves entries in
+ * after a failed handshake or a shutdown of a half-open connection.  In
+ * nginx that thread is the worker's, and nginx reports what it finds there
+ * before its own next handshake ("ignoring stale global SSL error"): empty
+ * it whenever the core hands control back. */
+void calypso_tls_errors_clear(void) {
+  ERR_clear_error();
+}
+
+const char *calypso_curl_failure(CURL *curl, CURLcode rc, const char *message) {
   switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
       return "timeout";
@@ -72,6 +94,7 @@ const char *calypso_curl_failure(CURLcode rc, const char *message) {
     case CURLE_SSL_CONNECT_ERROR:
       return handshake_cut(message) ? "closed" : "tls";
     case CURLE_PEER_FAILED_VERIFICATION:
+      return verify_failure(curl);
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CIPHER:
     case CURLE_SSL_CACERT_BADFILE:

@@ -27,6 +27,7 @@ int calypso_push_error(lua_State *L, const calypso_error *e) {
   set_string(L, "message", message);
   set_string(L, "code", e->code);
   set_string(L, "trace_id", e->trace_id);
+  set_string(L, "hint", e->hint);
   if (e->status > 0) {
     lua_pushinteger(L, (lua_Integer)e->status);
     lua_setfield(L, -2, "status");
@@ -87,10 +88,11 @@ static int l_error(lua_State *L) {
   return 1;
 }
 
-/* tostring(err) -> "calypso api error (HTTP 400, code 003): Wrong sign [trace abc]" */
+/* tostring(err) -> "calypso api error (HTTP 400, code 003): Wrong sign (check the
+ * secret: ...) [trace abc]"; the hint in parentheses when there is one */
 static int l_tostring(lua_State *L) {
   luaL_Buffer b;
-  const char *code, *trace;
+  const char *code, *trace, *hint;
   lua_Integer status = 0;
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_getfield(L, 1, "kind");
@@ -98,9 +100,11 @@ static int l_tostring(lua_State *L) {
   lua_getfield(L, 1, "code");
   lua_getfield(L, 1, "trace_id");
   lua_getfield(L, 1, "status");
+  lua_getfield(L, 1, "hint");
   if (lua_type(L, 6) == LUA_TNUMBER) status = lua_tointeger(L, 6);
   code = lua_type(L, 4) == LUA_TSTRING ? lua_tostring(L, 4) : NULL;
   trace = lua_type(L, 5) == LUA_TSTRING ? lua_tostring(L, 5) : NULL;
+  hint = lua_type(L, 7) == LUA_TSTRING ? lua_tostring(L, 7) : NULL;
 
   luaL_buffinit(L, &b);
   luaL_addstring(&b, "calypso ");
@@ -121,6 +125,11 @@ static int l_tostring(lua_State *L) {
   }
   luaL_addstring(&b, ": ");
   luaL_addstring(&b, lua_type(L, 3) == LUA_TSTRING ? lua_tostring(L, 3) : "(no message)");
+  if (hint) {
+    luaL_addstring(&b, " (");
+    luaL_addstring(&b, hint);
+    luaL_addstring(&b, ")");
+  }
   if (trace) {
     luaL_addstring(&b, " [trace ");
     luaL_addstring(&b, trace);

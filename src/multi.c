@@ -332,6 +332,7 @@ static int l_drive(lua_State *L) {
     now = calypso_conn_mono_ms();
     if (n > 0 || now >= end) break;
   }
+  calypso_tls_errors_clear();
   lua_pushinteger(L, m->active);
   return 2;
 }

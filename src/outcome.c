@@ -28,6 +28,7 @@ static const struct {
     {"dns", "network", "the host name could not be resolved"},
     {"connect", "network", "could not connect"},
     {"tls", "tls", "the TLS handshake failed"},
+    {"tls_clock", "tls", "the server's certificate is not valid at this machine's time"},
     {"timeout", "timeout", "no complete answer in time"},
     {"reset", "network", "the connection failed"},
     {"closed", "network", "the connection closed before the whole answer"},
@@ -122,6 +123,9 @@ static int api_error(lua_State *L, const calypso_facts *f, calypso_error *e) {
     lua_getfield(L, t, "traceId");
     if (lua_type(L, -1) == LUA_TSTRING) e->trace_id = lua_tostring(L, -1);
   }
+  if (e->code && strcmp(e->code, "003") == 0)
+    e->hint = "check the secret: it must be the one issued with this key, whole, with no"
+              " whitespace or newline at its ends";
   return calypso_push_error(L, e);
 }
 
@@ -130,6 +134,10 @@ static int failed(lua_State *L, const calypso_facts *f, calypso_error *e) {
   for (i = 0; i < NCLASSES && strcmp(classes[i].failure, f->failure) != 0; i++) continue;
   if (i == NCLASSES) i = NCLASSES - 1; /* "local": exchange.c admits only known classes */
   e->kind = classes[i].kind;
+  if (strcmp(classes[i].failure, "tls_clock") == 0)
+    return calypso_fail(L, e, "%s (by this machine's clock the certificate is not valid yet, or no"
+                              " longer: check the system clock (NTP) first, then the cafile option)",
+                        f->detail && f->detail[0] ? f->detail : classes[i].otherwise);
   if (strcmp(e->kind, "tls") == 0)
     return calypso_fail(L, e, "%s (the server's certificate or TLS handshake was refused: check the"
                               " cafile option, or the system CA bundle from the ca-certificates"

@@ -203,7 +203,7 @@ void calypso_transfer_end(calypso_transfer *t, CURLcode rc) {
     t->detail[0] = '\0';
     return;
   }
-  t->failure = calypso_curl_failure(rc, t->detail);
+  t->failure = calypso_curl_failure(t->easy, rc, t->detail);
   if (t->detail[0] == '\0') snprintf(t->detail, sizeof t->detail, "%s", curl_easy_strerror(rc));
 }
 

@@ -14,21 +14,10 @@ local function handle(premature, event)
     " for customer ", tostring(event.data and event.data.customerId))
 end
 
-local function raw_body()
-  ngx.req.read_body()
-  local body = ngx.req.get_body_data()
-  if body then return body end
-  local path = ngx.req.get_body_file() -- a body larger than client_body_buffer_size
-  if not path then return "" end
-  local f = assert(io.open(path, "rb"))
-  body = f:read("*a")
-  f:close()
-  return body
-end
-
 function M.receive()
-  local event, err = calypso.webhook.verify(raw_body(), ngx.var.http_sign,
-    os.getenv("CALYPSO_WEBHOOK_SECRET"))
+  -- The raw body (from nginx's temp file if it was too large for
+  -- client_body_buffer_size) and the Sign header, verified.
+  local event, err = calypso.webhook.verify_nginx(os.getenv("CALYPSO_WEBHOOK_SECRET"))
   if not event then
     ngx.log(ngx.WARN, tostring(err))
     return ngx.exit(ngx.HTTP_UNAUTHORIZED)

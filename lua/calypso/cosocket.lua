@@ -48,12 +48,21 @@ local function is_address(host)
   return host:find("^[%d.]+$") ~= nil or host:find(":", 1, true) ~= nil
 end
 
+-- "localhost" (and names under .localhost) is the loopback address by RFC
+-- 6761, resolved here without asking nginx's resolver, which a first
+-- nginx.conf lacks; TLS still verifies the certificate for the name.
+local function loopback_name(host)
+  host = host:lower()
+  return host == "localhost" or host:find("%.localhost$") ~= nil
+end
+
 -- Connects within `seconds`, name resolution included.  nginx resolves a
 -- name under its own resolver_timeout (30 s by default, and a silent
 -- resolver spends all of it), which no socket timeout covers; so a name is
 -- connected to in a light thread that races a sleeping one.  Killing the
 -- connecting thread cancels the pending resolution.
 local function connect_within(sock, host, port, opts, seconds)
+  if loopback_name(host) then host = "127.0.0.1" end
   if is_address(host) then return sock:connect(host, port, opts) end
   local connecting = ngx.thread.spawn(function() return "connected", sock:connect(host, port, opts) end)
   local sleeping = ngx.thread.spawn(function() ngx.sleep(seconds) return "late" end)
@@ -80,6 +89,9 @@ local function failure_class(step, err)
     return "connect"
   end
   if err == "closed" then return "closed" end
+  -- A failed verification reads "<X509 verify result>: <its words>"; 9 (not
+  -- yet valid) and 10 (expired) point at this machine's clock.
+  if step == "handshake" and (err:find("^9: ") or err:find("^10: ")) then return "tls_clock" end
   if step == "handshake" and not err:find("reset", 1, true) then return "tls" end
   return "reset"
 end

@@ -31,6 +31,10 @@ M.overloaded_statuses = { [429] = true, [500] = true, [502] = true, [503] = true
 M.base_delay = 0.5
 M.max_delay = 5
 M.max_retry_after = 5
+-- On a 011 that ends a call: the server's Date could not correct the clock
+-- (none, an absurd one, or one that did not help).
+M.stale_hint = "the timestamp is more than 3 minutes off the server's clock, and its Date"
+  .. " header could not correct ours: check this machine's clock (NTP)"
 
 --- The name of the rule in M.rules that an error falls under.
 function M.rule(err)
@@ -114,6 +118,7 @@ function M.after(state, err, idempotent, env)
   err.attempts = err.kind == "validation" and state.attempts - 1 or state.attempts
   err.retryable = M.allowed(err, idempotent)
   err.maybe_applied = state.applied
+  if err.kind == "api" and err.code == "011" then err.hint = M.stale_hint end
   return nil
 end
 

@@ -3,6 +3,9 @@
 -- The Sign header is HMAC-SHA512 of the delivered body with the webhook
 -- subscription's secretKey, in hex.  Sign exactly the bytes received:
 -- a body decoded and encoded again is different bytes, and fails.
+-- In nginx, calypso.webhook.verify_nginx(secret) reads the body and the Sign
+-- header itself, from memory or from the temp file nginx writes a body
+-- larger than client_body_buffer_size to.
 -- @module calypso.webhook
 local core = require "calypso.core"
 
@@ -37,6 +40,40 @@ function M.verify(raw_body, sign, secret, opts)
   local event, why = core.decode_object(raw_body, opts ~= nil and opts.exact_numbers == true)
   if not event then return refuse("body", "the body is not a JSON object: " .. why) end
   return event
+end
+
+--- webhook.nginx_body() -> raw_body | nil, err: the request body in nginx,
+-- read first if need be: from memory, or from the temp file nginx keeps a
+-- body larger than client_body_buffer_size in.  err (kind "validation",
+-- field "body") says why there is none to read.
+function M.nginx_body()
+  local ngx = rawget(_G, "ngx")
+  if not (ngx and ngx.req) then error("calypso.webhook.nginx_body: not in nginx", 2) end
+  local read, why = pcall(ngx.req.read_body)
+  if not read then
+    return refuse("body", "nginx cannot read the request body here (" .. tostring(why)
+      .. "): call it from a rewrite, access or content phase")
+  end
+  local body = ngx.req.get_body_data()
+  if body then return body end
+  local path = ngx.req.get_body_file()
+  if not path then return "" end -- no body at all: the signature check says the rest
+  local f, open_err = io.open(path, "rb")
+  if not f then
+    return refuse("body", "the body nginx buffered to " .. path .. " cannot be read: "
+      .. tostring(open_err) .. "; raise client_body_buffer_size to keep bodies in memory")
+  end
+  body = f:read("*a")
+  f:close()
+  return body
+end
+
+--- webhook.verify_nginx(secret [, opts]) -> event | nil, err: verify() of
+-- the request nginx is serving, its raw body (nginx_body) and Sign header.
+function M.verify_nginx(secret, opts)
+  local body, err = M.nginx_body()
+  if not body then return nil, err end
+  return M.verify(body, rawget(_G, "ngx").var.http_sign, secret, opts)
 end
 
 return M

@@ -44,6 +44,16 @@ local function drain_pool(client)
   end
 end
 
+-- For set_by_lua: a blocking create whose handshake fails (the client
+-- trusts the emulator's unrelated CA); returns the error's kind.
+function M.blocking_tls_failure()
+  local cafile = os.getenv("CALYPSO_CAFILE"):gsub("ca%.pem$", "other-ca.pem")
+  local client = calypso.new(options{ cafile = cafile, max_retries = 0 })
+  local _, err = client.customer.create{}
+  client:close()
+  return err and err.kind or "none"
+end
+
 function M.call()
   ngx.req.read_body()
   local request = cjson.decode(ngx.req.get_body_data() or "")

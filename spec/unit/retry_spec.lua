@@ -148,6 +148,10 @@ describe("calypso.retry", function()
       assert.are.equal("011", err.code)
       assert.are.equal(1, err.attempts)
       assert.are.equal(0, env.corrections)
+      assert.are.equal(retry.stale_hint, err.hint)
+      local missing = { kind = "api", status = 400, code = "011", request_sent = true }
+      _, err = run(scripted(fake_env(), { missing, "ok" }), false, fake_env())
+      assert.are.equal(retry.stale_hint, err.hint)
     end)
 
     it("counts no attempt for a payload the core refused", function()
