@@ -1,6 +1,6 @@
 # Makefile: build, test, demo and checks for calypso.  `make help` lists targets.
-# After `make`, the tree works uninstalled: LUA_PATH=lua/?.lua;lua/?/init.lua
-# and LUA_CPATH=build/?.so (see `make env`).
+# After `make`, the tree works uninstalled, from any directory: `make env`
+# prints LUA_PATH and LUA_CPATH with this tree's absolute paths.
 # LUA picks the runtime: lua5.4 (default, into build/), or luajit, lua5.1,
 # lua5.3 (into build/<LUA>/); `make test LUA=luajit` runs the suite on it.
 
@@ -43,7 +43,7 @@ deps:
 # example host links it, and is run by the suite.
 STATIC     := build/libcalypso.a
 STATIC_OBJ := $(patsubst src/%.c,build/static/%.o,$(SRC)) build/static/preload.o
-EMBED_HOST := build/embed/host
+EMBED_HOST := build/embed/host build/embed/host-cxx
 LUA_SRC    := $(wildcard lua/calypso/*.lua)
 
 static: $(STATIC)
@@ -64,9 +64,16 @@ $(STATIC): $(STATIC_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(EMBED_HOST): examples/embed/host.c src/calypso_embed.h $(STATIC)
+build/embed/host: examples/embed/host.c src/calypso_embed.h $(STATIC)
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -Wall -Wextra -Isrc $$(pkg-config --cflags lua5.4) $< -o $@ $(STATIC) \
+	  $$(pkg-config --libs lua5.4 libcurl libssl libcrypto) \
+	  -lpthread -lm
+
+# The same host as C++: the README's snippet must link from C++ too.
+build/embed/host-cxx: examples/embed/host.c src/calypso_embed.h $(STATIC)
+	@mkdir -p $(dir $@)
+	g++ -x c++ -O2 -g -Wall -Wextra -Isrc $$(pkg-config --cflags lua5.4) $< -x none -o $@ $(STATIC) \
 	  $$(pkg-config --libs lua5.4 libcurl libssl libcrypto) \
 	  -lpthread -lm
 
@@ -145,7 +152,7 @@ docs: all
 	ldoc .
 
 env:
-	@echo 'export LUA_PATH="$(LUA_PATH)" LUA_CPATH="$(LUA_CPATH)"'
+	@echo 'export LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;" LUA_CPATH="$(CURDIR)/$(OUT)/?.so;;"'
 
 clean:
 	rm -rf build

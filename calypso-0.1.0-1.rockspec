@@ -43,6 +43,7 @@ build = {
     ["calypso.client"] = "lua/calypso/client.lua",
     ["calypso.cosocket"] = "lua/calypso/cosocket.lua",
     ["calypso.endpoints"] = "lua/calypso/endpoints.lua",
+    ["calypso.observe"] = "lua/calypso/observe.lua",
     ["calypso.options"] = "lua/calypso/options.lua",
     ["calypso.pages"] = "lua/calypso/pages.lua",
     ["calypso.retry"] = "lua/calypso/retry.lua",

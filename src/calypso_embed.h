@@ -12,11 +12,11 @@
 #ifndef CALYPSO_EMBED_H
 #define CALYPSO_EMBED_H
 
-#include <lua.h>
-
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#include <lua.h>
 
 /* Registers package.preload["calypso"], ["calypso.client"], ... and
  * ["calypso.core"] in L.  Call once per Lua state, before require. */

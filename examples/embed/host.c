@@ -7,13 +7,22 @@
  * The script returns { watch = function() -> fds, timeout,
  *                      frame = function() -> busy }.
  * Nothing of calypso is read from disk: build/libcalypso.a carries the core
- * and its Lua files (calypso_preload); it needs no other Lua module. */
+ * and its Lua files (calypso_preload); it needs no other Lua module.  The
+ * same file builds as C++ (build/embed/host-cxx, with g++). */
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+/* Lua's headers declare C functions with no extern "C" of their own: a C++
+ * host wraps them (or includes <lua.hpp>).  calypso_embed.h has its own. */
+#ifdef __cplusplus
+extern "C" {
+#endif
 #include <lauxlib.h>
 #include <lualib.h>
+#ifdef __cplusplus
+}
+#endif
 #include "calypso_embed.h"
 
 #define FRAME_MS 16

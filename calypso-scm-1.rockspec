@@ -1,0 +1,69 @@
+-- calypso-scm-1.rockspec: the development version, built from the working
+-- tree with `luarocks make calypso-scm-1.rockspec`; the same as the release
+-- rockspec but for its version (spec/unit/rockspec_spec.lua holds them so).
+-- Debian keeps curl's headers under /usr/include/<multiarch>, where LuaRocks'
+-- header search does not look but the compiler does; so the external
+-- dependencies name libraries only.  Elsewhere, pass CURL_INCDIR=... and
+-- CRYPTO_INCDIR=... to luarocks as usual.
+rockspec_format = "3.0"
+package = "calypso"
+version = "scm-1"
+
+source = {
+  url = "git+file://.",
+}
+
+description = {
+  summary = "Client for the Calypso Pay merchant API, with a C core (libcurl, OpenSSL)",
+  detailed = [[
+    Signed, verified HTTPS calls to the whole Calypso Pay merchant API
+    (invoices, payouts, exchange, rates, webhooks, the Customer Purse API and
+    the rest), exact amounts, exactly-once creates: a C core builds the
+    signed envelope, sends it over a kept-alive, verified libcurl
+    connection, or many at once through curl multi (client.async), and
+    judges the answer; Lua validates input and binds endpoints from data rows.
+  ]],
+  license = "MIT",
+  labels = { "payments", "http", "crypto" },
+}
+
+dependencies = {
+  "lua >= 5.1, < 5.5", -- and nothing else: the core reads and writes JSON itself
+}
+
+external_dependencies = {
+  CURL = { library = "curl" },
+  CRYPTO = { library = "crypto" },
+  SSL = { library = "ssl" },
+}
+
+build = {
+  type = "builtin",
+  modules = {
+    ["calypso"] = "lua/calypso/init.lua",
+    ["calypso.async"] = "lua/calypso/async.lua",
+    ["calypso.client"] = "lua/calypso/client.lua",
+    ["calypso.cosocket"] = "lua/calypso/cosocket.lua",
+    ["calypso.endpoints"] = "lua/calypso/endpoints.lua",
+    ["calypso.observe"] = "lua/calypso/observe.lua",
+    ["calypso.options"] = "lua/calypso/options.lua",
+    ["calypso.pages"] = "lua/calypso/pages.lua",
+    ["calypso.retry"] = "lua/calypso/retry.lua",
+    ["calypso.rows"] = "lua/calypso/rows.lua",
+    ["calypso.text"] = "lua/calypso/text.lua",
+    ["calypso.types"] = "lua/calypso/types.lua",
+    ["calypso.webhook"] = "lua/calypso/webhook.lua",
+    ["calypso.core"] = {
+      sources = {
+        "src/buf.c", "src/call.c", "src/client.c", "src/clock.c", "src/conn.c", "src/core.c",
+        "src/curl.c", "src/decode.c", "src/encode.c", "src/error.c", "src/exchange.c", "src/http1.c", "src/json.c",
+        "src/multi.c", "src/outcome.c", "src/request.c", "src/route.c", "src/settings.c", "src/sign.c",
+        "src/sockets.c", "src/transfer.c", "src/uuid.c",
+      },
+      defines = { "_POSIX_C_SOURCE=200809L" },
+      incdirs = { "$(CURL_INCDIR)", "$(SSL_INCDIR)", "$(CRYPTO_INCDIR)" },
+      libdirs = { "$(CURL_LIBDIR)", "$(SSL_LIBDIR)", "$(CRYPTO_LIBDIR)" },
+      libraries = { "curl", "ssl", "crypto", "pthread", "m" },
+    },
+  },
+}
