@@ -149,6 +149,8 @@ bench: all
 docs: all
 	@scripts/deps docs
 	lua5.4 scripts/api-doc ldoc build/api.lua
+	lua5.4 scripts/docs-check
+	rm -rf build/docs
 	ldoc .
 
 env:

@@ -7,12 +7,13 @@
 --    client:wait()               -- block until none is left (scripts, tests)
 --
 -- A validation error comes back at once, and nothing is sent.  Otherwise the
--- request goes to the core's multi transport (src/multi.c), which stamps and
--- signs each attempt as it leaves.  Failed attempts follow calypso.retry,
--- the blocking API's policy, with the same error model; a retry waits its
--- turn here, without blocking.
--- For a host loop that waits on sockets itself, client:fds() says which
--- descriptors to watch and for how long; the README shows it with poll(2).
+-- request goes to the core's multi transport, which stamps and signs each
+-- attempt as it leaves.  Failed attempts follow the blocking API's retry
+-- policy, with the same error model; a retry waits its turn without
+-- blocking.  The per-call options and the hooks work here as on the
+-- blocking calls.  For a host loop that waits on sockets itself,
+-- `client:fds()` says which descriptors to watch and for how long; the
+-- README shows it with poll(2).
 -- @module calypso.async
 local retry = require "calypso.retry"
 
@@ -52,6 +53,7 @@ local Engine = {}
 Engine.__index = Engine
 
 --- A new engine for a core client; env is calypso.retry's, watch calypso.observe's.
+-- @local
 function M.new(core_client, env, watch)
   return setmetatable({
     core = core_client,
@@ -64,6 +66,8 @@ function M.new(core_client, env, watch)
   }, Engine)
 end
 
+--- Starts the request's next attempt.
+-- @local
 function Engine:start(req)
   local state = req._retry
   req._at = nil
@@ -76,6 +80,7 @@ function Engine:start(req)
 end
 
 --- engine:send(call) -> request | nil, err; call as calypso.retry.run's.
+-- @local
 function Engine:send(call)
   local slot, err = self.core:submit(call.path, call.payload, call.route)
   if not slot then
@@ -162,6 +167,7 @@ end
 
 --- engine:poll([timeout]) -> running: moves every request along for at most
 -- timeout seconds (default 0), returning early once one is done.
+-- @local
 function Engine:poll(timeout)
   local monotonic = self.env.monotonic
   local stop = monotonic() + (timeout or 0)
@@ -183,12 +189,14 @@ function Engine:poll(timeout)
 end
 
 --- engine:wait(): polls until no request is left.
+-- @local
 function Engine:wait()
   while self.count > 0 do self:poll(60) end
 end
 
 --- engine:fds() -> { [fd] = "r" | "w" | "rw" }, timeout | nil: what to wait on
 -- before the next poll(0), and the most seconds to wait (nil: no request).
+-- @local
 function Engine:fds()
   local fds, timeout = self.core:watch()
   if self.count == 0 then return fds, nil end

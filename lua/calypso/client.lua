@@ -1,24 +1,24 @@
---- The Client object: one C core (connection, secret, signing) plus the
--- endpoint namespaces, bound from the rows in calypso.endpoints by `bind`,
--- and the retry loop of calypso.retry around every call.
--- Transports: inside nginx, in a phase with cosockets (rewrite, access,
--- content, timer, ...), a call goes through calypso.cosocket and yields;
--- anywhere else it is the core's blocking libcurl transport, and in an nginx
--- phase without cosockets (init, init_worker, set, log, ...) it logs a
--- warning, once per phase and worker, that it blocks the worker.
+--- The client `calypso.new` returns: one C core (connection, secret,
+-- signing), the endpoint groups bound from the rows, and the retry loop
+-- around every call.
 --
--- The endpoint functions on a client (each returns the decoded JSON object,
--- or nil and an error; see calypso.endpoints for their fields):
---    client.customer.create{ email, description, externalId }
---    client.customer.update{ id, email, description, externalId }
---    client.customer.block{ customerId }       client.customer.unblock{ customerId }
---    client.purse.get{ customerId, currency }  client.purse.get_all{ customerId }
---    client.transaction.get{ transactionId }
---    client.transaction.find{ customerId, currencyFilter, transactionStateFilter,
---                             pageNumber, pageSize, sort, properties }
---    client.transaction.each(params [, { first_page, max_pages }]) -> walk (calypso.pages)
--- client.async has the same functions (but each), returning a request
--- instead; client:poll, client:wait and client:fds drive them (calypso.async).
+-- Each endpoint is `client.group.name(params [, opts])` and returns the
+-- decoded JSON object, or `nil` and an error; `calypso.api` lists every one
+-- with its fields.  `opts` are the per-call options: `timeout`, `deadline`,
+-- `max_retries`, `idempotency_key` (`calypso.options`).
+--
+--    local customer, err = client.customer.create({ email = "ada@example.com" }, { timeout = 5 })
+--    for page in client.transaction.each{ customerId = customer.id } do ... end
+--
+-- `client.async` has the same functions (but the page walks), returning a
+-- request instead (`calypso.async`); `client:poll`, `client:wait` and
+-- `client:fds` drive them.
+--
+-- Transports: inside nginx, in a phase with cosockets (rewrite, access,
+-- content, timer, ...), a call goes through `ngx.socket.tcp` and yields;
+-- anywhere else it is the core's blocking libcurl transport, and in an nginx
+-- phase without cosockets it logs a warning, once per phase and worker,
+-- that it blocks the worker.
 -- @module calypso.client
 local async = require "calypso.async"
 local core = require "calypso.core"
@@ -133,7 +133,8 @@ local function new_call(label, path, payload, route, method, idempotent, key, op
 end
 
 --- Builds { group = { name = function(params [, opts]) } } for every
--- endpoint row.  send(call) makes the call (see new_call); each function
+-- endpoint row (internal: calypso.new and the default client use it).
+-- @local  send(call) makes the call (see new_call); each function
 -- validates first and returns the validation error without calling send.
 -- opts are the per-call options (calypso.options.per_call).  paths
 -- (optional) maps "group.name" to a path that replaces the row's.  A paged
@@ -331,6 +332,7 @@ local function async_namespaces(self, engine, paths)
 end
 
 --- Wraps a core client (from calypso.core.new) made with the checked options.
+-- @local
 function M.new(core_client, options)
   local watch = observe.new(options)
   local send = sender(core_client, options, watch)

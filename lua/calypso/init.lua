@@ -4,35 +4,46 @@
 --    local client = calypso.new{ key = ..., secret = ..., account = "0x..." }
 --    local customer, err = client.customer.create{ email = "ada@example.com" }
 --
--- Runtime failures return nil and an error table (kind, message, status,
--- code, trace_id); programmer mistakes raise.  The module-level
--- calypso.customer.* use a default client configured from the environment.
+-- Runtime failures return `nil` and an error table (`kind`, `message`,
+-- `status`, `code`, `trace_id`, `hint`, ...); programmer mistakes raise.
+-- Every endpoint group (`customer`, `invoice`, `payout`, ...: see
+-- `calypso.api`) is also a field here, bound to the default client
+-- (`calypso.default`), configured from the environment.
 -- @module calypso
--- @field null what a JSON null decodes to, and how to send one
--- @field array calypso.array(t) -> t: send t as a JSON array, even when empty
--- @field webhook calypso.webhook: verify(raw_body, sign, secret [, opts]) -> event | nil, err
--- @field uuid4 calypso.uuid4() -> a random UUID from OpenSSL's CSPRNG
--- @field meta calypso.meta(result) -> { status, attempts, elapsed_ms, trace_id?,
--- idempotency_key?, read_back? } | nil: how the call that returned result went
--- Every endpoint group (customer, invoice, payout, ... : calypso.api) is also
--- here, bound to the default client.
 local core = require "calypso.core"
 local client = require "calypso.client"
 local observe = require "calypso.observe"
 local options = require "calypso.options"
 local webhook = require "calypso.webhook"
 
-local M = {
-  version = core.version,
-  null = core.null,   -- what a JSON null decodes to, and how to send one
-  array = core.array, -- calypso.array(t) -> t: send t as a JSON array, even when empty
-  webhook = webhook,  -- calypso.webhook.verify(raw_body, sign, secret) -> event | nil, err
-  uuid4 = core.uuid4, -- calypso.uuid4() -> a random UUID (OpenSSL), for your own idempotency keys
-  meta = observe.meta, -- calypso.meta(result) -> how the call went (calypso.observe)
-}
+local M = {}
 
---- calypso.new(opts) -> client.  Options: see calypso.options.  Raises on a
--- missing or malformed option, naming it.
+--- The module's version, as the rockspec's.
+M.version = core.version
+
+--- What a JSON `null` decodes to, and how to send one: `{ comment = calypso.null }`.
+M.null = core.null
+
+--- `calypso.array(t) -> t`: marks `t` to be sent as a JSON array, even when empty
+-- (an unmarked empty table goes out as `{}`).
+M.array = core.array
+
+--- Webhook deliveries: `calypso.webhook.verify(raw_body, sign, secret [, opts])`;
+-- see `calypso.webhook`.
+M.webhook = webhook
+
+--- `calypso.uuid4() -> string`: a random UUID from OpenSSL's CSPRNG, for your own
+-- idempotency keys.
+M.uuid4 = core.uuid4
+
+--- `calypso.meta(result) -> { status, attempts, elapsed_ms, trace_id?,
+-- idempotency_key?, read_back? } | nil`: how the call that returned `result`
+-- went (see `calypso.observe`).
+M.meta = observe.meta
+
+--- `calypso.new(opts) -> client`: a client (see `calypso.client`).  The
+-- options are `calypso.options`'; a missing or malformed one raises, naming
+-- the option, never its value.
 function M.new(opts)
   local checked, problem = options.check(opts)
   if not checked then error("calypso.new: " .. problem, 2) end
@@ -43,7 +54,8 @@ function M.new(opts)
   return client.new(core_client, checked)
 end
 
---- calypso.sign(secret, body) -> lowercase hex HMAC-SHA512 of body.
+--- `calypso.sign(secret, body) -> hex`: the lowercase hex HMAC-SHA512 of
+-- `body` keyed with `secret`: the `Sign` header.
 function M.sign(secret, body)
   if type(secret) ~= "string" or secret == "" then
     error("calypso.sign: secret must be a non-empty string", 2)
@@ -54,9 +66,11 @@ end
 
 local default_client
 
---- calypso.default() -> the client behind calypso.customer.*, made on first
--- use from CALYPSO_API_KEY, CALYPSO_API_SECRET, CALYPSO_ACCOUNT and the
--- optional CALYPSO_BASE_URL, CALYPSO_CAFILE.  Raises when one is missing.
+--- `calypso.default() -> client`: the client behind `calypso.customer.*` and
+-- the other module-level groups, made on first use from `CALYPSO_API_KEY`,
+-- `CALYPSO_API_SECRET` (read in C, never copied into Lua), `CALYPSO_ACCOUNT`
+-- and the optional `CALYPSO_BASE_URL`, `CALYPSO_CAFILE`, `CALYPSO_LOG`.
+-- Raises, naming them, when one of the first three is missing.
 function M.default()
   if default_client == nil then
     local opts, problem = options.from_env(os.getenv, core.has_env)

@@ -5,31 +5,36 @@
 --    local customer = client.customer.create{ email = "ada@example.com" }
 --    calypso.meta(customer) --> { status = 200, attempts = 1, elapsed_ms = 41.2, ... }
 --
--- Hooks (each is given one info table; all transports call them alike):
---   on_request(info)   before each attempt leaves: method, path, attempt,
---                      idempotency_key (when the call has one)
---   on_response(info)  after each attempt: the same, and status (0: no
---                      answer), elapsed_ms (this attempt), bytes_sent,
---                      bytes_received, and on failure kind, code, message,
---                      trace_id; on success trace_id if the body has a traceId
---   on_retry(info)     when the client will try again: method, path,
---                      attempt (the one that failed), kind, code, status,
---                      rule (calypso.retry's, or "clock" for a clock
---                      correction), wait_ms, and clock_offset_ms after a correction
--- No info ever holds the secret, the Key or the Sign; with log_bodies = true
--- on_response's also has request_body (the envelope sent, which holds no
--- header) and response_body (the bytes received).  A hook that raises does
--- not break the call: its first error is logged at "warn", later ones of
--- the same hook are not.
--- The logger: logger(level, message), level "debug", "info" or "warn";
--- messages are logfmt.  "debug": one line per attempt; "info": one per retry
--- or clock correction; "warn": a hook that raised, a blocking nginx phase.
--- log_level (default "warn"; CALYPSO_LOG for the default client) drops the
--- levels below it; "off" drops all.  Without a logger: ngx.log in nginx,
--- else stderr.
+-- Hooks, options of `calypso.new`, each given one info table; every
+-- transport calls them alike:
+--
+-- * `on_request(info)`, before each attempt leaves: `method`, `path`,
+--   `attempt`, `idempotency_key` (when the call has one).
+-- * `on_response(info)`, after each attempt: the same, and `status` (0: no
+--   answer), `elapsed_ms` (this attempt), `bytes_sent`, `bytes_received`; on
+--   failure `kind`, `code`, `message`, `trace_id`; on success `trace_id` if
+--   the body has a `traceId`.
+-- * `on_retry(info)`, when the client will try again: `method`, `path`,
+--   `attempt` (the one that failed), `kind`, `code`, `status`, `rule` (the
+--   retry policy's, or `"clock"` for a clock correction), `wait_ms`, and
+--   `clock_offset_ms` after a correction.
+--
+-- No info ever holds the secret, the Key or the Sign.  With `log_bodies =
+-- true`, `on_response`'s info also has `request_body` (the envelope sent,
+-- which holds no header) and `response_body` (the bytes received).  A hook
+-- that raises does not break the call: its first error is logged at
+-- `"warn"`, later ones of the same hook are not.
+--
+-- The logger, `logger(level, message)`, gets logfmt lines: at `"debug"` one
+-- per attempt, at `"info"` one per retry or clock correction, at `"warn"` a
+-- hook that raised or a blocking call in an nginx phase.  `log_level`
+-- (default `"warn"`; `CALYPSO_LOG` for the default client) drops the levels
+-- below it; `"off"` drops all.  Without a logger: `ngx.log` in nginx, else
+-- stderr.
 -- @module calypso.observe
 local M = {}
 
+--- The log levels, quietest last: `log_level` takes their names.
 M.levels = { debug = 1, info = 2, warn = 3, off = 4 }
 
 local meta_of = setmetatable({}, { __mode = "k" })
@@ -59,7 +64,8 @@ local ORDER = { "hook", "method", "path", "attempt", "status", "kind", "code", "
                 "bytes_sent", "bytes_received", "rule", "wait_ms", "clock_offset_ms",
                 "idempotency_key", "trace_id", "message" }
 
---- The logfmt line of an info table (fields in a fixed order; bodies never).
+--- `observe.logfmt(event, info) -> line`: the logfmt line the logger gets for
+-- an info table (fields in a fixed order; bodies never).
 function M.logfmt(event, info)
   local parts = { "calypso=" .. event }
   for _, k in ipairs(ORDER) do
@@ -70,7 +76,7 @@ end
 
 local NGX_LEVEL = { debug = "DEBUG", info = "INFO", warn = "WARN" }
 
---- The logger used when the client has none: ngx.log in nginx, else stderr.
+--- The logger used when the client has none: `ngx.log` in nginx, else stderr.
 function M.default_logger(level, message)
   local ngx = rawget(_G, "ngx")
   if ngx and ngx.log then
@@ -84,6 +90,7 @@ local Watch = {}
 Watch.__index = Watch
 
 --- A watch for a client, from its checked options (calypso.options).
+-- @local
 function M.new(options)
   return setmetatable({
     on_request = options.on_request,
@@ -97,6 +104,7 @@ function M.new(options)
 end
 
 --- watch:log(level, message): through the logger, if the level is on.
+-- @local
 function Watch:log(level, message)
   if M.levels[level] < self.level then return end
   pcall(self.logger, level, message) -- a logger that raises has nowhere to report
@@ -112,6 +120,7 @@ local function run_hook(self, name, info)
 end
 
 --- Before attempt number state.attempts of call.
+-- @local
 function Watch:request(call, state)
   if self.on_request then
     run_hook(self, "on_request", { method = call.method, path = call.path, attempt = state.attempts,
@@ -126,6 +135,7 @@ end
 --- After an attempt that began at `began` (monotonic seconds) ended with
 -- result or err; status, sent, received [, request_body, response_body]
 -- are the transport's last().  On success, records calypso.meta.
+-- @local
 function Watch:response(call, state, began, now, result, err, status, sent, received, req_body, resp_body)
   if result ~= nil and type(result) == "table" then
     local trace = result.traceId
@@ -152,6 +162,7 @@ end
 --- When attempt number state.attempts failed with err and the call waits
 -- `wait` seconds before the next; state.correction is the clock offset a
 -- 011 just set (calypso.retry).
+-- @local
 function Watch:retry(call, state, err, wait, rule)
   if not self.on_retry and self.level > 2 then return end
   local info = { method = call.method, path = call.path, attempt = state.attempts, kind = err.kind,
@@ -162,6 +173,7 @@ function Watch:retry(call, state, err, wait, rule)
 end
 
 --- Marks a result as read back by its idempotency key (a keyed create's retry met 016).
+-- @local
 function M.read_back(result, key)
   local meta = meta_of[result]
   if meta then meta.idempotency_key, meta.read_back = key, true end

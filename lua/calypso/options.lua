@@ -1,43 +1,54 @@
---- Checks the option table of `calypso.new` and fills in defaults.
--- Every option, with its default:
---   key                 (required) public API key, sent as the Key header
---   secret              secret key: signs requests; then only OpenSSL's HMAC state holds it
---   secret_file         a file holding the secret (one final newline is dropped),
---                       read in C: the secret never becomes a Lua string
---   secret_env          the name of an environment variable holding the secret, read in C
---                       (exactly one of secret, secret_file, secret_env is required;
---                       none may have whitespace at its ends)
---   account             (required) merchant account, "0x" and 40 hex digits
---   base_url            "https://api.calypso.finance"; must be https://
---   cafile              nil: PEM CA bundle; nil means the system trust store
---   timeout             30: seconds for one attempt, the whole exchange
---   connect_timeout     10: seconds to set up the connection (TCP and TLS)
---   max_response_bytes  1048576: a larger response body is a "decode" error
---   max_retries         2: retries after the first attempt, as calypso.retry allows
---   deadline            60: seconds for a whole call, all attempts and waits included
---   clock_offset_ms     0: milliseconds added to the local clock when stamping
---   max_connections     8: connections the non-blocking API (client.async) may open
---   http2               true: may the non-blocking API use HTTP/2 when the server offers it
---   exact_numbers       false: true decodes every number a double cannot hold exactly
---                       (more than 15 significant digits, integers past 2^53 that are no
---                       Lua integer) as a string of its exact text: turn it on for money
---   proxy               nil: "http://host:port", an HTTP proxy to tunnel through
---                       (CONNECT); nil means none, and https_proxy and the like in
---                       the environment are ignored
---   paths               nil: { ["customer.block"] = "/api/v1/..." } replaces an
---                       endpoint's path (some paths are inferred; see the README)
---   on_request          nil: function(info) before each attempt (calypso.observe)
---   on_response         nil: function(info) after each attempt
---   on_retry            nil: function(info) when the client tries again
---   logger              nil: function(level, message); nil: ngx.log in nginx, else stderr
---   log_level           "warn": "debug", "info", "warn" or "off"
---   log_bodies          false: give the hooks the bodies sent and received
--- Per call, every endpoint function, client:call and client.async take
--- { timeout, deadline, max_retries, idempotency_key } (M.per_call).
--- Messages name the option, never its value (the value may be the secret).
+--- The options of `calypso.new`, and of one call.
+--
+-- Every option of `calypso.new`, with its default:
+--
+--    key                 (required) public API key, sent as the Key header
+--    secret              secret key: signs requests; then only OpenSSL's HMAC state holds it
+--    secret_file         a file holding the secret (one final newline is dropped),
+--                        read in C: the secret never becomes a Lua string
+--    secret_env          the name of an environment variable holding the secret, read in C
+--                        (exactly one of secret, secret_file, secret_env is required;
+--                        none may have whitespace at its ends)
+--    account             (required) merchant account, "0x" and 40 hex digits
+--    base_url            "https://api.calypso.finance"; must be https://
+--    cafile              nil: PEM CA bundle; nil means the system trust store
+--    timeout             30: seconds for one attempt, the whole exchange
+--    connect_timeout     10: seconds to set up the connection (TCP and TLS)
+--    max_response_bytes  1048576: a larger response body is a "decode" error
+--    max_retries         2: retries after the first attempt, as calypso.retry allows
+--    deadline            60: seconds for a whole call, all attempts and waits included
+--    clock_offset_ms     0: milliseconds added to the local clock when stamping
+--    max_connections     8: connections the non-blocking API (client.async) may open
+--    http2               true: may the non-blocking API use HTTP/2 when the server offers it
+--    exact_numbers       false: true decodes every number a double cannot hold exactly
+--                        (more than 15 significant digits, integers past 2^53 that are no
+--                        Lua integer) as a string of its exact text: turn it on for money
+--    proxy               nil: "http://host:port", an HTTP proxy to tunnel through
+--                        (CONNECT); nil means none, and https_proxy and the like in
+--                        the environment are ignored
+--    paths               nil: { ["customer.block"] = "/api/v1/..." } replaces an
+--                        endpoint's path (some paths are inferred; see the README)
+--    on_request          nil: function(info) before each attempt (calypso.observe)
+--    on_response         nil: function(info) after each attempt
+--    on_retry            nil: function(info) when the client tries again
+--    logger              nil: function(level, message); nil: ngx.log in nginx, else stderr
+--    log_level           "warn": "debug", "info", "warn" or "off"
+--    log_bodies          false: give the hooks the bodies sent and received
+--
+-- Per call, every endpoint function, `client:call` and `client.async` take
+-- a table of their own:
+--
+--    timeout             seconds for each attempt of this call (more or less than the client's)
+--    deadline            seconds for the whole call
+--    max_retries         retries for this call (0 to 10)
+--    idempotency_key     for a create with a key: the key to send instead of a fresh UUIDv4
+--
+-- An unknown or malformed option raises; messages name the option, never
+-- its value (the value may be the secret).
 -- @module calypso.options
 local M = {}
 
+--- The defaults of the options that have one.
 M.defaults = {
   base_url = "https://api.calypso.finance",
   timeout = 30,
@@ -185,6 +196,7 @@ local per_call_spec = {
 }
 
 --- Returns a checked copy of opts with defaults filled in, or nil and a message.
+-- @local
 function M.check(opts)
   if type(opts) ~= "table" then return nil, "options must be a table, got " .. type(opts) end
   local out = {}
@@ -218,6 +230,7 @@ end
 -- that has a key, the key to send instead of a fresh one); extra maps more
 -- allowed names to their Lua type.  Returns a copy, or nil and a message
 -- naming the option.
+-- @local
 function M.per_call(opts, extra)
   if type(opts) ~= "table" then return nil, "call options must be a table, got " .. type(opts) end
   local out = {}
@@ -244,9 +257,10 @@ local env_names = {
 }
 
 --- Options for the default client, read through getenv (CALYPSO_LOG sets
--- log_level); or nil and a message.  The secret is left where it is: the client reads
--- CALYPSO_API_SECRET itself (secret_env), so it is never copied into Lua;
--- has_env(name) says whether it is there.
+-- log_level); or nil and a message.  The secret is left where it is: the
+-- client reads CALYPSO_API_SECRET itself (secret_env), so it is never
+-- copied into Lua; has_env(name) says whether it is there.
+-- @local
 function M.from_env(getenv, has_env)
   local opts, missing = {}, {}
   for name, var in pairs(env_names) do

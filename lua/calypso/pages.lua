@@ -1,18 +1,22 @@
 --- Every item of a paged find, page after page:
+--
 --    local walk = client.transaction.each{ customerId = id }
 --    for tx in walk do ... end
 --    if walk.err then ... end        -- the call that stopped the walk
 --    if walk.capped then ... end     -- max_pages reached with pages left
+--
 -- Pages are {result, page, size, total (pages), totalElements}.  The walk
 -- asks for the page after the one the server says it sent, and stops at an
 -- empty page, after `total` pages, after `totalElements` items, on an
 -- error, or at the cap.  Options (each's second argument), with defaults:
---   first_page  0: where to start unless params.pageNumber says (Spring
---               counts from 0; whether Calypso does is unknown)
---   max_pages   1000: the hard cap on calls one walk makes
+--
+--    first_page  0: where to start unless params.pageNumber says (Spring
+--                counts from 0; whether Calypso does is unknown)
+--    max_pages   1000: the hard cap on calls one walk makes
 -- @module calypso.pages
 local M = {}
 
+--- The walk options' defaults.
 M.defaults = { first_page = 0, max_pages = 1000 }
 
 local function option(opts, name)
@@ -24,7 +28,8 @@ local function option(opts, name)
   return v
 end
 
---- A walk over find(params) -> page | nil, err.
+--- A walk over find(params) -> page | nil, err (what `client.group.each` makes).
+-- @local
 function M.walk(find, params, opts)
   local first_page = option(opts, "first_page")
   local max_pages = option(opts, "max_pages")

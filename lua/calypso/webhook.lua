@@ -1,11 +1,14 @@
 --- Calypso's webhook deliveries: check the signature, then read the event.
---    local event, err = calypso.webhook.verify(raw_body, ngx.req.get_headers()["Sign"], secret)
+--
+--    local event, err = calypso.webhook.verify(raw_body, sign_header, secret)
+--    local event, err = calypso.webhook.verify_nginx(secret)  -- in nginx
+--
 -- The Sign header is HMAC-SHA512 of the delivered body with the webhook
 -- subscription's secretKey, in hex.  Sign exactly the bytes received:
 -- a body decoded and encoded again is different bytes, and fails.
--- In nginx, calypso.webhook.verify_nginx(secret) reads the body and the Sign
--- header itself, from memory or from the temp file nginx writes a body
--- larger than client_body_buffer_size to.
+-- In nginx, `verify_nginx` reads the body and the Sign header itself, from
+-- memory or from the temp file nginx writes a body larger than
+-- `client_body_buffer_size` to.
 -- @module calypso.webhook
 local core = require "calypso.core"
 

@@ -22,4 +22,49 @@ describe("the README's API table", function()
       end
     end
   end)
+
+  it("gives every field of every row, with its rule, on the LDoc page", function()
+    local endpoints = require "calypso.endpoints"
+    local ldoc = doc.ldoc()
+    for group, rows in pairs(endpoints) do
+      for name, row in pairs(rows) do
+        local at = ldoc:find("@function client." .. group .. "." .. name .. "\n", 1, true)
+        local start = ldoc:sub(1, at):match(".*()\n%-%-%- ") or 1
+        local entry = ldoc:sub(start, at)
+        for field, t in pairs(row.body and row.body.fields or {}) do
+          assert.truthy(entry:find("`" .. field .. "`", 1, true), group .. "." .. name .. " " .. field)
+          assert.truthy(entry:find(t.doc, 1, true), group .. "." .. name .. " " .. field .. " rule")
+        end
+      end
+    end
+  end)
+end)
+
+describe("scripts/docs-check (make docs)", function()
+  local function check(path)
+    local pipe = assert(io.popen("lua5.4 scripts/docs-check " .. (path or "") .. " 2>&1; echo rc=$?"))
+    local out = pipe:read("*a")
+    pipe:close()
+    return out
+  end
+
+  it("passes the published modules", function()
+    assert.truthy(check():find("rc=0", 1, true))
+  end)
+
+  it("fails on an undocumented public function, naming it, and lets @local ones be", function()
+    local path = os.tmpname()
+    local f = assert(io.open(path, "w"))
+    f:write("local M = {}\n--- documented.\nfunction M.a() end\n-- plain comment\nfunction M.b() end\n"
+      .. "--- internal.\n-- @local\nfunction M.c() end\nfunction M.__gc() end\nM.d = 1\nreturn M\n")
+    f:close()
+    local out = check(path)
+    os.remove(path)
+    assert.truthy(out:find(":5: M.b has no doc comment", 1, true), out)
+    assert.truthy(out:find(":10: M.d has no doc comment", 1, true), out)
+    assert.is_nil(out:find("M.a ", 1, true), out)
+    assert.is_nil(out:find("M.c ", 1, true), out)
+    assert.truthy(out:find("2 public name(s) undocumented", 1, true), out)
+    assert.truthy(out:find("rc=1", 1, true), out)
+  end)
 end)
