@@ -147,4 +147,20 @@ describe("hooks, logger and calypso.meta", function()
       end)
     end)
   end
+
+  it("logs to stderr by default, at CALYPSO_LOG's level for the default client", function()
+    local shell = require "support.shell"
+    local env = { CALYPSO_API_KEY = emulator.key, CALYPSO_API_SECRET = secret,
+                  CALYPSO_ACCOUNT = emulator.account, CALYPSO_BASE_URL = emu.base_url,
+                  CALYPSO_CAFILE = emu.cafile, CALYPSO_LOG = "debug" }
+    local ok, out = shell.lua(env, "-e 'assert(require(\"calypso\").customer.create{}) print(\"made\")' 2>&1")
+    assert(ok, out)
+    assert.truthy(out:find("level=debug calypso=attempt method=POST path=" .. CREATE:gsub("%-", "%%-")
+      .. " attempt=1 status=200 ", 1), out)
+    assert.is_nil(out:find(secret, 1, true))
+    env.CALYPSO_LOG = nil
+    ok, out = shell.lua(env, "-e 'assert(require(\"calypso\").customer.create{}) print(\"made\")' 2>&1")
+    assert(ok, out)
+    assert.are.equal("made\n", out) -- "warn" by default: nothing to say
+  end)
 end)

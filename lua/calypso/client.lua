@@ -8,7 +8,7 @@
 -- `max_retries`, `idempotency_key` (`calypso.options`).
 --
 --    local customer, err = client.customer.create({ email = "ada@example.com" }, { timeout = 5 })
---    for page in client.transaction.each{ customerId = customer.id } do ... end
+--    for tx in client.transaction.each{ customerId = customer.id } do ... end
 --
 -- `client.async` has the same functions (but the page walks), returning a
 -- request instead (`calypso.async`); `client:poll`, `client:wait` and

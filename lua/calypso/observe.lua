@@ -37,14 +37,25 @@ local M = {}
 --- The log levels, quietest last: `log_level` takes their names.
 M.levels = { debug = 1, info = 2, warn = 3, off = 4 }
 
+-- result -> the retry state of the call that returned it (calypso.retry's,
+-- with status, ended and key added): no table of its own per call.
 local meta_of = setmetatable({}, { __mode = "k" })
+
+local function ms(seconds)
+  return math.floor(seconds * 1e4 + 0.5) / 10 -- to 0.1 ms
+end
 
 --- calypso.meta(result) -> { status, attempts, elapsed_ms, trace_id?,
 -- idempotency_key?, read_back? } | nil: how the call that returned result
 -- went.  Kept in a weak table, so results stay plain tables; nil for a
 -- value no call returned (and for `true`, an empty answer's result).
 function M.meta(result)
-  return meta_of[result]
+  local state = meta_of[result]
+  if not state then return nil end
+  local trace = result.traceId
+  return { status = state.status, attempts = state.attempts, elapsed_ms = ms(state.ended - state.began),
+           trace_id = type(trace) == "string" and trace or nil, idempotency_key = state.key,
+           read_back = state.read_back }
 end
 
 -- logfmt: a bare value, or a quoted one when it has spaces, quotes or '='.
@@ -128,19 +139,14 @@ function Watch:request(call, state)
   end
 end
 
-local function ms(seconds)
-  return math.floor(seconds * 1e4 + 0.5) / 10 -- to 0.1 ms
-end
-
 --- After an attempt that began at `began` (monotonic seconds) ended with
 -- result or err; status, sent, received [, request_body, response_body]
 -- are the transport's last().  On success, records calypso.meta.
 -- @local
 function Watch:response(call, state, began, now, result, err, status, sent, received, req_body, resp_body)
   if result ~= nil and type(result) == "table" then
-    local trace = result.traceId
-    meta_of[result] = { status = status, attempts = state.attempts, elapsed_ms = ms(now - state.began),
-                        trace_id = type(trace) == "string" and trace or nil, idempotency_key = call.key }
+    state.status, state.ended, state.key = status, now, call.key
+    meta_of[result] = state
   end
   if not self.on_response and self.level > 1 then return end
   local info = { method = call.method, path = call.path, attempt = state.attempts, status = status,
@@ -175,8 +181,8 @@ end
 --- Marks a result as read back by its idempotency key (a keyed create's retry met 016).
 -- @local
 function M.read_back(result, key)
-  local meta = meta_of[result]
-  if meta then meta.idempotency_key, meta.read_back = key, true end
+  local state = meta_of[result]
+  if state then state.key, state.read_back = key, true end
 end
 
 return M

@@ -21,7 +21,7 @@ end
 -- variable of ours cleared and then env's set; returns ok, output.
 function M.lua(env, args)
   local prefix = "env -u CALYPSO_API_KEY -u CALYPSO_API_SECRET -u CALYPSO_ACCOUNT"
-    .. " -u CALYPSO_BASE_URL -u CALYPSO_CAFILE"
+    .. " -u CALYPSO_BASE_URL -u CALYPSO_CAFILE -u CALYPSO_LOG"
   for name, value in pairs(env) do prefix = prefix .. " " .. name .. "=" .. M.quote(value) end
   return M.run(prefix .. " LUA_PATH='lua/?.lua;lua/?/init.lua;;'"
     .. " LUA_CPATH='build/?.so;;' lua5.4 " .. args)
