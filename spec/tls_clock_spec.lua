@@ -21,15 +21,20 @@ describe("a certificate not yet valid by this machine's clock", function()
     emu:stop()
   end)
 
+  -- Eight handshakes each: nginx's sslhandshake reports a failed
+  -- verification two ways (returned, or asserted inside lua-resty-core, about
+  -- one in four here), and both must give the clock hint.
   for _, name in ipairs(transports.names) do
     it("is a tls error that points at the clock (" .. name .. ")", function()
       local options = { base_url = "https://127.0.0.1:" .. server.port, max_retries = 0, timeout = 5 }
-      local create = { path = "/api/v1/customer-purse/customer/create", payload = {} }
-      local answer = t:run(name, options, { create })[1]
-      assert.are.equal("tls", answer.err.kind)
-      local message = answer.err.message
-      assert.truthy(message:find("check the system clock (NTP) first", 1, true), message)
-      assert.is_false(answer.err.request_sent)
+      local calls = {}
+      for i = 1, 8 do calls[i] = { path = "/api/v1/customer-purse/customer/create", payload = {} } end
+      for i, answer in ipairs(t:run(name, options, calls)) do
+        assert.are.equal("tls", answer.err.kind, i)
+        local message = answer.err.message
+        assert.truthy(message:find("check the system clock (NTP) first", 1, true), message)
+        assert.is_false(answer.err.request_sent)
+      end
     end)
   end
 end)

@@ -77,6 +77,17 @@ local function connect_within(sock, host, port, opts, seconds)
   return nil, tostring(which) -- a thread raised
 end
 
+-- The words lua-resty-core left in its shared error buffer when its
+-- sslhandshake asserted instead of returning them (see Transport:attempt).
+local function asserted_handshake_error()
+  local read, words = pcall(function()
+    local buffer = require("resty.core.base").get_errmsg_ptr()
+    return buffer[0] ~= nil and require("ffi").string(buffer[0]) or nil
+  end)
+  if read and words and words ~= "" then return words end
+  return "the certificate or handshake was refused (see nginx's error log)"
+end
+
 -- What failed, as a failure class of the core's facts (src/outcome.c
 -- judges it).  A cosocket reports failures only as text, so this is the one
 -- place that reads ngx's words; spec/cosocket_spec.lua, the cosocket rows of
@@ -89,9 +100,13 @@ local function failure_class(step, err)
     return "connect"
   end
   if err == "closed" then return "closed" end
-  -- A failed verification reads "<X509 verify result>: <its words>"; 9 (not
-  -- yet valid) and 10 (expired) point at this machine's clock.
-  if step == "handshake" and (err:find("^9: ") or err:find("^10: ")) then return "tls_clock" end
+  -- A failed verification reads "<X509 verify result>: <its words>" (or the
+  -- words alone, from asserted_handshake_error); 9 (not yet valid) and 10
+  -- (expired) point at this machine's clock.
+  if step == "handshake" and (err:find("^9: ") or err:find("^10: ")
+      or err:find("^certificate is not yet valid") or err:find("^certificate has expired")) then
+    return "tls_clock"
+  end
   if step == "handshake" and not err:find("reset", 1, true) then return "tls" end
   return "reset"
 end
@@ -152,8 +167,9 @@ local function exchange(self, request, ex, timeout)
     if not called then
       -- lua-resty-core asserts when a handshake completes at once and then
       -- fails verification (and with false for the session it would report
-      -- success on a socket nginx has already closed): either way it failed.
-      done, err = nil, "the certificate or handshake was refused (see nginx's error log)"
+      -- success on a socket nginx has already closed): either way it failed,
+      -- and the reason is still in its error buffer.
+      done, err = nil, asserted_handshake_error()
     end
     if not done then
       return failed(sock, ex, "handshake", err, "TLS handshake with " .. self.host .. ": " .. err
