@@ -149,6 +149,24 @@ describe("calypso in OpenResty", function()
       assert.truthy(logged)
     end)
 
+    it("handles an event once when the same delivery comes twice (nginx_seen)", function()
+      local replayed = body:gsub('"id":77', '"id":78')
+      local replayed_sign = require("calypso").sign(openresty.webhook_secret, replayed)
+      assert.are.equal(200, deliver(replayed, replayed_sign))
+      assert.are.equal(200, deliver(replayed, replayed_sign)) -- answered, so Calypso stops retrying
+      local handled = "CUSTOMER_PURSE_EXPIRED event 78 for customer"
+      local refused = "event 78 was handled before"
+      local log
+      for _ = 1, 100 do -- the first is handled in a timer after the answer
+        log = server:log()
+        if log:find(handled, 1, true) and log:find(refused, 1, true) then break end
+        shell.run("sleep 0.05")
+      end
+      local _, times = log:gsub(handled:gsub("%p", "%%%0"), "")
+      assert.are.equal(1, times)
+      assert.truthy(log:find(refused, 1, true))
+    end)
+
     it("verifies a delivery larger than client_body_buffer_size, which nginx keeps in a file", function()
       local big = body:gsub('"address":"0x1"', '"address":"0x1","note":"' .. ("n"):rep(1536 * 1024) .. '"')
       local file = os.tmpname()

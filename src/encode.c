@@ -297,6 +297,32 @@ static int l_array(lua_State *L) {
   return 1;
 }
 
+/* core.encode_object(t) -> json | nil, why: t as the JSON object a request
+ * payload would be (for webhook deliveries built in Lua, and the sandbox).
+ * Only running out of memory raises. */
+static int l_encode_object(lua_State *L) {
+  calypso_buf b;
+  const char *why;
+  memset(&b, 0, sizeof b);
+  b.max = CALYPSO_MAX_BODY;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  why = calypso_json_write(L, 1, &b);
+  if (b.nomem) {
+    calypso_buf_free(&b);
+    return luaL_error(L, "calypso: out of memory");
+  }
+  if (why == NULL && (b.len == 0 || b.data[0] != '{')) why = "it must be a JSON object (string keys, or empty)";
+  if (why != NULL) {
+    calypso_buf_free(&b);
+    lua_pushnil(L);
+    lua_pushstring(L, why);
+    return 2;
+  }
+  lua_pushlstring(L, b.data, b.len);
+  calypso_buf_free(&b);
+  return 1;
+}
+
 void calypso_encode_open(lua_State *L) {
   lua_newtable(L);
   lua_pushliteral(L, "calypso.array");
@@ -314,4 +340,6 @@ void calypso_encode_open(lua_State *L) {
   lua_pop(L, 1);
   lua_pushcfunction(L, l_decimal);
   lua_setfield(L, -2, "decimal");
+  lua_pushcfunction(L, l_encode_object);
+  lua_setfield(L, -2, "encode_object");
 }

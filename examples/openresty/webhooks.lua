@@ -2,7 +2,10 @@
 -- webhook deliveries.  It checks the Sign header against the raw body with
 -- CALYPSO_WEBHOOK_SECRET (the subscription's secretKey), answers at once
 -- (200, or 401 for a bad signature), and handles the event afterwards in a
--- timer, so that slow work never holds up the delivery.
+-- timer, so that slow work never holds up the delivery.  An event id it has
+-- handled before (a replay of a captured delivery, or Calypso retrying one
+-- whose 200 it missed) is answered 200 and not handled again: the ids live
+-- in the lua_shared_dict calypso_webhooks for two days.
 local calypso = require "calypso"
 
 local M = {}
@@ -14,10 +17,18 @@ local function handle(premature, event)
     " for customer ", tostring(event.data and event.data.customerId))
 end
 
+local seen -- made on first use: the shared dict exists only in a worker
+
 function M.receive()
+  seen = seen or calypso.webhook.nginx_seen("calypso_webhooks")
   -- The raw body (from nginx's temp file if it was too large for
   -- client_body_buffer_size) and the Sign header, verified.
-  local event, err = calypso.webhook.verify_nginx(os.getenv("CALYPSO_WEBHOOK_SECRET"))
+  local event, err = calypso.webhook.verify_nginx(os.getenv("CALYPSO_WEBHOOK_SECRET"), { seen = seen })
+  if not event and err.field == "id" then
+    ngx.log(ngx.NOTICE, "calypso webhook: ", err.message)
+    ngx.say("ok")
+    return ngx.exit(ngx.HTTP_OK)
+  end
   if not event then
     ngx.log(ngx.WARN, tostring(err))
     return ngx.exit(ngx.HTTP_UNAUTHORIZED)

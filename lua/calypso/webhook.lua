@@ -20,21 +20,36 @@ local function refuse(field, message)
   })
 end
 
+local VERIFY_OPTIONS = { exact_numbers = "boolean", seen = "function" }
+
 --- webhook.verify(raw_body, sign, secret [, opts]) -> event | nil, err
 -- event is the decoded body, unknown fields and event types kept.  err has
--- kind "validation" and field "sign" (missing or wrong signature) or "body"
--- (signed, but not a JSON object).  The comparison takes constant time and
--- accepts hex of either case.  opts.exact_numbers: as calypso.new's (amounts
--- a double cannot hold come back as their exact text).  Raises when raw_body
--- or secret is not a string, secret is empty, or opts has an unknown key:
--- those are programming errors.
+-- kind "validation" and field "sign" (missing or wrong signature), "body"
+-- (signed, but not a JSON object) or "id" (a delivery already handled,
+-- per `opts.seen`).  The comparison takes constant time and accepts hex of
+-- either case.  Options:
+--
+--    exact_numbers  as calypso.new's: amounts a double cannot hold come back
+--                   as their exact text
+--    seen           function(event) -> true if this event was handled before:
+--                   called once the signature checks out; the receiver's
+--                   defence against replays (see nginx_seen)
+--
+-- A delivery signs only its body, with no timestamp, and Calypso retries one
+-- for about 34 hours: a captured delivery stays valid, so a receiver should
+-- refuse event ids it has handled.  Raises when raw_body or secret is not a
+-- string, secret is empty, or opts has an unknown or mistyped key: those are
+-- programming errors.
 function M.verify(raw_body, sign, secret, opts)
   if type(raw_body) ~= "string" then error("calypso.webhook.verify: raw_body must be a string", 2) end
   if type(secret) ~= "string" or secret == "" then
     error("calypso.webhook.verify: secret must be a non-empty string", 2)
   end
-  for k in pairs(opts or {}) do
-    if k ~= "exact_numbers" then error("calypso.webhook.verify: no option '" .. tostring(k) .. "'", 2) end
+  for k, v in pairs(opts or {}) do
+    if not VERIFY_OPTIONS[k] then error("calypso.webhook.verify: no option '" .. tostring(k) .. "'", 2) end
+    if type(v) ~= VERIFY_OPTIONS[k] then
+      error("calypso.webhook.verify: option '" .. k .. "' must be a " .. VERIFY_OPTIONS[k], 2)
+    end
   end
   if type(sign) ~= "string" then return refuse("sign", "the Sign header is missing") end
   if not core.verify_sign(secret, raw_body, sign) then
@@ -42,7 +57,86 @@ function M.verify(raw_body, sign, secret, opts)
   end
   local event, why = core.decode_object(raw_body, opts ~= nil and opts.exact_numbers == true)
   if not event then return refuse("body", "the body is not a JSON object: " .. why) end
+  if opts and opts.seen and opts.seen(event) then
+    return refuse("id", "event " .. tostring(event.id) .. " was handled before (a replay, or a"
+      .. " delivery retried after it was accepted)")
+  end
   return event
+end
+
+--- webhook.sign(body, secret) -> hex: the Sign header Calypso sends with a
+-- delivery: lowercase hex HMAC-SHA512 of the exact body with the
+-- subscription's secretKey.
+function M.sign(body, secret)
+  if type(body) ~= "string" then error("calypso.webhook.sign: body must be a string", 2) end
+  if type(secret) ~= "string" or secret == "" then
+    error("calypso.webhook.sign: secret must be a non-empty string", 2)
+  end
+  return core.sign(secret, body)
+end
+
+local next_id = 0
+
+--- webhook.delivery(event, keys) -> body, headers: a whole signed delivery,
+-- as Calypso would POST it, for testing a receiver without a server.
+-- event: `eventType`, `service` and `data` (required); `requestId` (the
+-- subscription's; default a fresh UUID), `id` (default a counter from 1),
+-- `createdDate` (default now, UTC, as "2025-10-30T14:08:39"), `level`
+-- (default "INFO").  keys: `secret` (the secretKey that signs) and `key`
+-- (the publicKey sent as Key; default "test-public-key").  headers holds
+-- Key, Sign and Content-Type.
+function M.delivery(event, keys)
+  if type(event) ~= "table" then error("calypso.webhook.delivery: event must be a table", 2) end
+  if type(keys) ~= "table" or type(keys.secret) ~= "string" or keys.secret == "" then
+    error("calypso.webhook.delivery: keys.secret must be a non-empty string", 2)
+  end
+  for _, field in ipairs{ "eventType", "service" } do
+    if type(event[field]) ~= "string" then
+      error("calypso.webhook.delivery: event." .. field .. " must be a string", 2)
+    end
+  end
+  if type(event.data) ~= "table" then error("calypso.webhook.delivery: event.data must be a table", 2) end
+  local full = {}
+  for k, v in pairs(event) do full[k] = v end
+  if full.id == nil then
+    next_id = next_id + 1
+    full.id = next_id
+  end
+  full.requestId = full.requestId or core.uuid4()
+  full.createdDate = full.createdDate or os.date("!%Y-%m-%dT%H:%M:%S")
+  full.level = full.level or "INFO"
+  local body, why = core.encode_object(full)
+  if not body then error("calypso.webhook.delivery: the event cannot be JSON: " .. why, 2) end
+  return body, { Key = keys.key or "test-public-key", Sign = core.sign(keys.secret, body),
+                 ["Content-Type"] = "application/json" }
+end
+
+--- webhook.nginx_seen(dict_name [, ttl]) -> seen, forget: a `seen` for
+-- verify() on an nginx `lua_shared_dict`, shared by the workers.  An event
+-- counts as handled from the first verify that sees it, for ttl seconds
+-- (default 172800: two days, longer than Calypso's ~34 h of retries); its
+-- key is the subscription's requestId and the event id.  Call
+-- forget(event) when you refuse a delivery after verify accepted it (you
+-- answer non-2xx), so that Calypso's retry is not taken for a replay.
+-- Raises when the dict does not exist (`lua_shared_dict NAME 10m;`).
+function M.nginx_seen(dict_name, ttl)
+  local ngx = rawget(_G, "ngx")
+  local dict = ngx and ngx.shared and ngx.shared[dict_name]
+  if not dict then
+    error("calypso.webhook.nginx_seen: no lua_shared_dict named " .. tostring(dict_name), 2)
+  end
+  ttl = ttl or 172800
+  local function key(event)
+    return "calypso-webhook:" .. tostring(event.requestId) .. ":" .. tostring(event.id)
+  end
+  local function seen(event)
+    local added, err = dict:add(key(event), true, ttl)
+    if added then return false end
+    if err == "exists" then return true end
+    error("calypso.webhook.nginx_seen: " .. tostring(err)) -- no memory: refuse rather than risk a replay
+  end
+  local function forget(event) dict:delete(key(event)) end
+  return seen, forget
 end
 
 --- webhook.nginx_body() -> raw_body | nil, err: the request body in nginx,

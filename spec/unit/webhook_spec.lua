@@ -67,3 +67,57 @@ describe("calypso.webhook.verify()", function()
     assert.has_error(function() calypso.webhook.verify(BODY, sign, "") end)
   end)
 end)
+
+describe("calypso.webhook.sign(), delivery() and the seen option", function()
+  it("signs as Calypso does (openssl agrees)", function()
+    assert.are.equal(openssl_sign(SECRET, BODY), calypso.webhook.sign(BODY, SECRET))
+  end)
+
+  it("builds a whole delivery that verify() accepts, with the envelope filled in", function()
+    local body, headers = calypso.webhook.delivery({ eventType = "CUSTOMER_PURSE_EXPIRED",
+      service = "CUSTOMER_PURSE", data = { customerId = "c9" } }, { secret = SECRET, key = "pub-1" })
+    assert.are.equal("pub-1", headers.Key)
+    assert.are.equal(openssl_sign(SECRET, body), headers.Sign)
+    local event = assert(calypso.webhook.verify(body, headers.Sign, SECRET))
+    assert.are.equal("CUSTOMER_PURSE_EXPIRED", event.eventType)
+    assert.are.equal("c9", event.data.customerId)
+    assert.are.equal("INFO", event.level)
+    assert.are.equal(36, #event.requestId)
+    assert.truthy(event.createdDate:find("^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d$"), event.createdDate)
+    local again = calypso.webhook.delivery({ eventType = "X", service = "Y", data = {} }, { secret = SECRET })
+    local next_event = calypso.webhook.verify(again, calypso.webhook.sign(again, SECRET), SECRET)
+    assert.are.equal(event.id + 1, next_event.id)
+  end)
+
+  it("refuses an event that seen() says was handled, after the signature checks out", function()
+    local handled = {}
+    local function seen(event)
+      if handled[event.id] then return true end
+      handled[event.id] = true
+      return false
+    end
+    local sign = calypso.webhook.sign(BODY, SECRET)
+    assert.is_table(calypso.webhook.verify(BODY, sign, SECRET, { seen = seen }))
+    local event, err = calypso.webhook.verify(BODY, sign, SECRET, { seen = seen })
+    assert.is_nil(event)
+    assert.are.equal("id", err.field)
+    assert.truthy(err.message:find("event 1331293 was handled before", 1, true), err.message)
+    local called = false
+    local _, bad = calypso.webhook.verify(BODY, ("0"):rep(128), SECRET,
+      { seen = function() called = true end })
+    assert.are.equal("sign", bad.field)
+    assert.is_false(called) -- an unsigned body never reaches seen()
+  end)
+
+  it("raises for a mistyped option or a delivery without its fields", function()
+    assert.has_error(function() calypso.webhook.verify(BODY, "x", SECRET, { seen = true }) end,
+      "calypso.webhook.verify: option 'seen' must be a function")
+    assert.has_error(function()
+      calypso.webhook.delivery({ service = "S", data = {} }, { secret = SECRET })
+    end, "calypso.webhook.delivery: event.eventType must be a string")
+    assert.has_error(function()
+      calypso.webhook.delivery({ eventType = "E", service = "S", data = {} }, {})
+    end, "calypso.webhook.delivery: keys.secret must be a non-empty string")
+  end)
+end)
+
