@@ -84,7 +84,14 @@ $(NGINX_CORE): $(SRC) $(HDR) Makefile
 	$(MAKE) LUA=luajit all
 endif
 
-test: deps all $(TESTLIBS) $(NGINX_CORE) $(EMBED_HOST)
+# bin/calypso runs on Lua 5.4, whatever LUA the suite runs on.
+CLI_CORE := build/calypso/core.so
+ifneq ($(LUA),lua5.4)
+$(CLI_CORE): $(SRC) $(HDR) Makefile
+	$(MAKE) LUA=lua5.4 all
+endif
+
+test: deps all $(TESTLIBS) $(NGINX_CORE) $(CLI_CORE) $(EMBED_HOST)
 	$(BUSTED)
 
 # make unit: the specs that need no server (spec/unit), on any LUA.
@@ -96,7 +103,7 @@ demo: deps all
 
 lint:
 	@scripts/deps lint
-	luacheck lua spec examples bench emulator/lua scripts/embed-lua scripts/api-doc
+	luacheck lua spec examples bench emulator/lua scripts/embed-lua scripts/api-doc scripts/docs-check bin/calypso
 
 valgrind: all $(TESTLIBS)
 	@scripts/deps valgrind

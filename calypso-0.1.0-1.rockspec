@@ -26,7 +26,10 @@ description = {
 }
 
 dependencies = {
-  "lua >= 5.1, < 5.5", -- and nothing else: the core reads and writes JSON itself
+  "lua >= 5.1, < 5.5", -- the core reads and writes JSON itself
+  -- The calypso command also needs argparse (Debian: lua-argparse).  It is
+  -- not declared: Debian's package is no rock, so LuaRocks would report it
+  -- missing; the command names the package when it is absent.
 }
 
 external_dependencies = {
@@ -37,9 +40,12 @@ external_dependencies = {
 
 build = {
   type = "builtin",
+  install = { bin = { calypso = "bin/calypso" } },
   modules = {
     ["calypso"] = "lua/calypso/init.lua",
     ["calypso.async"] = "lua/calypso/async.lua",
+    ["calypso.cli"] = "lua/calypso/cli.lua",
+    ["calypso.cli.output"] = "lua/calypso/cli/output.lua",
     ["calypso.client"] = "lua/calypso/client.lua",
     ["calypso.cosocket"] = "lua/calypso/cosocket.lua",
     ["calypso.endpoints"] = "lua/calypso/endpoints.lua",

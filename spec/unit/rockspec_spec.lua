@@ -39,7 +39,7 @@ describe("the rockspecs", function()
       end
     end
     table.sort(listed)
-    assert.are.same(listing("ls lua/calypso/*.lua"), listed)
+    assert.are.same(listing("ls lua/calypso/*.lua lua/calypso/*/*.lua"), listed)
   end)
 
   it("build every C file under src into calypso.core", function()
@@ -49,9 +49,10 @@ describe("the rockspecs", function()
     assert.are.same(listing("ls src/*.c"), sources)
   end)
 
-  it("say what LuaRocks shows: a license, and no dependency but Lua", function()
+  it("say what LuaRocks shows: a license, Lua (and no rock Debian gives), the command", function()
     assert.are.equal("MIT", release.description.license)
     assert.are.same({ "lua >= 5.1, < 5.5" }, release.dependencies)
+    assert.are.same({ calypso = "bin/calypso" }, release.build.install.bin)
   end)
 
   it("differ only in version between release and scm", function()

@@ -1,0 +1,209 @@
+--- The `calypso` command (bin/calypso): signed calls from the shell, with
+-- the credentials of the default client (CALYPSO_API_KEY, CALYPSO_API_SECRET,
+-- CALYPSO_ACCOUNT, CALYPSO_BASE_URL, CALYPSO_CAFILE).
+--
+--    calypso call PATH [JSON] [--method DELETE] [--envelope E] [--idempotent]
+--    calypso customer create --email ada@example.com     (one per endpoint row)
+--    calypso webhook sign --secret S < body
+--    calypso webhook verify --secret S --sign SIGN < body
+--
+-- The parser is Debian's lua-argparse; the endpoint subcommands and their
+-- options are made from the rows, and the rows validate the values.
+-- @module calypso.cli
+-- @local
+local found, argparse = pcall(require, "argparse")
+if not found then
+  error("the calypso command needs argparse: apt-get install lua-argparse (Debian),"
+    .. " or luarocks install argparse", 0)
+end
+local calypso = require "calypso"
+local core = require "calypso.core"
+local endpoints = require "calypso.endpoints"
+local output = require "calypso.cli.output"
+
+local M = {}
+
+local function sorted(t)
+  local out = {}
+  for k in pairs(t) do out[#out + 1] = k end
+  table.sort(out)
+  return out
+end
+
+-- Any JSON value from text (core.decode_object reads objects only).
+local function json_value(text)
+  local wrapped = core.decode_object('{"v":' .. text .. "}")
+  if wrapped == nil then return nil end
+  return wrapped.v
+end
+
+-- A command-line string as the value a field of type t takes; what cannot
+-- be read stays the string, and the row's check names the problem.
+local function value_for(t, s)
+  if t.name == "integer" then return math.tointeger and math.tointeger(tonumber(s)) or tonumber(s) or s end
+  if t.name == "boolean" then
+    if s == "true" then return true elseif s == "false" then return false end
+    return s
+  end
+  if t.name == "array" then
+    if s:find("^%s*%[") then
+      local list = json_value(s)
+      return list ~= nil and list or s
+    end
+    local list = {}
+    for item in (s .. ","):gmatch("([^,]*),") do list[#list + 1] = value_for(t.item, item) end
+    return calypso.array(list)
+  end
+  if t.name == "object" or t.name == "json" or t.members then
+    local v = json_value(s)
+    if v == nil then return s end
+    return v
+  end
+  return s
+end
+
+-- The fields a row takes on the command line: path parameters and body fields.
+local function row_fields(row)
+  local fields = {}
+  for name, t in pairs(row.params or {}) do fields[name] = t end
+  for name, t in pairs(row.body and row.body.fields or {}) do fields[name] = t end
+  return fields
+end
+
+local function add_endpoint_commands(parser)
+  for _, group in ipairs(sorted(endpoints)) do
+    local group_cmd = parser:command(group, "the " .. group .. " endpoints")
+    for _, name in ipairs(sorted(endpoints[group])) do
+      local row = endpoints[group][name]
+      local cmd = group_cmd:command(name:gsub("_", "-"), ("%s %s: %s"):format(row.method or "POST",
+        row.path, row.doc))
+      local required = {}
+      for _, field in ipairs(row.body and row.body.required or {}) do required[field] = true end
+      for field in pairs(row.params or {}) do required[field] = true end
+      local fields = row_fields(row)
+      for _, field in ipairs(sorted(fields)) do
+        cmd:option("--" .. field, (required[field] and "(required) " or "") .. fields[field].doc)
+          :target("field_" .. field)
+      end
+      if row.body then cmd:option("--json", "the params as one JSON object; the options above win") end
+      cmd:action(function(args) args.endpoint = { group = group, name = name, row = row } end)
+    end
+  end
+end
+
+local function build_parser()
+  local parser = argparse("calypso", "Signed calls to the Calypso Pay API, with the credentials in"
+    .. " CALYPSO_API_KEY, CALYPSO_API_SECRET, CALYPSO_ACCOUNT (and CALYPSO_BASE_URL, CALYPSO_CAFILE).")
+    :command_target("command")
+  parser:flag("--debug", "print each request and answer line on stderr (Key and Sign redacted)")
+  parser:flag("--compact", "one JSON line even on a terminal")
+  local call = parser:command("call", "one signed call to any path; prints the JSON answer")
+  call:argument("path", "the endpoint's path, such as /api/v1/account")
+  call:argument("json", "the payload, a JSON object"):args("?")
+  call:option("--method", "POST or DELETE", "POST"):choices{ "POST", "DELETE" }
+  call:option("--envelope", "full, account, payload or bare", "full")
+    :choices{ "full", "account", "payload", "bare" }
+  call:flag("--idempotent", "the server may safely receive it twice: retry it like a get")
+  local webhook = parser:command("webhook", "sign or verify a webhook delivery read from stdin")
+    :command_target("webhook_command")
+  webhook:command("sign", "print the Sign of the body on stdin"):option("--secret", "the secretKey"):count(1)
+  local verify = webhook:command("verify", "verify the body on stdin; print the event")
+  verify:option("--secret", "the subscription's secretKey"):count(1)
+  verify:option("--sign", "the Sign header"):count(1)
+  add_endpoint_commands(parser)
+  return parser
+end
+
+-- A client for the command, made from the environment, with --debug's hooks;
+-- `last` holds the body of the last answer, printed as the server sent it.
+local function make_client(args)
+  local opts, problem = require("calypso.options").from_env(os.getenv, core.has_env)
+  if not opts then return nil, problem end
+  local last = {}
+  opts.log_bodies = true
+  opts.log_level = "off"
+  opts.on_request = args.debug and function(info)
+    io.stderr:write(("> %s %s (attempt %d)\n> Key: [redacted]\n> Sign: [redacted]\n"):format(
+      info.method, info.path, info.attempt))
+  end or nil
+  opts.on_response = function(info)
+    last.body = info.response_body
+    if args.debug then
+      io.stderr:write(("> %s\n< %d (%.1f ms, %d bytes)\n< %s\n"):format(info.request_body or "", info.status,
+        info.elapsed_ms, info.bytes_received, info.response_body or ""))
+    end
+  end
+  return calypso.new(opts), last
+end
+
+local function read_stdin()
+  return io.stdin:read("*a")
+end
+
+local function run_webhook(args)
+  local body = read_stdin()
+  if args.webhook_command == "sign" then
+    io.stdout:write(calypso.webhook.sign(body, args.secret), "\n")
+    return 0
+  end
+  local event, err = calypso.webhook.verify(body, args.sign, args.secret)
+  if not event then return output.failure(err) end
+  output.answer(body, not args.compact and output.is_terminal())
+  return 0
+end
+
+local function params_of(args, row)
+  local params = {}
+  if args.json then
+    params = core.decode_object(args.json)
+    if params == nil then return nil, "--json must be a JSON object" end
+  end
+  for name, t in pairs(row_fields(row)) do
+    local given = args["field_" .. name]
+    if given ~= nil then params[name] = value_for(t, given) end
+  end
+  return params
+end
+
+--- Runs the command with argv (a list of strings); returns the exit status.
+function M.main(argv)
+  local parser = build_parser()
+  local ok, args = parser:pparse(argv)
+  if not ok then
+    io.stderr:write(parser:get_usage(), "\n\nError: ", args, "\n")
+    return 1
+  end
+  if args.command == "webhook" then return run_webhook(args) end
+  local client, last = make_client(args)
+  if not client then
+    io.stderr:write("calypso: ", last, "\n")
+    return 2
+  end
+  local result, err
+  if args.command == "call" then
+    local payload = {}
+    if args.json then
+      payload = core.decode_object(args.json)
+      if payload == nil then
+        io.stderr:write("calypso: the payload must be a JSON object\n")
+        return 2
+      end
+    end
+    result, err = client:call(args.path, payload, { method = args.method, envelope = args.envelope,
+      idempotent = args.idempotent, empty = args.method == "DELETE" })
+  else
+    local row = args.endpoint.row
+    local params, problem = params_of(args, row)
+    if not params then
+      io.stderr:write("calypso: ", problem, "\n")
+      return 2
+    end
+    result, err = client[args.endpoint.group][args.endpoint.name](params)
+  end
+  client:close()
+  if result == nil then return output.failure(err) end
+  output.answer(last.body, not args.compact and output.is_terminal())
+  return 0
+end
+
+return M
