@@ -17,7 +17,15 @@
 --   POST advance_payout {id}  process a CONFIRMED payout: COMPLETED, or FAILED
 --                           for want of funds (merchant/payouts.lua)
 --   POST credit {currency, amount}  add to the account's balance
--- stats also counts invoices, payouts and exchanges made.
+--   POST deposit {customerId, currency, amount, outcome, stop}  a deposit to a
+--                           customer's purse, through its states (purses.lua);
+--                           {transactionId, outcome} moves a stopped one on
+--   POST deliveries         every webhook delivery and its attempts (webhooks.lua)
+--   POST redeliver {id}     send delivery id's bytes once more (a replay)
+--   POST emit {service, eventType, data, level}  any event, to the subscribers
+--   POST webhooks {time_scale}  multiply every webhook wait (tests: 0.01)
+-- stats also counts invoices, payouts and exchanges made.  A POST body may
+-- also be a calypso envelope: its payload is then the body.
 local cjson = require("cjson").new()
 local api = require "emulator.api"
 local faults = require "emulator.faults"
@@ -27,11 +35,17 @@ local payouts = require "emulator.merchant.payouts"
 local purses = require "emulator.purses"
 local respond = require "emulator.respond"
 local state = require "emulator.state"
+local money = require "emulator.money"
+local webhooks = require "emulator.webhooks"
 
+-- The control body: plain JSON (curl, the specs), or a calypso envelope
+-- whose payload is the body (calypso.sandbox sends through the client).
 local function body_json()
   ngx.req.read_body()
   local ok, value = pcall(cjson.decode, ngx.req.get_body_data() or "{}")
-  return ok and type(value) == "table" and value or {}
+  if not (ok and type(value) == "table") then return {} end
+  if type(value.payload) == "table" and value.timestamp ~= nil then return value.payload end
+  return value
 end
 
 local actions = {}
@@ -97,6 +111,31 @@ function actions.credit()
     return nil, "credit needs currency and amount"
   end
   return { currency = body.currency, amount = accounts.add(body.currency, tonumber(body.amount)) }
+end
+
+function actions.deposit()
+  return purses.deposit(body_json())
+end
+
+function actions.deliveries()
+  return { deliveries = money.list(webhooks.list()) }
+end
+
+function actions.redeliver()
+  return webhooks.redeliver(body_json().id)
+end
+
+function actions.emit()
+  local body = body_json()
+  if type(body.service) ~= "string" or type(body.eventType) ~= "string" then
+    return nil, "emit needs service and eventType"
+  end
+  return { deliveries = money.list(webhooks.emit(body.service, body.eventType,
+    type(body.data) == "table" and body.data or {}, body.level)) }
+end
+
+function actions.webhooks()
+  return webhooks.set_time_scale(tonumber(body_json().time_scale))
 end
 
 local M = {}

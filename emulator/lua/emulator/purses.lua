@@ -3,8 +3,10 @@
 -- and the shapes of get-all are inferred (see the API notes); transaction
 -- pages count from 0 (Spring style; Calypso's base is unknown).
 local ids = require "emulator.ids"
+local money = require "emulator.money"
 local respond = require "emulator.respond"
 local state = require "emulator.state"
+local webhooks = require "emulator.webhooks"
 
 local M = {}
 
@@ -18,21 +20,28 @@ end
 
 local uuid4 = ids.uuid4
 
+-- The customer's purse for currency: get-or-create, as a customer keeps
+-- one address per currency.
+local function purse_of(customer, currency)
+  local key = "purse:" .. customer.id .. ":" .. currency
+  local purse = state.get_json(key)
+  if not purse then
+    purse = { id = uuid4(), address = ids.hex(40), currency = currency }
+    state.put_json(key, purse)
+    local list = state.get_json("purses:" .. customer.id) or {}
+    list[#list + 1] = purse
+    state.put_json("purses:" .. customer.id, list)
+  end
+  return purse
+end
+
 function M.get(payload)
   local customer, answered = customer_of(payload)
   if not customer then return answered end
   if type(payload.currency) ~= "string" or payload.currency == "" then
     return respond.error("001", "currency is required")
   end
-  local key = "purse:" .. customer.id .. ":" .. payload.currency
-  local purse = state.get_json(key)
-  if not purse then -- get-or-create: a customer keeps one address per currency
-    purse = { id = uuid4(), address = ids.hex(40), currency = payload.currency }
-    state.put_json(key, purse)
-    local list = state.get_json("purses:" .. customer.id) or {}
-    list[#list + 1] = purse
-    state.put_json("purses:" .. customer.id, list)
-  end
+  local purse = purse_of(customer, payload.currency)
   return respond.json(200, { id = purse.id, address = purse.address })
 end
 
@@ -69,6 +78,87 @@ function M.seed(customer_id, count)
   end
   state.put_json("transactions:" .. customer_id, made)
   return made
+end
+
+-- The documented CUSTOMER_PURSE event for a transaction's state; its data
+-- as far as the docs show it (customerId, customerBlocked, purseId,
+-- address, currency, transactionId, amount).
+local EVENTS = {
+  MEM_POOL_FOUND = "CUSTOMER_PURSE_MEM_POOL_FOUND",
+  PENDING_COMPLIANCE_CHECK = "CUSTOMER_PURSE_PENDING_COMPLIANCE",
+  DECLINED = "CUSTOMER_PURSE_COMPLIANCE_DECLINED",
+  CONFIRMED = "CUSTOMER_PURSE_FUNDS_RECEIVED_FOR_PURSE",
+}
+local PAIRED = { MEM_POOL_FOUND = "UNCHECKED", PENDING_COMPLIANCE_CHECK = "IN_PROGRESS",
+                 DECLINED = "DECLINE", CONFIRMED = "CHECKED" }
+
+-- Whose purse a deposit went to, kept beside the transaction (whose API
+-- shape has no such fields).
+local function owner_of(tx) return state.get_json("transaction-owner:" .. tx.id) or {} end
+
+local function announce(tx, event_type)
+  local owner = owner_of(tx)
+  local customer = state.get_json("customer:" .. tostring(owner.customerId)) or {}
+  local level = tx.transactionState == "DECLINED" and "WARNING"
+    or tx.transactionState == "CONFIRMED" and "SUCCESS" or "INFO"
+  webhooks.emit("CUSTOMER_PURSE", event_type, { customerId = owner.customerId,
+    customerBlocked = customer.blocked == true, purseId = owner.purseId, address = owner.address,
+    currency = tx.currency, transactionId = tx.id, amount = tx.amount }, level)
+end
+
+local function move(tx, to)
+  tx.transactionState, tx.complianceState = to, PAIRED[to]
+  state.put_json("transaction:" .. tx.id, tx)
+  announce(tx, EVENTS[to])
+end
+
+--- Control: a deposit to a customer's purse.  {customerId, currency,
+-- amount} makes a transaction at MEM_POOL_FOUND; then, unless stop says
+-- "mempool" or "compliance", PENDING_COMPLIANCE_CHECK and CONFIRMED (funds
+-- credited, TRANSLATION_TO_ACCOUNT_COMPLETED) or, with outcome "DECLINED",
+-- DECLINED.  {transactionId, outcome} moves a stopped one on.  Each state
+-- is announced to the webhook subscribers.  Returns the transaction, or nil, why.
+function M.deposit(body)
+  local tx
+  if body.transactionId then
+    tx = state.get_json("transaction:" .. tostring(body.transactionId))
+    if not tx then return nil, "no transaction " .. tostring(body.transactionId) end
+    if tx.transactionState == "CONFIRMED" or tx.transactionState == "DECLINED" then
+      return nil, "transaction " .. tx.id .. " is " .. tx.transactionState
+    end
+  else
+    local customer = type(body.customerId) == "string" and state.get_json("customer:" .. body.customerId)
+    if not customer then return nil, "no customer " .. tostring(body.customerId) end
+    if type(body.currency) ~= "string" or not tonumber(body.amount) or tonumber(body.amount) <= 0 then
+      return nil, "deposit needs currency and a positive amount"
+    end
+    local purse = purse_of(customer, body.currency)
+    local made = state.get_json("transactions:" .. customer.id) or {}
+    -- The amount as sent: decimal text stays exact (emulator.money).
+    local amount = type(body.amount) == "string" and money.exact(body.amount) or body.amount
+    tx = { id = uuid4(), amount = amount, addressFrom = ids.hex(40), currency = body.currency,
+           transactionHash = ids.hex(64), translationToAccountCompleted = false,
+           createdDate = ngx.utctime():gsub(" ", "T") .. "Z", sequence = #made + 1 }
+    state.put_json("transaction-owner:" .. tx.id, { customerId = customer.id, purseId = purse.id,
+                                                     address = purse.address })
+    made[#made + 1] = tx.id
+    state.put_json("transactions:" .. customer.id, made)
+    move(tx, "MEM_POOL_FOUND")
+    if body.stop == "mempool" then return tx end
+  end
+  if tx.transactionState == "MEM_POOL_FOUND" then
+    move(tx, "PENDING_COMPLIANCE_CHECK")
+    if body.stop == "compliance" then return tx end
+  end
+  if body.outcome == "DECLINED" then
+    move(tx, "DECLINED")
+  else
+    move(tx, "CONFIRMED")
+    tx.translationToAccountCompleted = true
+    state.put_json("transaction:" .. tx.id, tx)
+    announce(tx, "CUSTOMER_PURSE_TRANSLATION_TO_ACCOUNT_COMPLETED")
+  end
+  return tx
 end
 
 function M.transaction(payload)

@@ -8,13 +8,17 @@
 -- confirms it.  An unpaid invoice past its expiration (or one expired by the
 -- control route expire_invoice{id}) reads as EXPIRED_STATE and takes no
 -- payment.  A reused idempotencyKey is 016.  Amounts are kept as the exact
--- text the client sent (emulator.money).
+-- text the client sent (emulator.money).  Each step is announced to the
+-- webhook subscribers (emulator.webhooks) with the documented INVOICE_*
+-- event; data carries the documented fields the emulator has (not
+-- parentExternalId: it keeps no numeric system ids).
 local accounts = require "emulator.merchant.accounts"
 local check = require "emulator.check"
 local ids = require "emulator.ids"
 local money = require "emulator.money"
 local respond = require "emulator.respond"
 local state = require "emulator.state"
+local webhooks = require "emulator.webhooks"
 
 local M = {}
 
@@ -41,6 +45,15 @@ local function save(inv)
   state.put_json("invoice:" .. inv.id, inv)
 end
 
+-- Announces an invoice event to the webhook subscribers.
+local function announce(inv, event_type, level, extra)
+  local data = { amount = money.exact(inv.amount), currency = inv.currency, description = inv.description,
+                 externalId = inv.externalId, idempotencyKey = inv.idempotencyKey,
+                 createdDate = inv.createdDate }
+  for k, v in pairs(extra or {}) do data[k] = v end
+  webhooks.emit("INVOICE", event_type, data, level)
+end
+
 -- The docs list no EXPIRED invoice state (there is an INVOICE_EXPIRED
 -- webhook); ARCHIVED is the one documented state for an invoice no longer
 -- open, so an expired one reads so here.  An emulator's choice, not a fact.
@@ -61,6 +74,8 @@ local function load(id)
   if inv and expired(inv) then
     inv.state = EXPIRED_STATE
     save(inv)
+    announce(inv, "INVOICE_EXPIRED", "WARNING", { expirationDate = inv.expiration,
+      message = "the invoice expired unpaid" })
   end
   return inv
 end
@@ -128,6 +143,18 @@ local function settle(inv, paid)
     inv.state = "COMPLETED"
     accounts.add(inv.currency, due or paid)
   end
+  local real = money.exact(inv.paid)
+  if inv.state == "PENDING_INTERVENTION" then
+    announce(inv, "INVOICE_PENDING_INTERVENTION", "WARNING",
+      { message = "paid " .. inv.paid .. " of " .. tostring(inv.amount) .. ": " .. inv.interventionType })
+  elseif inv.state == "COMPLETED" then
+    announce(inv, "INVOICE_PAID", "SUCCESS", { realAmount = real })
+    announce(inv, "INVOICE_TRANSLATION_TO_ACCOUNT_COMPLETED", "SUCCESS", { serviceFee = 0,
+      transactionIds = money.list{ inv.lastDepositHash }, message = "credited to the account" })
+  else -- an unlimited or bound invoice takes the deposit and stays open
+    announce(inv, "INVOICE_FUNDS_RECEIVED_FOR_INVOICE", "SUCCESS", { amount = real,
+      transactionHash = inv.lastDepositHash, message = "a deposit arrived" })
+  end
 end
 
 --- Control: pay invoice `id` with `amount` (a number or decimal text); with
@@ -149,6 +176,8 @@ function M.pay(id, amount, mempool)
   inv.history[#inv.history + 1] = "MEM_POOL_FOUND"
   inv.paid = tostring(amount)
   inv.lastDepositHash = ids.hex(64)
+  announce(inv, "INVOICE_MEMPOOL_FOUND", "INFO", { realAmount = money.exact(inv.paid),
+    transactionHash = inv.lastDepositHash })
   if mempool then
     inv.state = "MEM_POOL_FOUND"
   else

@@ -11,6 +11,7 @@ local ids = require "emulator.ids"
 local money = require "emulator.money"
 local respond = require "emulator.respond"
 local state = require "emulator.state"
+local webhooks = require "emulator.webhooks"
 
 local M = {}
 
@@ -69,6 +70,9 @@ function M.advance(id)
         errorMessage = "the balance is short of the amount" } } } } }
   end
   state.put_json("payout:" .. p.id, p)
+  webhooks.emit("PAYOUT", "PAYOUT_CHANGE_STATUS", { payoutStatus = p.state, hash = p.transactionHash,
+    createdDate = p.createdDate, idempotencyKey = p.idempotencyKey, currency = p.currency,
+    externalId = p.externalId }, p.state == "FAILED" and "WARNING" or "SUCCESS")
   return dto(p)
 end
 

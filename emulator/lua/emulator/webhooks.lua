@@ -1,0 +1,239 @@
+-- webhooks.lua: deliveries to the webhook subscriptions
+-- (merchant/subscriptions.lua), as Calypso documents them: an HTTP POST of
+-- the envelope {requestId, id, createdDate, level, service, eventType, data}
+-- with headers Key (the subscription's publicKey) and Sign (HMAC-SHA512 hex
+-- of the exact body with its secretKey).  A delivery that fails (no 2xx, a
+-- refused connection, a timeout) is retried on the documented schedule;
+-- more than 100 errors within 10 minutes with no success block the
+-- subscription (blockedByErrorCount).  Every attempt is recorded.  A
+-- subscription's deliveries go one at a time, in the order of their events
+-- (the docs promise no order; in order is what a receiver's test wants).
+--   M.emit(service, eventType, data)    one event, to every subscriber
+--   M.list()                            every delivery and its attempts
+--   M.redeliver(id)                     send delivery id's event once more
+--   M.set_time_scale(x)                 every wait times x (tests: 0.01)
+-- Receivers: http:// or https:// (verified against the system's CAs) on an
+-- address or localhost; the emulator has no resolver for other names.
+local cjson = require("cjson").new()
+local hmac = require "emulator.hmac"
+local ids = require "emulator.ids"
+local money = require "emulator.money"
+local state = require "emulator.state"
+
+local M = {}
+
+-- Seconds before retry n.  Documented: the first five (30, 60, 90, 150,
+-- 240), the last (125430, about 34 h) and the count (19).  The thirteen
+-- between are the emulator's choice: a geometric climb from 240 to 125430.
+M.schedule = { 30, 60, 90, 150, 240 }
+for n = 6, 18 do M.schedule[n] = math.floor(240 * (125430 / 240) ^ ((n - 5) / 14) + 0.5) end
+M.schedule[19] = 125430
+
+M.block_errors, M.block_window = 100, 600 -- more than 100 errors in 10 minutes, no success
+M.timeout = 5                             -- seconds a receiver has to answer
+
+-- Every wait is multiplied by this (1 unless a test compresses time).
+local function scale()
+  local x = state.get_number("webhook_time_scale")
+  return x > 0 and x or 1
+end
+
+function M.set_time_scale(x)
+  if type(x) ~= "number" or x <= 0 then return nil, "time_scale must be a positive number" end
+  state.set_number("webhook_time_scale", x)
+  return { time_scale = x }
+end
+
+local function subscriptions() return state.get_json("subscriptions") or {} end
+
+local function listed(list, value)
+  for _, v in ipairs(list or {}) do if v == value then return true end end
+  return false
+end
+
+-- Does the subscription ask for this event?  Both lists empty: everything.
+local function wants(sub, service, event_type)
+  local events, services = sub.notificationEventTypes or {}, sub.notificationServiceTypes or {}
+  if #events == 0 and #services == 0 then return true end
+  return listed(events, event_type) or listed(services, service)
+end
+
+local function save(d) state.put_json("delivery:" .. d.id, d) end
+local function load(id) return state.get_json("delivery:" .. tostring(id)) end
+
+-- POSTs body to url; the status, or nil and what went wrong.
+local function post(url, body, headers)
+  local scheme, host, port, path = url:match("^(https?)://([^/:]+):?(%d*)(.*)$")
+  if not scheme then return nil, "not an http(s) URL" end
+  port = tonumber(port) or (scheme == "https" and 443 or 80)
+  if path == "" then path = "/" end
+  local sock = ngx.socket.tcp()
+  sock:settimeout(M.timeout * 1000)
+  local ok, err = sock:connect(host == "localhost" and "127.0.0.1" or host, port)
+  if not ok then return nil, "connect: " .. tostring(err) end
+  if scheme == "https" then
+    ok, err = sock:sslhandshake(nil, host, true)
+    if not ok then
+      sock:close()
+      return nil, "TLS: " .. tostring(err)
+    end
+  end
+  local head = { "POST " .. path .. " HTTP/1.1", "Host: " .. host .. ":" .. port,
+                 "Content-Type: application/json", "Content-Length: " .. #body, "Connection: close",
+                 "User-Agent: calypso-emulator" }
+  for name, value in pairs(headers) do head[#head + 1] = name .. ": " .. value end
+  ok, err = sock:send(table.concat(head, "\r\n") .. "\r\n\r\n" .. body)
+  if not ok then
+    sock:close()
+    return nil, "send: " .. tostring(err)
+  end
+  local line
+  line, err = sock:receive("*l")
+  sock:close()
+  if not line then return nil, "receive: " .. tostring(err) end
+  local status = tonumber(line:match("^HTTP/1%.[01] (%d%d%d)"))
+  if not status then return nil, "not an HTTP answer: " .. line:sub(1, 80) end
+  return status
+end
+
+-- Counts an error against the subscription; blocks it past the rule.
+local function count_error(request_id, failed)
+  local subs = subscriptions()
+  local sub = subs[request_id]
+  if not sub then return end
+  local now = ngx.now()
+  local window = M.block_window -- wall-clock time, even when retries are compressed
+  sub.errorTimes = sub.errorTimes or {}
+  if not failed then
+    sub.errorTimes = {}
+  else
+    local kept = {}
+    for _, t in ipairs(sub.errorTimes) do if now - t <= window then kept[#kept + 1] = t end end
+    kept[#kept + 1] = now
+    sub.errorTimes = kept
+    if #kept > M.block_errors and not sub.blocked then
+      sub.blocked = true
+      sub.blockedByErrorCount = #kept
+    end
+  end
+  state.put_json("subscriptions", subs)
+end
+
+local attempt, schedule
+
+-- The subscription's queue of delivery ids; the head is the one in flight.
+local function queue(request_id) return state.get_json("queue:" .. request_id) or {} end
+
+-- Queues delivery d; starts it if nothing of its subscription is in flight.
+local function enqueue(d)
+  local q = queue(d.requestId)
+  q[#q + 1] = d.id
+  state.put_json("queue:" .. d.requestId, q)
+  if #q == 1 then schedule(d, 0) end
+end
+
+-- Delivery d is over (delivered, failed, blocked): the next one goes.
+local function dequeue(d)
+  local q = queue(d.requestId)
+  if q[1] == d.id then table.remove(q, 1) end
+  state.put_json("queue:" .. d.requestId, q)
+  local next_one = q[1] and load(q[1])
+  if next_one then schedule(next_one, 0) end
+end
+
+-- Schedules delivery d's next attempt after `seconds` (scaled).
+schedule = function(d, seconds)
+  local ok, err = ngx.timer.at(seconds * scale(), attempt, d.id)
+  if not ok then
+    d.state = "failed"
+    d.attempts[#d.attempts + 1] = { at = ids.iso(), error = "no timer: " .. tostring(err) }
+    save(d)
+    dequeue(d)
+  end
+end
+
+attempt = function(premature, id)
+  if premature then return end
+  local d = load(id)
+  if not d then return end
+  local sub = subscriptions()[d.requestId]
+  if not sub or sub.blocked then
+    d.state = sub and "blocked" or "unsubscribed"
+    save(d)
+    dequeue(d)
+    return
+  end
+  local status, err = post(d.url, d.body, { Key = d.key, Sign = d.sign })
+  local ok = status and status >= 200 and status < 300
+  d.attempts[#d.attempts + 1] = { at = ids.iso(), status = status, error = err }
+  count_error(d.requestId, not ok)
+  local retries = #d.attempts - 1
+  if ok or retries >= #M.schedule then
+    d.state, d.next_in = ok and "delivered" or "failed", nil
+    save(d)
+    return dequeue(d)
+  end
+  d.state = "retrying"
+  d.next_in = M.schedule[retries + 1]
+  save(d)
+  schedule(d, d.next_in)
+end
+
+-- A delivery record for one subscriber, sent at once.
+local function deliver(sub, event, body)
+  local n = state.count("deliveries")
+  local d = { id = n, eventId = event.id, requestId = sub.requestId, url = sub.url,
+              eventType = event.eventType, service = event.service, body = body, key = sub.publicKey,
+              sign = hmac.sha512_hex(sub.secretKey, body), attempts = {}, state = "pending" }
+  save(d)
+  enqueue(d)
+  return d
+end
+
+--- One event to every subscriber that asks for it; returns the deliveries' ids.
+function M.emit(service, event_type, data, level)
+  local made = {}
+  for _, sub in pairs(subscriptions()) do
+    if not sub.blocked and wants(sub, service, event_type) then
+      local event = { requestId = sub.requestId, id = state.count("event_id"),
+                      createdDate = ids.iso():gsub("Z$", ""), level = level or "INFO",
+                      service = service, eventType = event_type, data = data }
+      data.type = data.type or event_type -- "every event's data also carries type"
+      made[#made + 1] = deliver(sub, event, money.unmark(cjson.encode(event))).id
+    end
+  end
+  return made
+end
+
+--- Every delivery, oldest first.
+function M.list()
+  local out = {}
+  for id = 1, state.get_number("deliveries") do
+    local d = load(id)
+    if d then
+      d.attempts = money.list(d.attempts)
+      d.sign = nil -- what was sent, but not the Sign: no listing carries one
+      out[#out + 1] = d
+    end
+  end
+  return out
+end
+
+--- Sends delivery id's event again, byte for byte (a replay, as an
+-- attacker with a captured delivery would): a new delivery record.
+function M.redeliver(id)
+  local d = load(id)
+  if not d then return nil, "no delivery " .. tostring(id) end
+  local sub = subscriptions()[d.requestId]
+  if not sub then return nil, "the subscription is gone" end
+  local again = { eventId = d.eventId, eventType = d.eventType, service = d.service }
+  local n = state.count("deliveries")
+  again.id, again.requestId, again.url, again.body, again.key, again.sign =
+    n, d.requestId, d.url, d.body, d.key, d.sign
+  again.attempts, again.state, again.replay_of = {}, "pending", d.id
+  save(again)
+  enqueue(again)
+  return { id = n }
+end
+
+return M
