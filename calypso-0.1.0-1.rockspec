@@ -41,10 +41,14 @@ external_dependencies = {
 build = {
   type = "builtin",
   install = { bin = { calypso = "bin/calypso" } },
+  -- The sandbox's emulator (nginx.conf.in, bin/emulator, its Lua), found by
+  -- calypso.sandbox in the rock's folder of the tree.
+  copy_directories = { "emulator" },
   modules = {
     ["calypso"] = "lua/calypso/init.lua",
     ["calypso.async"] = "lua/calypso/async.lua",
     ["calypso.cli"] = "lua/calypso/cli.lua",
+    ["calypso.cli.listen"] = "lua/calypso/cli/listen.lua",
     ["calypso.cli.output"] = "lua/calypso/cli/output.lua",
     ["calypso.client"] = "lua/calypso/client.lua",
     ["calypso.cosocket"] = "lua/calypso/cosocket.lua",
@@ -54,6 +58,7 @@ build = {
     ["calypso.pages"] = "lua/calypso/pages.lua",
     ["calypso.retry"] = "lua/calypso/retry.lua",
     ["calypso.rows"] = "lua/calypso/rows.lua",
+    ["calypso.sandbox"] = "lua/calypso/sandbox.lua",
     ["calypso.text"] = "lua/calypso/text.lua",
     ["calypso.types"] = "lua/calypso/types.lua",
     ["calypso.webhook"] = "lua/calypso/webhook.lua",

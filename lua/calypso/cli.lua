@@ -6,6 +6,7 @@
 --    calypso customer create --email ada@example.com     (one per endpoint row)
 --    calypso webhook sign --secret S < body
 --    calypso webhook verify --secret S --sign SIGN < body
+--    eval "$(calypso sandbox start --env)"   ... calypso sandbox stop
 --
 -- The parser is Debian's lua-argparse; the endpoint subcommands and their
 -- options are made from the rows, and the rows validate the values.
@@ -110,8 +111,126 @@ local function build_parser()
   local verify = webhook:command("verify", "verify the body on stdin; print the event")
   verify:option("--secret", "the subscription's secretKey"):count(1)
   verify:option("--sign", "the Sign header"):count(1)
+  local listen = webhook:command("listen", "receive deliveries on 127.0.0.1 and print whether each verifies")
+  listen:option("--port", "the port (0: any free one, printed)", "0"):convert(tonumber)
+  listen:option("--secret", "the subscription's secretKey"):count(1)
+  listen:option("--fail-first", "answer 500 to the first N deliveries", "0"):convert(tonumber)
+  listen:option("--count", "stop after N deliveries"):convert(tonumber)
+  listen:option("--wait", "give up (exit 1) after N seconds without a delivery"):convert(tonumber)
+  listen:flag("--body", "print each delivery's body too")
+  local sandbox = parser:command("sandbox", "a local Calypso sandbox (the emulator) for tests"
+    .. " (its folder: CALYPSO_SANDBOX_DIR, default /tmp/calypso-sandbox-$USER)")
+    :command_target("sandbox_command")
+  sandbox:command("start", "start it; print the CALYPSO_* variables that reach it")
+    :flag("--env", "print them as export lines, for eval \"$(calypso sandbox start --env)\"")
+  sandbox:command("stop", "stop it and remove its folder")
+  sandbox:command("status", "is it running, where, and what it has seen")
+  local pay = sandbox:command("pay", "a payment arrives for an invoice")
+  pay:argument("invoice", "the invoice's id")
+  pay:argument("amount", "the amount paid (a decimal)")
+  pay:flag("--mempool", "stop at MEM_POOL_FOUND (pay again without an amount to confirm)")
+  sandbox:command("expire", "an invoice's expiration passes now"):argument("invoice", "the invoice's id")
+  sandbox:command("advance-payout", "a payout is processed"):argument("payout", "the payout's id")
+  local credit = sandbox:command("credit", "add to the account's balance")
+  credit:argument("currency", "a currency code, such as USDT_TRX")
+  credit:argument("amount", "the amount (a decimal)")
+  local deposit = sandbox:command("deposit", "a deposit to a customer's purse, through its states")
+  deposit:argument("customer", "the customer's id")
+  deposit:argument("currency", "a currency code, such as USDT_TRX")
+  deposit:argument("amount", "the amount (a decimal)")
+  deposit:option("--outcome", "CONFIRMED or DECLINED", "CONFIRMED"):choices{ "CONFIRMED", "DECLINED" }
+  deposit:option("--stop", "stop at mempool or compliance"):choices{ "mempool", "compliance" }
+  local triggers = require("calypso.sandbox").triggers
+  sandbox:command("trigger", "a common event end to end: " .. table.concat(triggers, ", "))
+    :argument("event", "the trigger's name"):choices(triggers)
+  sandbox:command("deliveries", "every webhook delivery and its attempts")
+  sandbox:command("redeliver", "send a delivery's exact bytes again (a replay)")
+    :argument("delivery", "the delivery's id"):convert(tonumber)
+  sandbox:command("time-scale", "multiply every webhook wait (0.01: the first retry after 0.3 s)")
+    :argument("factor", "a positive number"):convert(tonumber)
   add_endpoint_commands(parser)
   return parser
+end
+
+local function sandbox_dir()
+  local dir = os.getenv("CALYPSO_SANDBOX_DIR")
+  if dir and dir ~= "" then return dir end
+  return "/tmp/calypso-sandbox-" .. (os.getenv("USER") or os.getenv("LOGNAME") or "user")
+end
+
+local function print_env(sb, as_exports)
+  local env = sb:env()
+  for _, name in ipairs(sorted(env)) do
+    if as_exports then
+      io.stdout:write("export ", name, "='", env[name], "'\n")
+    else
+      io.stdout:write(name, "=", env[name], "\n")
+    end
+  end
+end
+
+local function run_sandbox(args)
+  local sandbox = require "calypso.sandbox"
+  local dir = sandbox_dir()
+  local command = args.sandbox_command
+  if command == "start" then
+    local running = sandbox.attach(dir)
+    if running then
+      io.stderr:write("calypso: a sandbox is already running in ", dir, "\n")
+      print_env(running, args.env)
+      return 0
+    end
+    os.execute("mkdir -p '" .. dir:gsub("'", "'\\''") .. "'")
+    local ok, sb = pcall(sandbox.start, { dir = dir, detached = true })
+    if not ok then
+      io.stderr:write(tostring(sb), "\n")
+      return 8
+    end
+    if not args.env then io.stdout:write("the sandbox is running in ", dir, "\n") end
+    print_env(sb, args.env)
+    return 0
+  end
+  local sb, why = sandbox.attach(dir)
+  if not sb then
+    io.stderr:write("calypso: ", why, " (calypso sandbox start)\n")
+    return 8
+  end
+  local result, err
+  if command == "stop" then
+    sb:stop()
+    os.execute("rm -rf '" .. dir:gsub("'", "'\\''") .. "'")
+    io.stdout:write("stopped\n")
+    return 0
+  elseif command == "status" then
+    result, err = sb:stats()
+    if result then
+      io.stdout:write(("running in %s at %s: %d requests, %d customers, %d invoices, %d payouts\n"):format(
+        dir, sb.base_url, result.received, result.created, result.invoices, result.payouts))
+      return 0
+    end
+  elseif command == "pay" then
+    result, err = sb:pay_invoice(args.invoice, args.amount, { mempool = args.mempool })
+  elseif command == "expire" then
+    result, err = sb:expire_invoice(args.invoice)
+  elseif command == "advance-payout" then
+    result, err = sb:advance_payout(args.payout)
+  elseif command == "credit" then
+    result, err = sb:credit(args.currency, args.amount)
+  elseif command == "deposit" then
+    result, err = sb:deposit(args.customer, args.currency, args.amount, { outcome = args.outcome,
+      stop = args.stop })
+  elseif command == "trigger" then
+    result, err = sb:trigger(args.event)
+  elseif command == "deliveries" then
+    result, err = sb:control("deliveries")
+  elseif command == "redeliver" then
+    result, err = sb:redeliver(args.delivery)
+  elseif command == "time-scale" then
+    result, err = sb:time_scale(args.factor)
+  end
+  if result == nil then return output.failure(err) end
+  output.answer(core.encode_object(result), not args.compact and output.is_terminal())
+  return 0
 end
 
 -- A client for the command, made from the environment, with --debug's hooks;
@@ -141,6 +260,10 @@ local function read_stdin()
 end
 
 local function run_webhook(args)
+  if args.webhook_command == "listen" then
+    return require("calypso.cli.listen").run{ port = args.port, secret = args.secret,
+      fail_first = args.fail_first, count = args.count, show_body = args.body, wait = args.wait }
+  end
   local body = read_stdin()
   if args.webhook_command == "sign" then
     io.stdout:write(calypso.webhook.sign(body, args.secret), "\n")
@@ -174,6 +297,7 @@ function M.main(argv)
     return 1
   end
   if args.command == "webhook" then return run_webhook(args) end
+  if args.command == "sandbox" then return run_sandbox(args) end
   local client, last = make_client(args)
   if not client then
     io.stderr:write("calypso: ", last, "\n")

@@ -1,0 +1,295 @@
+--- A local Calypso sandbox for your own tests: the emulator this project
+-- tests against (nginx with lua-nginx-module, a throwaway CA, loopback
+-- ports), started and steered from Lua.
+--
+--    local sandbox = require "calypso.sandbox"
+--    local sb = sandbox.start()                 -- well under a second after the first run
+--    local client = sb:client()                 -- a calypso client that trusts it
+--    local invoice = client.invoice.create_single{ amount = "10", currency = "USDT_TRX",
+--      description = "test" }
+--    sb:pay_invoice(invoice.id, "10")           -- the payment arrives
+--    sb:stop()                                  -- also on collection, and on <close>
+--
+-- It needs Debian's nginx, libnginx-mod-http-lua, libnginx-mod-stream,
+-- lua-cjson, openssl and curl; `start` names what is missing and starts
+-- nothing.  The credentials it accepts are fixed (`sb.key`, `sb.secret`,
+-- `sb.account`); `sb:env()` gives the CALYPSO_* variables for a shell or a
+-- child process.
+-- @module calypso.sandbox
+local calypso = require "calypso"
+
+local M = {}
+
+local Sandbox = {}
+Sandbox.__index = Sandbox
+
+local function quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+local function run(cmd)
+  local pipe = assert(io.popen(cmd .. " 2>&1; echo \"exit=$?\""))
+  local out = pipe:read("*a")
+  pipe:close()
+  local status = tonumber(out:match("exit=(%d+)%s*$"))
+  return status == 0, (out:gsub("exit=%d+%s*$", ""))
+end
+
+local function exists(path)
+  local f = io.open(path)
+  if f then f:close() end
+  return f ~= nil
+end
+
+-- package.searchpath, which Lua 5.1 lacks.
+local function searchpath(name, path)
+  if package.searchpath then return package.searchpath(name, path) end
+  for template in path:gmatch("[^;]+") do
+    local file = template:gsub("%?", (name:gsub("%.", "/")))
+    if exists(file) then return file end
+  end
+end
+
+--- sandbox.script() -> path | nil, why: the emulator's start script, in this
+-- source tree or in the rock's installed copy.
+function M.script()
+  local here = searchpath("calypso.sandbox", package.path)
+  if not here then return nil, "cannot find calypso.sandbox on package.path" end
+  local root = here:match("^(.*)/lua/calypso/sandbox%.lua$")
+    or (here:find("^%.?/?lua/calypso/sandbox%.lua$") and ".")
+  if root and exists(root .. "/emulator/bin/emulator") then return root .. "/emulator/bin/emulator" end
+  local tree = here:match("^(.*)/share/lua/[^/]+/calypso/sandbox%.lua$")
+  if tree then
+    local ok, found = run("ls -d " .. quote(tree) .. "/lib/luarocks/rocks*/calypso/*/emulator/bin/emulator")
+    found = ok and found:match("([^\n]+)")
+    if found and exists(found) then return found end
+  end
+  return nil, "the emulator is not installed beside calypso.sandbox (" .. here .. ")"
+end
+
+-- The sandbox's fields from its folder and merchant; the collector stops it
+-- unless it is detached (the calypso command leaves it running).
+local function new(script, dir, made_dir, port, detached)
+  local self = setmetatable({ script = script, dir = dir, made_dir = made_dir, port = port,
+                              base_url = "https://127.0.0.1:" .. port, cafile = dir .. "/ca.pem",
+                              detached = detached or false }, Sandbox)
+  -- The one merchant it accepts: the emulator's own config says who.
+  local merchant = dofile(script:gsub("/bin/emulator$", "") .. "/lua/emulator/config.lua")
+  self.key, self.secret, self.account = merchant.key, merchant.secret, merchant.account
+  if not detached and newproxy then -- 5.1: a proxy's __gc, as tables have none
+    local guard = newproxy(true)
+    getmetatable(guard).__gc = function() self:stop() end
+    self._guard = guard
+  end
+  return self
+end
+
+--- sandbox.start([opts]) -> sandbox: starts one; raises naming what is
+-- missing.  opts.dir: the folder for its certificates and logs (default a
+-- fresh one under /tmp, removed by stop); opts.detached: leave it running
+-- when the sandbox object is collected (stop it with sandbox.attach(dir):stop()).
+function M.start(opts)
+  local script, why = M.script()
+  if not script then error("calypso.sandbox: " .. why, 2) end
+  local dir = opts and opts.dir
+  local made_dir = false
+  if not dir then
+    local ok, out = run("mktemp -d /tmp/calypso-sandbox.XXXXXX")
+    if not ok then error("calypso.sandbox: mktemp failed: " .. out, 2) end
+    dir, made_dir = out:match("([^\n]+)"), true
+  end
+  local ok, out = run(quote(script) .. " start " .. quote(dir))
+  if not ok then
+    if made_dir then run("rm -rf " .. quote(dir)) end
+    error("calypso.sandbox: " .. out:gsub("%s+$", ""), 2)
+  end
+  local started = {}
+  for name, value in out:gmatch("([%w_]+)=([^\n]+)") do started[name] = value end
+  return new(script, started.dir, made_dir, tonumber(started.port), opts and opts.detached)
+end
+
+--- sandbox.attach(dir) -> sandbox | nil, why: the sandbox already running
+-- in dir (started detached), to steer or stop it.
+function M.attach(dir)
+  local script, why = M.script()
+  if not script then return nil, why end
+  local f = io.open(dir .. "/port")
+  if not f then return nil, "no sandbox in " .. dir end
+  local port = tonumber(f:read("*l"))
+  f:close()
+  local pid = io.open(dir .. "/nginx.pid")
+  if not pid then return nil, "the sandbox in " .. dir .. " is not running" end
+  pid:close()
+  return new(script, dir, false, port, true)
+end
+
+--- sb:options([overrides]) -> the calypso.new options that reach this sandbox.
+function Sandbox:options(overrides)
+  local o = { key = self.key, secret = self.secret, account = self.account, base_url = self.base_url,
+              cafile = self.cafile }
+  for k, v in pairs(overrides or {}) do o[k] = v end
+  return o
+end
+
+--- sb:client([overrides]) -> a calypso client for this sandbox.
+function Sandbox:client(overrides)
+  return calypso.new(self:options(overrides))
+end
+
+--- sb:env() -> { CALYPSO_BASE_URL = ..., CALYPSO_CAFILE = ..., CALYPSO_API_KEY = ...,
+-- CALYPSO_API_SECRET = ..., CALYPSO_ACCOUNT = ... }: for the default client
+-- and the calypso command.
+function Sandbox:env()
+  return { CALYPSO_BASE_URL = self.base_url, CALYPSO_CAFILE = self.cafile, CALYPSO_API_KEY = self.key,
+           CALYPSO_API_SECRET = self.secret, CALYPSO_ACCOUNT = self.account }
+end
+
+--- sb:control(name, body) -> the decoded answer | nil, err: one of the
+-- emulator's control routes (/__emulator/NAME), through a client.
+function Sandbox:control(name, body)
+  self._control = self._control or self:client{ max_retries = 0 }
+  return self._control:call("/__emulator/" .. name, body or {})
+end
+
+--- sb:pay_invoice(id, amount [, { mempool = true }]) -> invoice | nil, err: a
+-- payment of amount arrives (mempool: it stops at MEM_POOL_FOUND; then
+-- pay_invoice(id) confirms it).
+function Sandbox:pay_invoice(id, amount, opts)
+  return self:control("pay_invoice", { id = id, amount = amount, mempool = opts and opts.mempool or nil })
+end
+
+--- sb:expire_invoice(id) -> invoice | nil, err: its expiration passes now.
+function Sandbox:expire_invoice(id)
+  return self:control("expire_invoice", { id = id })
+end
+
+--- sb:advance_payout(id) -> payout | nil, err: processed: COMPLETED, or FAILED for want of funds.
+function Sandbox:advance_payout(id)
+  return self:control("advance_payout", { id = id })
+end
+
+--- sb:credit(currency, amount) -> { currency, amount } | nil, err: adds to the balance.
+function Sandbox:credit(currency, amount)
+  return self:control("credit", { currency = currency, amount = amount })
+end
+
+--- sb:deposit(customer_id, currency, amount [, opts]) -> transaction | nil, err:
+-- a deposit to the customer's purse walks MEM_POOL_FOUND,
+-- PENDING_COMPLIANCE_CHECK and CONFIRMED (opts.outcome = "DECLINED": DECLINED
+-- instead; opts.stop = "mempool" or "compliance" stops there, and
+-- sb:deposit_step(transaction_id [, outcome]) moves it on), each state
+-- announced to the webhook subscribers.
+function Sandbox:deposit(customer_id, currency, amount, opts)
+  return self:control("deposit", { customerId = customer_id, currency = currency, amount = amount,
+    outcome = opts and opts.outcome, stop = opts and opts.stop })
+end
+
+--- sb:deposit_step(transaction_id [, outcome]) -> transaction | nil, err: moves a stopped deposit on.
+function Sandbox:deposit_step(transaction_id, outcome)
+  return self:control("deposit", { transactionId = transaction_id, outcome = outcome })
+end
+
+--- sb:deliveries() -> list | nil, err: every webhook delivery, oldest first:
+-- { id, eventId, eventType, service, requestId (the subscription), url, body,
+-- state ("pending", "retrying", "delivered", "failed", "blocked"), attempts
+-- = { { at, status?, error? }, ... } }.
+function Sandbox:deliveries()
+  local answer, err = self:control("deliveries")
+  if not answer then return nil, err end
+  return answer.deliveries
+end
+
+--- sb:redeliver(delivery_id) -> { id } | nil, err: sends that delivery's exact
+-- bytes again, as a replay would (a new delivery record).
+function Sandbox:redeliver(delivery_id)
+  return self:control("redeliver", { id = delivery_id })
+end
+
+--- sb:time_scale(x): every webhook wait (the retry schedule, the blocking
+-- window) is multiplied by x; 0.01 makes the first retry 0.3 s.
+function Sandbox:time_scale(x)
+  return self:control("webhooks", { time_scale = x })
+end
+
+--- sb:emit(service, event_type, data [, level]) -> { deliveries } | nil, err:
+-- any event, to every subscriber that asks for it.
+function Sandbox:emit(service, event_type, data, level)
+  return self:control("emit", { service = service, eventType = event_type, data = data, level = level })
+end
+
+-- The trigger shortcuts: name -> function(sb, client) -> what it made.
+local TRIGGERS = {
+  ["invoice.paid"] = function(sb, client)
+    local invoice = assert(client.invoice.create_single{ amount = "10", currency = "USDT_TRX",
+      description = "calypso sandbox trigger invoice.paid" })
+    return sb:pay_invoice(invoice.id, "10")
+  end,
+  ["invoice.underpaid"] = function(sb, client)
+    local invoice = assert(client.invoice.create_single{ amount = "10", currency = "USDT_TRX",
+      description = "calypso sandbox trigger invoice.underpaid" })
+    return sb:pay_invoice(invoice.id, "4")
+  end,
+  ["invoice.expired"] = function(sb, client)
+    local invoice = assert(client.invoice.create_single{ amount = "10", currency = "USDT_TRX",
+      description = "calypso sandbox trigger invoice.expired" })
+    return sb:expire_invoice(invoice.id)
+  end,
+  ["deposit.confirmed"] = function(sb, client)
+    local customer = assert(client.customer.create{ description = "calypso sandbox trigger" })
+    return sb:deposit(customer.id, "USDT_TRX", "12.5")
+  end,
+  ["deposit.declined"] = function(sb, client)
+    local customer = assert(client.customer.create{ description = "calypso sandbox trigger" })
+    return sb:deposit(customer.id, "USDT_TRX", "12.5", { outcome = "DECLINED" })
+  end,
+  ["payout.completed"] = function(sb, client)
+    assert(sb:credit("USDT_TRX", "100"))
+    local payout = assert(client.payout.create{ depositAddress = "0x" .. ("ab"):rep(20), amount = "5",
+      currency = "USDT_TRX" })
+    return sb:advance_payout(payout.id)
+  end,
+  ["payout.failed"] = function(sb, client)
+    local payout = assert(client.payout.create{ depositAddress = "0x" .. ("cd"):rep(20),
+      amount = "1000000000", currency = "USDT_TRX" })
+    return sb:advance_payout(payout.id)
+  end,
+}
+
+--- The names sb:trigger takes.
+M.triggers = {}
+for name in pairs(TRIGGERS) do M.triggers[#M.triggers + 1] = name end
+table.sort(M.triggers)
+
+--- sb:trigger(name) -> what it made | nil, err: a common event end to end,
+-- through the API and the simulations (see sandbox.triggers):
+-- "invoice.paid", "invoice.underpaid", "invoice.expired", "deposit.confirmed",
+-- "deposit.declined", "payout.completed", "payout.failed".
+function Sandbox:trigger(name)
+  local run_it = TRIGGERS[name]
+  if not run_it then error("calypso.sandbox: no trigger " .. tostring(name), 2) end
+  self._control = self._control or self:client{ max_retries = 0 }
+  return run_it(self, self._control)
+end
+
+--- sb:stats() -> what the sandbox has seen (requests, creates, the last request).
+function Sandbox:stats()
+  return self:control("stats")
+end
+
+--- sb:stop(): stops nginx and removes the folder it made; idempotent.
+function Sandbox:stop()
+  if self.stopped then return end
+  self.stopped = true
+  if self._control then self._control:close() end
+  if self.dir then
+    run(quote(self.script) .. " stop " .. quote(self.dir))
+    if self.made_dir then run("rm -rf " .. quote(self.dir)) end
+  end
+end
+
+Sandbox.__gc = function(self)
+  if not self.detached then self:stop() end
+end
+Sandbox.__close = Sandbox.stop
+
+return M

@@ -1,0 +1,131 @@
+-- sandbox_spec.lua: the sandbox as a user drives it, from outside this
+-- repository: calypso.sandbox from Lua, `calypso sandbox` from the shell,
+-- and a refusal to half-start when nginx is missing.
+local shell = require "support.shell"
+
+describe("the sandbox", function()
+  local root = select(2, shell.run("pwd")):gsub("%s+$", "")
+  local paths = ("LUA_PATH=%s/lua/?.lua\\;%s/lua/?/init.lua\\;\\; LUA_CPATH=%s/build/?.so\\;\\;"):format(
+    root, root, root)
+
+  -- Runs a Lua 5.4 chunk from /tmp with this tree's modules; returns ok, output.
+  local function lua_in_tmp(chunk)
+    return shell.run("cd /tmp && env " .. paths .. " lua5.4 -e " .. shell.quote(chunk) .. " 2>&1")
+  end
+
+  it("starts from Lua, serves a client, takes a simulated payment, and cleans up", function()
+    local ok, out = lua_in_tmp([[
+      local sandbox = require "calypso.sandbox"
+      local sb = sandbox.start()
+      local client = sb:client()
+      local invoice = assert(client.invoice.create_single{ amount = "10.5", currency = "USDT_TRX",
+        description = "sandbox" })
+      local paid = assert(sb:pay_invoice(invoice.id, "10.5"))
+      local got = assert(client.invoice.get{ id = invoice.id })
+      print("states", invoice.state, paid.state, got.state)
+      print("dir", sb.dir)
+      sb:stop()
+      sb:stop() -- idempotent
+    ]])
+    assert(ok, out)
+    assert.truthy(out:find("states%sPENDING_PAYMENT%sCOMPLETED%sCOMPLETED"), out)
+    local dir = out:match("dir%s(%S+)")
+    assert.truthy(dir:find("^/tmp/calypso%-sandbox%."), dir)
+    assert.is_false((shell.run("test -e " .. dir)))
+  end)
+
+  it("stops when the sandbox object is collected", function()
+    local ok, out = lua_in_tmp([[
+      local sandbox = require "calypso.sandbox"
+      local dir = sandbox.start().dir
+      collectgarbage() collectgarbage()
+      print("dir", dir)
+    ]])
+    assert(ok, out)
+    local dir = out:match("dir%s(%S+)")
+    assert.is_false((shell.run("test -e " .. dir)))
+  end)
+
+  it("runs from the shell: start --env, a call, a payment, status, stop", function()
+    local home = os.tmpname()
+    os.remove(home)
+    local cli = "cd /tmp && env CALYPSO_SANDBOX_DIR=" .. home .. " " .. root .. "/bin/calypso "
+    local ok, out = shell.run(cli .. "sandbox start --env")
+    assert(ok, out)
+    assert.truthy(out:find("export CALYPSO_BASE_URL='https://127.0.0.1:%d+'\n"), out)
+    assert.truthy(out:find("export CALYPSO_CAFILE='" .. home .. "/ca.pem'", 1, true), out)
+    local script = "eval \"$(" .. cli .. "sandbox start --env 2>/dev/null)\" && " .. cli
+    ok, out = shell.run(script .. "customer create --email shell@example.com")
+    assert(ok, out)
+    assert.truthy(out:find('"email":"shell@example.com"', 1, true), out)
+    ok, out = shell.run(script .. "invoice create-single --amount 7 --currency USDT_TRX --description s")
+    assert(ok, out)
+    local id = out:match('"id":"([^"]+)"')
+    ok, out = shell.run(cli .. "sandbox pay " .. id .. " 7")
+    assert(ok, out)
+    assert.truthy(out:find('"state":"COMPLETED"', 1, true), out)
+    ok, out = shell.run(cli .. "sandbox status")
+    assert(ok, out)
+    local running = "running in " .. home .. " at https://127.0.0.1:%d+: %d+ requests, 1 customers,"
+      .. " 1 invoices"
+    assert.truthy(out:find(running), out)
+    ok, out = shell.run(cli .. "sandbox stop")
+    assert(ok, out)
+    assert.is_false((shell.run("test -e " .. home)))
+    local _, status = shell.run(cli .. "sandbox status; echo status=$?")
+    assert.truthy(status:find("no sandbox in " .. home, 1, true), status)
+    assert.truthy(status:find("status=8", 1, true), status)
+  end)
+
+  it("names the Debian packages it lacks, and starts nothing", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    local ok, out = shell.run("env PATH=/bin " .. root .. "/emulator/bin/emulator start " .. dir .. " 2>&1")
+    assert.is_false(ok)
+    assert.truthy(out:find("the emulator needs these Debian packages: apt-get install nginx", 1, true), out)
+    assert.is_false((shell.run("test -e " .. dir .. "/nginx.pid")))
+    shell.run("rm -rf " .. dir)
+  end)
+
+  -- The session the README shows: start the sandbox, subscribe a listener,
+  -- create a customer with the command, trigger a deposit, and the listener
+  -- prints each verified webhook.
+  it("delivers a triggered deposit's webhooks to `calypso webhook listen`", function()
+    local home = os.tmpname()
+    os.remove(home)
+    local cli = "cd /tmp && env CALYPSO_SANDBOX_DIR=" .. home .. " " .. root .. "/bin/calypso "
+    local env = "eval \"$(" .. cli .. "sandbox start --env 2>/dev/null)\" && " .. cli
+    assert(shell.run(cli .. "sandbox start"))
+    local probe = require("socket").bind("127.0.0.1", 0) -- a free port for the listener
+    local port = select(2, probe:getsockname())
+    probe:close()
+    local ok, out = shell.run(env .. "subscription create --url http://127.0.0.1:" .. port .. "/hook")
+    assert(ok, out)
+    local secret = out:match('"secretKey":"(%x+)"')
+    local listener = assert(io.popen(cli .. "webhook listen --port " .. port .. " --secret " .. secret
+      .. " --count 4 --wait 20 2>&1"))
+    assert(listener:read("*l"):find("listening on http://127.0.0.1:" .. port, 1, true))
+    assert(shell.run(cli .. "sandbox time-scale 0.01"))
+    ok, out = shell.run(env .. "customer create --email ada@example.com")
+    assert(ok, out)
+    ok, out = shell.run(cli .. "sandbox deposit " .. out:match('"id":"([^"]+)"') .. " USDT_TRX 12.5")
+    assert(ok, out)
+    assert.truthy(out:find('"transactionState":"CONFIRMED"', 1, true), out)
+    local printed = listener:read("*a")
+    listener:close()
+    local events = {}
+    for event_type in printed:gmatch("verified (%u[%u_]+) event") do events[#events + 1] = event_type end
+    assert.are.same({ "CUSTOMER_PURSE_MEM_POOL_FOUND", "CUSTOMER_PURSE_PENDING_COMPLIANCE",
+      "CUSTOMER_PURSE_FUNDS_RECEIVED_FOR_PURSE", "CUSTOMER_PURSE_TRANSLATION_TO_ACCOUNT_COMPLETED" },
+      events, printed)
+    ok, out = shell.run(cli .. "sandbox deliveries")
+    assert(ok, out)
+    local _, delivered = out:gsub('"state":"delivered"', "")
+    assert.are.equal(4, delivered, out)
+    ok, out = shell.run(cli .. "sandbox trigger payout.completed")
+    assert(ok, out)
+    assert.truthy(out:find('"state":"COMPLETED"', 1, true), out)
+    assert(shell.run(cli .. "sandbox stop"))
+  end)
+end)
+
