@@ -147,7 +147,8 @@ function M.handle()
   local action = actions[ngx.var.uri:match("^/__emulator/([%w_]+)$") or ""]
   if not action then return respond.json(404, { error = "no such control" }) end
   local result, err = action()
-  if not result then return respond.json(400, { error = err }) end
+  -- message too, so that a client (calypso.sandbox) reports why
+  if not result then return respond.json(400, { error = err, message = err }) end
   return respond.json(200, result)
 end
 
