@@ -79,6 +79,20 @@ describe("per-call options", function()
       assert.are.equal(key, err.idempotency_key)
     end)
 
+    it("a page walk passes them to every page's find", function()
+      local customer = assert(client.customer.create{})
+      emu:seed(customer.id, 3)
+      emu:fault{ mode = "status", status = 503, retry_after = 0, count = 1 }
+      local walk = client.transaction.each({ customerId = customer.id }, { max_retries = 0, max_pages = 5 })
+      for _ in walk do end
+      assert.are.equal(503, walk.err.status)
+      assert.are.equal(1, walk.err.attempts)
+      local again = client.transaction.each({ customerId = customer.id }, { max_retries = 1 })
+      local n = 0
+      for _ in again do n = n + 1 end
+      assert.are.equal(3, n)
+    end)
+
     it("the same options work on client.async", function()
       local customer = assert(client.customer.create{})
       emu:fault{ mode = "status", status = 503, retry_after = 0, count = 1 }
@@ -92,6 +106,19 @@ describe("per-call options", function()
       local invoice = client.async.invoice.create_single(INVOICE, { idempotency_key = key }):wait()
       assert.are.equal(key, invoice.idempotencyKey)
     end)
+  end)
+
+  it("an idempotency_key on client:call is reported, but never makes a create retry", function()
+    local once = emu:client{ max_retries = 2 }
+    local before = emu:stats().created
+    emu:fault{ mode = "drop_reply" } -- processed, never answered: a retry would make a second
+    local made, err = once:call(CREATE, {}, { idempotency_key = "k-1" })
+    assert.is_nil(made)
+    assert.are.equal("network", err.kind)
+    assert.are.equal("k-1", err.idempotency_key)
+    assert.are.equal(1, err.attempts)
+    assert.are.equal(before + 1, emu:stats().created)
+    once:close()
   end)
 
   describe("refuses, raising at the caller's line and sending nothing", function()
@@ -110,6 +137,10 @@ describe("per-call options", function()
         "calypso: call: no option 'retries'")
       refused(function() local r = client.async.customer.create({}, { x = 1 }) return r end,
         "calypso: customer%.create: no option 'x'")
+      refused(function() local r = client.transaction.each({}, { timeuot = 1 }) return r end,
+        "calypso: transaction%.each: no option 'timeuot'")
+      refused(function() local r = client.transaction.each({}, { max_pages = -1 }) return r end,
+        "calypso: transaction%.each: option 'max_pages' must be a whole number >= 0")
     end)
 
     it("a wrong value, naming the option", function()
@@ -129,6 +160,12 @@ describe("per-call options", function()
     it("a colon call, saying to use a dot", function()
       refused(function() local r = client.customer:create{ email = "ada@example.com" } return r end,
         "calypso: call customer%.create with a dot, not a colon")
+      refused(function() local r = client.transaction:each{} return r end,
+        "calypso: call transaction%.each with a dot, not a colon")
+      refused(function() local r = client.call(CREATE, {}) return r end,
+        "calypso: call it with a colon: client:call")
+      refused(function() local r = client.async:call(CREATE, {}) return r end,
+        "calypso: call client%.async%.call with a dot, not a colon")
     end)
 
     it("two different keys for one create, as a validation error", function()

@@ -53,6 +53,10 @@ describe("exactly-once creates", function()
       local first = require("cjson").decode(recent[#recent - 2].body).payload.idempotencyKey
       assert.are.equal(first, made.idempotencyKey) -- the key the first attempt carried
       assert.are.equal(first, require("cjson").decode(recent[#recent - 1].body).payload.idempotencyKey)
+      local meta = require("calypso").meta(made)
+      assert.is_true(meta.read_back)
+      assert.are.equal(3, meta.attempts) -- two creates and the read-back: the whole call
+      assert.are.equal(first, meta.idempotency_key)
     end)
   end
 
@@ -69,6 +73,7 @@ describe("exactly-once creates", function()
     assert.are.equal("/api/v1/invoice", after.last.path)
     assert.are.equal(req.idempotency_key, made.idempotencyKey)
     assert.is_string(made.id)
+    assert.are.equal(3, require("calypso").meta(made).attempts)
     c:close()
   end)
 

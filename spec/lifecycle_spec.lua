@@ -28,6 +28,7 @@ describe("client lifecycle", function()
       function() local r = client:call("/api/v1/x", {}) return r end,
       function() local r = client.async.customer.create{} return r end,
       function() local r = client.async.call("/api/v1/x", {}) return r end,
+      function() local r = client.transaction.each{ customerId = "c" } return r end,
     } do
       local ok, message = pcall(call)
       assert.is_false(ok)

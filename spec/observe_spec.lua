@@ -116,6 +116,14 @@ describe("hooks, logger and calypso.meta", function()
         assert_clean(answer)
       end)
 
+      it("announces nothing for a payload the core refuses: it never left", function()
+        local answer = t:run(name, { record = true },
+          { { path = CREATE, payload = {}, unencodable = true } })[1]
+        assert.are.equal("validation", answer.err.kind)
+        assert.are.equal(0, answer.err.attempts)
+        assert.are.same({}, answer.events)
+      end)
+
       it("gives the bodies to on_response only when log_bodies is on", function()
         local answer = t:run(name, { record = true, log_bodies = true },
           { { path = CREATE, payload = { description = "seen" } } })[1]

@@ -89,7 +89,10 @@ static void sign_body(lua_State *L, calypso_client *c, char out[CALYPSO_SIGN_HEX
  * an object back).  Stamps, signs and sends the envelope once; result is the
  * decoded JSON object of a 2xx answer (or true, for an empty one the route
  * allows).  In a child process after fork() it first drops the parent's
- * connection (conn.c, sockets.c). */
+ * connection (conn.c, sockets.c).  on_built (optional): a function called
+ * once the request is built and signed, right before it is sent (the
+ * on_request hook; it must not use this client); a payload the core
+ * refuses never gets that far. */
 static int l_attempt(lua_State *L) {
   calypso_client *c = calypso_check_client(L, 1);
   size_t path_len;
@@ -99,7 +102,8 @@ static int l_attempt(lua_State *L) {
   char sign[CALYPSO_SIGN_HEX_LEN];
   calypso_facts facts;
   int keep = 0, n;
-  lua_settop(L, 5);
+  lua_settop(L, 6);
+  c->exchanged = 0;
   if (!calypso_conn_after_fork(c)) luaL_error(L, "calypso: out of memory renewing the connection");
   if (!calypso_build_body(L, c, route, 3, calypso_clock_ms() + c->clock_offset_ms, &c->body, NULL))
     return 2;
@@ -107,7 +111,12 @@ static int l_attempt(lua_State *L) {
   if (!calypso_http1_request(&c->request, calypso_route_method(route), c->path_prefix, path, c->head,
                              c->head_len, sign, &c->body))
     luaL_error(L, "calypso: out of memory");
+  if (lua_isfunction(L, 6)) {
+    lua_pushvalue(L, 6);
+    lua_call(L, 0, 0);
+  }
   calypso_conn_exchange(c, timeout_ms);
+  c->exchanged = 1;
   calypso_exchange_facts(&c->ex, &facts);
   facts.empty_ok = route->empty_ok;
   facts.list_ok = route->list_ok;
@@ -179,6 +188,12 @@ static int l_envelope(lua_State *L) {
  * before the next attempt, envelope or tunnel. */
 static int l_last(lua_State *L) {
   calypso_client *c = calypso_check_client(L, 1);
+  if (!c->exchanged) { /* refused before it was sent: nothing moved */
+    lua_pushinteger(L, 0);
+    lua_pushinteger(L, 0);
+    lua_pushinteger(L, 0);
+    return 3;
+  }
   lua_pushinteger(L, c->ex.parser.status);
   lua_pushinteger(L, c->ex.request_sent ? (lua_Integer)c->request.len : 0);
   lua_pushinteger(L, (lua_Integer)c->ex.received);

@@ -137,6 +137,7 @@ typedef struct calypso_client {
   long long idle_since_ms;   /* monotonic time the connection last went idle */
   long timeout_ms, connect_timeout_ms;
   long attempt_ms;           /* the current attempt's timeout, for its message */
+  int exchanged;             /* the last attempt() reached the wire (for last()) */
   long long clock_offset_ms; /* added to the local clock when stamping */
   char *account;             /* for tostring */
   char *base_url;            /* no trailing slash; for tostring */

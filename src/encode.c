@@ -300,26 +300,34 @@ static int l_array(lua_State *L) {
 /* core.encode_object(t) -> json | nil, why: t as the JSON object a request
  * payload would be (for webhook deliveries built in Lua, and the sandbox).
  * Only running out of memory raises. */
+/* The buffer lives in a userdata whose __gc frees it: a memory error raised
+ * while it holds the JSON (by the encoder, or by lua_pushlstring) cannot
+ * leak it. */
+static int l_buf_gc(lua_State *L) {
+  calypso_buf_free((calypso_buf *)luaL_checkudata(L, 1, "calypso.buffer"));
+  return 0;
+}
+
 static int l_encode_object(lua_State *L) {
-  calypso_buf b;
+  calypso_buf *b;
   const char *why;
-  memset(&b, 0, sizeof b);
-  b.max = CALYPSO_MAX_BODY;
   luaL_checktype(L, 1, LUA_TTABLE);
-  why = calypso_json_write(L, 1, &b);
-  if (b.nomem) {
-    calypso_buf_free(&b);
-    return luaL_error(L, "calypso: out of memory");
-  }
-  if (why == NULL && (b.len == 0 || b.data[0] != '{')) why = "it must be a JSON object (string keys, or empty)";
+  lua_settop(L, 1);
+  b = lua_newuserdatauv(L, sizeof *b, 0);
+  memset(b, 0, sizeof *b);
+  b->max = CALYPSO_MAX_BODY;
+  luaL_getmetatable(L, "calypso.buffer");
+  lua_setmetatable(L, -2);
+  why = calypso_json_write(L, 1, b);
+  if (b->nomem) return luaL_error(L, "calypso: out of memory");
+  if (why == NULL && (b->len == 0 || b->data[0] != '{')) why = "it must be a JSON object (string keys, or empty)";
   if (why != NULL) {
-    calypso_buf_free(&b);
     lua_pushnil(L);
     lua_pushstring(L, why);
     return 2;
   }
-  lua_pushlstring(L, b.data, b.len);
-  calypso_buf_free(&b);
+  lua_pushlstring(L, b->data, b->len);
+  calypso_buf_free(b); /* at once: no need to wait for the collector */
   return 1;
 }
 
@@ -340,6 +348,10 @@ void calypso_encode_open(lua_State *L) {
   lua_pop(L, 1);
   lua_pushcfunction(L, l_decimal);
   lua_setfield(L, -2, "decimal");
+  luaL_newmetatable(L, "calypso.buffer");
+  lua_pushcfunction(L, l_buf_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
   lua_pushcfunction(L, l_encode_object);
   lua_setfield(L, -2, "encode_object");
 }

@@ -136,7 +136,8 @@ static int failed(lua_State *L, const calypso_facts *f, calypso_error *e) {
   e->kind = classes[i].kind;
   if (strcmp(classes[i].failure, "tls_clock") == 0)
     return calypso_fail(L, e, "%s (by this machine's clock the certificate is not valid yet, or no"
-                              " longer: check the system clock (NTP) first, then the cafile option)",
+                              " longer: check the system clock (NTP) first, then the trust store: the"
+                              " cafile option, or lua_ssl_trusted_certificate in nginx)",
                         f->detail && f->detail[0] ? f->detail : classes[i].otherwise);
   if (strcmp(e->kind, "tls") == 0)
     return calypso_fail(L, e, "%s (the server's certificate or TLS handshake was refused: check the"

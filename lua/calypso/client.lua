@@ -67,18 +67,28 @@ local function keyed(row, key, result, err)
   return nil, err, err.code == "016" and (err.attempts or 0) > 1
 end
 
+-- The read-back's per-call options: the create's own timeout and
+-- max_retries, and what is left of its deadline (nil: the client's).
+local function read_back_options(c, started)
+  if not (c.timeout or c.max_retries or c.deadline) then return nil end
+  return { timeout = c.timeout, max_retries = c.max_retries,
+           deadline = c.deadline and math.max(0.001, c.deadline - (core.monotonic() - started)) }
+end
+
 -- One bound blocking call: send; for a keyed row, keyed() and the read-back
--- (fetch), whose failure rides on the error as fetch_error.
+-- (fetch), whose failure rides on the error as fetch_error.  A read-back
+-- result's calypso.meta covers the whole call: the create's attempts too.
 local function call(send, row, c, fetch)
   local key = row.key and c.key
+  local started = key and core.monotonic()
   local result, err = send(c)
   if key == nil then return result, err end
   local read_back
   result, err, read_back = keyed(row, key, result, err)
   if read_back and fetch then
-    local made, fetch_err = fetch{ [row.key] = key }
+    local made, fetch_err = fetch({ [row.key] = key }, read_back_options(c, started))
     if made ~= nil then
-      observe.read_back(made, key)
+      observe.read_back(made, key, err.attempts, started)
       return made
     end
     err.fetch_error = fetch_err
@@ -90,6 +100,7 @@ end
 -- a read-back is a second request, whose outcome becomes the first's.
 local function request(send, row, c, fetch)
   local key = row.key and c.key
+  local started = key and core.monotonic()
   local req, problem = send(c)
   if not req or key == nil then return req, problem end
   req.idempotency_key = key
@@ -97,14 +108,14 @@ local function request(send, row, c, fetch)
     local result, read_back
     result, err, read_back = keyed(row, key, value, err)
     if not (read_back and fetch) then return result, err end
-    local follow, fetch_err = fetch{ [row.key] = key }
+    local follow, fetch_err = fetch({ [row.key] = key }, read_back_options(c, started))
     if not follow then
       err.fetch_error = fetch_err
       return nil, err
     end
     return nil, nil, follow, function(made, follow_err)
       if made ~= nil then
-        observe.read_back(made, key)
+        observe.read_back(made, key, err.attempts, started)
         return made
       end
       err.fetch_error = follow_err
@@ -124,10 +135,11 @@ local function per_call(opts, what, extra, level)
   return checked
 end
 
--- The call table that send() and calypso.retry take.
+-- The call table that send() and calypso.retry take.  idempotent: may it
+-- be sent again after it may have left (a keyed row's key makes it so).
 local function new_call(label, path, payload, route, method, idempotent, key, opts)
   return { label = label, path = path, payload = payload, route = route, method = method,
-           idempotent = idempotent or key ~= nil, key = key,
+           idempotent = idempotent, key = key,
            timeout = opts and opts.timeout, deadline = opts and opts.deadline,
            max_retries = opts and opts.max_retries }
 end
@@ -154,7 +166,7 @@ function M.bind(send, paths, requests, check_open)
       local fetch
       if row.fetch then
         local fg, fn = row.fetch:match("^([%w_]+)%.([%w_]+)$")
-        fetch = function(params) return namespaces[fg][fn](params) end
+        fetch = function(params, opts) return namespaces[fg][fn](params, opts) end
       end
       ns[name] = function(params, opts)
         if params == ns then
@@ -169,13 +181,44 @@ function M.bind(send, paths, requests, check_open)
         local to, payload, err = rows.request(row, label, params, path, key)
         if not to then return nil, err end
         if check_open then check_open(3) end
-        local c = new_call(label, to, payload, row.route, method, row.idempotent,
-                           row.key and payload[row.key], opts)
+        local key_sent = row.key and payload[row.key]
+        local c = new_call(label, to, payload, row.route, method, row.idempotent or key_sent ~= nil,
+                           key_sent, opts)
         return (requests and request or call)(send, row, c, fetch)
       end
       if row.paged and not requests then
         local find = ns[name]
-        ns[row.each or "each"] = function(params, opts) return pages.walk(find, params, opts) end
+        local each = row.each or "each"
+        -- opts: the walk's (first_page, max_pages) and every page's per-call
+        -- options (timeout, deadline, max_retries), checked here, at the
+        -- caller's line.
+        ns[each] = function(params, opts)
+          if params == ns then
+            error("calypso: call " .. group .. "." .. each .. " with a dot, not a colon", 2)
+          end
+          if check_open then check_open(3) end
+          local walk_opts, call_opts = {}, nil
+          if opts ~= nil then
+            if type(opts) ~= "table" then
+              error("calypso: " .. group .. "." .. each .. " options must be a table", 2)
+            end
+            local rest = {}
+            for k, v in pairs(opts) do
+              if pages.defaults[k] ~= nil then
+                local problem = pages.problem(k, v)
+                if problem then error("calypso: " .. group .. "." .. each .. ": " .. problem, 2) end
+                walk_opts[k] = v
+              else
+                rest[k] = v
+              end
+            end
+            if next(rest) ~= nil then call_opts = per_call(rest, group .. "." .. each, nil, 3) end
+            if call_opts and call_opts.idempotency_key then
+              error("calypso: " .. group .. "." .. each .. " takes no idempotency_key", 2)
+            end
+          end
+          return pages.walk(function(p) return find(p, call_opts) end, params, walk_opts)
+        end
       end
     end
   end
@@ -207,13 +250,16 @@ Client.__index = Client
 -- (timeout, deadline, max_retries; calypso.options.per_call), and
 --   idempotent       false: may the server safely receive it twice?
 --   idempotency_key  nil: the key the payload carries, if any: reported on the
---                    error, calypso.meta and the hooks, and the call may be
---                    retried like a keyed create (the server deduplicates on it)
+--                    error, calypso.meta and the hooks only (whether the call may
+--                    be sent twice is `idempotent`'s to say)
 --   method           "POST" or "DELETE"
 --   envelope         "full" {account, timestamp, payload} (default), "account"
 --                    {account, timestamp}, "payload" {timestamp, payload}, "bare" {timestamp}
 --   empty            false: is a 2xx with an empty body the success true?
 function Client:call(path, payload, opts)
+  if getmetatable(self) ~= Client then
+    error("calypso: call it with a colon: client:call(path, payload [, opts])", 2)
+  end
   if self._closed then error("calypso: the client is closed", 2) end
   local c = generic_call(path, payload, opts, 3)
   local result, err = self._send(c)
@@ -323,6 +369,9 @@ local function async_namespaces(self, engine, paths)
   local namespaces = M.bind(send, paths, true, check)
   --- client.async.call(path, payload [, opts]) -> request | nil, err (opts as client:call's)
   namespaces.call = function(path, payload, opts)
+    if path == namespaces then
+      error("calypso: call client.async.call with a dot, not a colon", 2)
+    end
     check(3)
     local req, err = send(generic_call(path, payload, opts, 3))
     if req and req._call.key then req.idempotency_key = req._call.key end

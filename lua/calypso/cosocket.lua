@@ -200,13 +200,15 @@ local function exchange(self, request, ex, timeout)
   return sock, true
 end
 
---- transport:attempt(path, payload, timeout [, route]) -> result | nil, err
-function Transport:attempt(path, payload, timeout, route)
+--- transport:attempt(path, payload, timeout [, route [, on_built]]) -> result | nil, err
+-- (on_built: as the core client's attempt: called before the request is sent)
+function Transport:attempt(path, payload, timeout, route, on_built)
   local request, ex = self.core:prepare(path, payload, route)
   if not request then
     self.last_ex = nil
     return nil, ex
   end
+  if on_built then on_built() end
   local sock, sent = exchange(self, request, ex, timeout)
   local result, problem = ex:finish()
   if sock then

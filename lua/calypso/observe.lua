@@ -125,7 +125,9 @@ local function run_hook(self, name, info)
   local ok, problem = pcall(self[name], info)
   if not ok and not self.raised[name] then
     self.raised[name] = true
-    self:log("warn", M.logfmt("hook_failed", { hook = name, message = tostring(problem)
+    local shown, text = pcall(tostring, problem) -- an error value's __tostring may raise too
+    local words = shown and text or "(an error value that cannot be shown)"
+    self:log("warn", M.logfmt("hook_failed", { hook = name, message = words
       .. " (the call went on; later errors of this hook are not logged)" }))
   end
 end
@@ -178,11 +180,17 @@ function Watch:retry(call, state, err, wait, rule)
   if self.on_retry then run_hook(self, "on_retry", info) end
 end
 
---- Marks a result as read back by its idempotency key (a keyed create's retry met 016).
+--- Marks a result as read back by its idempotency key (a keyed create's
+-- retry met 016): its meta then covers the whole call, the create's
+-- attempts and the time since it began (monotonic seconds) included.
 -- @local
-function M.read_back(result, key)
+function M.read_back(result, key, create_attempts, began)
   local state = meta_of[result]
-  if state then state.key, state.read_back = key, true end
+  if state then
+    state.key, state.read_back = key, true
+    state.attempts = state.attempts + (create_attempts or 0)
+    state.began = began or state.began
+  end
 end
 
 return M

@@ -22,15 +22,24 @@ M.defaults = { first_page = 0, max_pages = 1000 }
 local function option(opts, name)
   local v = opts and opts[name]
   if v == nil then return M.defaults[name] end
-  if type(v) ~= "number" or v ~= math.floor(v) or v < 0 then
-    error("each: option '" .. name .. "' must be a whole number >= 0", 3)
-  end
   return v
+end
+
+--- A problem with a walk option's value, or nil (the caller raises it).
+-- @local
+function M.problem(name, v)
+  if v ~= nil and (type(v) ~= "number" or v ~= math.floor(v) or v < 0) then
+    return "option '" .. name .. "' must be a whole number >= 0"
+  end
 end
 
 --- A walk over find(params) -> page | nil, err (what `client.group.each` makes).
 -- @local
 function M.walk(find, params, opts)
+  for name in pairs(M.defaults) do
+    local problem = M.problem(name, opts and opts[name])
+    if problem then error("each: " .. problem, 2) end
+  end
   local first_page = option(opts, "first_page")
   local max_pages = option(opts, "max_pages")
   local request = {}

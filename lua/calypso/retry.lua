@@ -131,12 +131,16 @@ end
 function M.run(transport, call, env, watch)
   local state = M.begin(env, call)
   local monotonic = env.monotonic
+  -- on_request fires once the request is built: a payload the core
+  -- refuses is never announced, as on client.async.
+  local built = watch.on_request and function() watch:request(call, state) end
   while true do
     state.attempts = state.attempts + 1
-    watch:request(call, state)
     local began = monotonic()
-    local result, err = transport:attempt(call.path, call.payload, M.timeout(state, env), call.route)
-    watch:response(call, state, began, monotonic(), result, err, transport:last(watch.bodies))
+    local result, err = transport:attempt(call.path, call.payload, M.timeout(state, env), call.route, built)
+    if result ~= nil or err.kind ~= "validation" then
+      watch:response(call, state, began, monotonic(), result, err, transport:last(watch.bodies))
+    end
     if result ~= nil then return result end
     local wait, rule = M.after(state, err, call.idempotent, env)
     if wait == nil then return nil, err end

@@ -9,7 +9,8 @@
 --   t:run("cosocket", { timeout = 1 }, { { path = ..., payload = {}, pad = n, opts = {} }, ... }
 --         [, location])
 --     (pad: payload.description becomes n bytes, made where the call is made;
---     opts: client:call's, such as method = "DELETE")
+--     opts: client:call's, such as method = "DELETE"; unencodable = true: the
+--     payload gets a function, which the core refuses to encode)
 --     -> { { result = ... } | { err = { kind, status, code, ... } }, ... }
 --   (location: the probe's, for cosocket; "/call" unless given)
 --   options.record (spec/support/recorder.lua): each answer also has
@@ -39,6 +40,7 @@ local function in_process(client, take, calls, async)
   for i, call in ipairs(calls) do
     local payload = call.payload or {}
     if call.pad then payload.description = ("x"):rep(call.pad) end
+    if call.unencodable then payload.callback = print end -- no JSON for a function
     local result, err
     if async then
       local req

@@ -41,6 +41,18 @@ describe("client.bind() for a row with an idempotency key", function()
     assert.are.same({ idempotencyKey = calls[1].payload.idempotencyKey }, calls[2].payload)
   end)
 
+  it("gives the read-back the create's per-call limits (what is left of its deadline)", function()
+    local send, calls = scripted{
+      [CREATE] = { { err = { code = "016", status = 400, attempts = 2 } } },
+      [GET] = { { ok = { id = "i1" } } },
+    }
+    local opts = { timeout = 3, max_retries = 1, deadline = 10 }
+    local made = client.bind(send).invoice.create_single(PARAMS, opts)
+    assert.are.equal("i1", made.id)
+    assert.are.same({ 3, 1 }, { calls[2].timeout, calls[2].max_retries })
+    assert.is_true(calls[2].deadline <= 10 and calls[2].deadline > 9, tostring(calls[2].deadline))
+  end)
+
   it("does not read back after 016 on the first attempt: the caller reused the key", function()
     local send, calls = scripted{ [CREATE] = { { err = { code = "016", status = 400, attempts = 1 } } } }
     local made, err = client.bind(send).invoice.create_single(PARAMS)

@@ -81,6 +81,14 @@ describe("calypso.observe", function()
     assert.are.same({ "sent", "got" }, { seen.request_body, seen.response_body })
   end)
 
+  it("survives a hook whose error value cannot even be shown", function()
+    local watch, lines = watched{ on_request = function()
+      error(setmetatable({}, { __tostring = function() error("inner") end }))
+    end }
+    assert.has_no_error(function() watch:request(CALL, { attempts = 1 }) end)
+    assert.truthy(lines[1]:find("an error value that cannot be shown", 1, true), lines[1])
+  end)
+
   it("reports a raising hook once, at warn, and goes on", function()
     local calls = 0
     local watch, lines = watched{ on_request = function()
