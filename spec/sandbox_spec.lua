@@ -64,7 +64,10 @@ describe("the sandbox", function()
     ok, out = shell.run(script .. "invoice create-single --amount 7 --currency USDT_TRX --description s")
     assert(ok, out)
     local id = out:match('"id":"([^"]+)"')
-    ok, out = shell.run(cli .. "sandbox pay " .. id .. " 7")
+    ok, out = shell.run(cli .. "sandbox pay " .. id .. " 7 --mempool")
+    assert(ok, out)
+    assert.truthy(out:find('"state":"MEM_POOL_FOUND"', 1, true), out)
+    ok, out = shell.run(cli .. "sandbox pay " .. id) -- no amount: the held payment confirms
     assert(ok, out)
     assert.truthy(out:find('"state":"COMPLETED"', 1, true), out)
     ok, out = shell.run(cli .. "sandbox status")
@@ -129,6 +132,70 @@ describe("the sandbox", function()
     assert(ok, out)
     assert.truthy(out:find('"state":"COMPLETED"', 1, true), out)
     assert(shell.run(cli .. "sandbox stop"))
+  end)
+
+  it("never takes over a folder that is not its own, and restarts after its nginx died", function()
+    local home = os.tmpname()
+    os.remove(home)
+    assert(shell.run("mkdir " .. home .. " && echo keep > " .. home .. "/notes.txt"))
+    local cli = "cd /tmp && env CALYPSO_SANDBOX_DIR=" .. home .. " " .. root .. "/bin/calypso "
+    local _, out = shell.run(cli .. "sandbox start; echo status=$?")
+    assert.truthy(out:find("exists and is not a sandbox folder", 1, true), out)
+    assert.truthy(out:find("status=8", 1, true), out)
+    assert(shell.run("test -f " .. home .. "/notes.txt"))
+    assert(shell.run("rm -rf " .. home))
+    local ok
+    ok, out = shell.run(cli .. "sandbox start --env")
+    assert(ok, out)
+    local first = out:match("CALYPSO_BASE_URL='([^']+)'")
+    -- nginx gone, its pid file left behind with a pid no process has
+    assert(shell.run("nginx -p " .. home .. " -c " .. home .. "/nginx.conf -s stop"))
+    for _ = 1, 100 do
+      if not shell.run("test -e " .. home .. "/nginx.pid") then break end
+      shell.run("sleep 0.05")
+    end
+    assert(shell.run("echo 4194303 > " .. home .. "/nginx.pid"))
+    _, out = shell.run(cli .. "sandbox status; echo status=$?")
+    assert.truthy(out:find("is not running", 1, true), out)
+    ok, out = shell.run(cli .. "sandbox start --env")
+    assert(ok, out)
+    assert.is_string(out:match("CALYPSO_BASE_URL='([^']+)'"), out)
+    assert(shell.run(cli .. "sandbox status"))
+    assert(shell.run(cli .. "sandbox stop"))
+    assert.is_false((shell.run("test -e " .. home)))
+    assert.is_string(first)
+  end)
+
+  it("credits a deposit, refuses amounts JSON cannot carry, and expires invoices on time", function()
+    local ok, out = lua_in_tmp([[
+      local sb = require("calypso.sandbox").start()
+      local client = sb:client()
+      local customer = assert(client.customer.create{})
+      assert(sb:deposit(customer.id, "USDT_TRX", "12.5"))
+      local account = assert(client.account.get())
+      print("balances", require("cjson").encode(account.balances))
+      local _, bad = sb:deposit(customer.id, "USDT_TRX", ".5")
+      print("refused", bad.message)
+      assert(client.subscription.create{ url = "http://127.0.0.1:1/nobody" })
+      local soon = os.date("!%Y-%m-%dT%H:%M:%SZ", os.time() + 1)
+      assert(client.invoice.create_single{ amount = "1", currency = "ETH", description = "soon",
+        expiration = soon })
+      local seen
+      for _ = 1, 100 do -- nothing reads the invoice: the expiry goes out by itself
+        for _, d in ipairs(assert(sb:deliveries())) do
+          if d.eventType == "INVOICE_EXPIRED" then seen = true end
+        end
+        if seen then break end
+        require("calypso.core").sleep(0.05)
+      end
+      print("expired", tostring(seen))
+      sb:stop()
+    ]])
+    assert(ok, out)
+    assert.truthy(out:find('"currency":"USDT_TRX"', 1, true), out)
+    assert.truthy(out:find("12.5", 1, true), out)
+    assert.truthy(out:find("refused%samount must be a positive plain decimal"), out)
+    assert.truthy(out:find("expired%strue"), out)
   end)
 end)
 

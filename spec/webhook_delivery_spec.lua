@@ -51,7 +51,7 @@ describe("webhook deliveries from the sandbox", function()
     setup(function()
       sb = sandbox.start()
       client = sb:client()
-      assert(sb:time_scale(1e-6)) -- the whole schedule (~35 h) in a fraction of a second
+      assert(sb:time_scale(1e-6)) -- the whole schedule (about four days) in well under a second
     end)
 
     teardown(function()

@@ -127,8 +127,9 @@ local function build_parser()
   sandbox:command("status", "is it running, where, and what it has seen")
   local pay = sandbox:command("pay", "a payment arrives for an invoice")
   pay:argument("invoice", "the invoice's id")
-  pay:argument("amount", "the amount paid (a decimal)")
-  pay:flag("--mempool", "stop at MEM_POOL_FOUND (pay again without an amount to confirm)")
+  pay:argument("amount", "the amount paid (a decimal); none: confirm a payment held in the mempool")
+    :args("?")
+  pay:flag("--mempool", "stop at MEM_POOL_FOUND (then pay again without an amount to confirm)")
   sandbox:command("expire", "an invoice's expiration passes now"):argument("invoice", "the invoice's id")
   sandbox:command("advance-payout", "a payout is processed"):argument("payout", "the payout's id")
   local credit = sandbox:command("credit", "add to the account's balance")
@@ -141,6 +142,9 @@ local function build_parser()
   deposit:option("--outcome", "CONFIRMED or DECLINED", "CONFIRMED"):choices{ "CONFIRMED", "DECLINED" }
   deposit:option("--stop", "stop at mempool or compliance"):choices{ "mempool", "compliance" }
   local triggers = require("calypso.sandbox").triggers
+  local step = sandbox:command("deposit-step", "move a deposit stopped with --stop on")
+  step:argument("transaction", "the deposit's transaction id")
+  step:option("--outcome", "CONFIRMED or DECLINED", "CONFIRMED"):choices{ "CONFIRMED", "DECLINED" }
   sandbox:command("trigger", "a common event end to end: " .. table.concat(triggers, ", "))
     :argument("event", "the trigger's name"):choices(triggers)
   sandbox:command("deliveries", "every webhook delivery and its attempts")
@@ -152,17 +156,29 @@ local function build_parser()
   return parser
 end
 
+-- The sandbox's folder: CALYPSO_SANDBOX_DIR (made absolute), else one in the
+-- user's own runtime or cache folder (not a guessable name in shared /tmp).
 local function sandbox_dir()
   local dir = os.getenv("CALYPSO_SANDBOX_DIR")
-  if dir and dir ~= "" then return dir end
-  return "/tmp/calypso-sandbox-" .. (os.getenv("USER") or os.getenv("LOGNAME") or "user")
+  if not dir or dir == "" then
+    local runtime = os.getenv("XDG_RUNTIME_DIR")
+    local base = runtime and runtime ~= "" and runtime or (os.getenv("HOME") or "/nonexistent") .. "/.cache"
+    dir = base .. "/calypso-sandbox"
+  end
+  if dir:sub(1, 1) ~= "/" then dir = (os.getenv("PWD") or ".") .. "/" .. dir end
+  return dir
+end
+
+-- A value in single quotes for the shell (eval "$(calypso sandbox start --env)").
+local function shell_quoted(s)
+  return "'" .. s:gsub("'", "'\\''") .. "'"
 end
 
 local function print_env(sb, as_exports)
   local env = sb:env()
   for _, name in ipairs(sorted(env)) do
     if as_exports then
-      io.stdout:write("export ", name, "='", env[name], "'\n")
+      io.stdout:write("export ", name, "=", shell_quoted(env[name]), "\n")
     else
       io.stdout:write(name, "=", env[name], "\n")
     end
@@ -180,7 +196,6 @@ local function run_sandbox(args)
       print_env(running, args.env)
       return 0
     end
-    os.execute("mkdir -p '" .. dir:gsub("'", "'\\''") .. "'")
     local ok, sb = pcall(sandbox.start, { dir = dir, detached = true })
     if not ok then
       io.stderr:write(tostring(sb), "\n")
@@ -197,8 +212,7 @@ local function run_sandbox(args)
   end
   local result, err
   if command == "stop" then
-    sb:stop()
-    os.execute("rm -rf '" .. dir:gsub("'", "'\\''") .. "'")
+    sb:stop() -- removes the folder if start made it
     io.stdout:write("stopped\n")
     return 0
   elseif command == "status" then
@@ -219,6 +233,8 @@ local function run_sandbox(args)
   elseif command == "deposit" then
     result, err = sb:deposit(args.customer, args.currency, args.amount, { outcome = args.outcome,
       stop = args.stop })
+  elseif command == "deposit-step" then
+    result, err = sb:deposit_step(args.transaction, args.outcome)
   elseif command == "trigger" then
     result, err = sb:trigger(args.event)
   elseif command == "deliveries" then
@@ -289,6 +305,8 @@ local function params_of(args, row)
 end
 
 --- Runs the command with argv (a list of strings); returns the exit status.
+local run_command
+
 function M.main(argv)
   local parser = build_parser()
   local ok, args = parser:pparse(argv)
@@ -296,6 +314,16 @@ function M.main(argv)
     io.stderr:write(parser:get_usage(), "\n\nError: ", args, "\n")
     return 1
   end
+  -- What the library raises for a mistake in the input (a malformed
+  -- CALYPSO_ACCOUNT, an empty --secret) is the user's to fix: one line, status 2.
+  local ran, status = pcall(run_command, args)
+  if ran then return status end
+  local message = tostring(status):gsub("^[^:]*:%d+: ", "") -- where in calypso says nothing here
+  io.stderr:write(message:find("^calypso") and "" or "calypso: ", message, "\n")
+  return 2
+end
+
+run_command = function(args)
   if args.command == "webhook" then return run_webhook(args) end
   if args.command == "sandbox" then return run_sandbox(args) end
   local client, last = make_client(args)

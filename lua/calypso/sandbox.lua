@@ -84,23 +84,65 @@ local function new(script, dir, made_dir, port, detached)
   return self
 end
 
+-- A sandbox folder holds this marker: "made" when start made the folder
+-- (stop removes it), "given" when the caller named an empty one (stop
+-- leaves it).  A folder without it is none of ours: never used, never removed.
+local MARKER = "/.calypso-sandbox"
+
+local function read_line(path)
+  local f = io.open(path)
+  if not f then return nil end
+  local line = f:read("*l")
+  f:close()
+  return line
+end
+
+-- A folder path the emulator's nginx.conf and shell can take as is.
+local function safe_path(dir)
+  return dir:find("^/[%w%._/%-]+$") ~= nil
+end
+
+-- Makes or claims dir for a sandbox; true, or nil and why.
+local function claim(dir)
+  if not safe_path(dir) then
+    return nil, "the folder must be an absolute path of letters, digits, '.', '_', '-' and '/': " .. dir
+  end
+  local mark = read_line(dir .. MARKER)
+  if mark then return mark == "made" end
+  local made = not run("test -e " .. quote(dir))
+  if not made and not run("test -d " .. quote(dir) .. " && test -z \"$(ls -A " .. quote(dir) .. ")\"") then
+    return nil, dir .. " exists and is not a sandbox folder: name a new or empty one"
+  end
+  if made and not run("mkdir -p -m 700 " .. quote(dir)) then return nil, "cannot make " .. dir end
+  local f = io.open(dir .. MARKER, "w")
+  if not f then return nil, "cannot write in " .. dir end
+  f:write(made and "made" or "given", "\n")
+  f:close()
+  return made
+end
+
 --- sandbox.start([opts]) -> sandbox: starts one; raises naming what is
--- missing.  opts.dir: the folder for its certificates and logs (default a
--- fresh one under /tmp, removed by stop); opts.detached: leave it running
--- when the sandbox object is collected (stop it with sandbox.attach(dir):stop()).
+-- missing.  opts.dir: the folder for its certificates and logs: an absolute
+-- path that is new (made, and removed by stop) or empty (kept); default a
+-- fresh one under /tmp.  opts.detached: leave it running when the sandbox
+-- object is collected (stop it with sandbox.attach(dir):stop()).
 function M.start(opts)
   local script, why = M.script()
   if not script then error("calypso.sandbox: " .. why, 2) end
   local dir = opts and opts.dir
-  local made_dir = false
   if not dir then
     local ok, out = run("mktemp -d /tmp/calypso-sandbox.XXXXXX")
     if not ok then error("calypso.sandbox: mktemp failed: " .. out, 2) end
-    dir, made_dir = out:match("([^\n]+)"), true
+    dir = out:match("([^\n]+)")
+    local f = assert(io.open(dir .. MARKER, "w"))
+    f:write("made\n")
+    f:close()
   end
+  local made_dir, problem = claim(dir)
+  if made_dir == nil then error("calypso.sandbox: " .. problem, 2) end
   local ok, out = run(quote(script) .. " start " .. quote(dir))
   if not ok then
-    if made_dir then run("rm -rf " .. quote(dir)) end
+    run(made_dir and ("rm -rf " .. quote(dir)) or ("cd " .. quote(dir) .. " && find . -mindepth 1 -delete"))
     error("calypso.sandbox: " .. out:gsub("%s+$", ""), 2)
   end
   local started = {}
@@ -108,19 +150,18 @@ function M.start(opts)
   return new(script, started.dir, made_dir, tonumber(started.port), opts and opts.detached)
 end
 
---- sandbox.attach(dir) -> sandbox | nil, why: the sandbox already running
--- in dir (started detached), to steer or stop it.
+--- sandbox.attach(dir) -> sandbox | nil, why: the sandbox running in dir
+-- (started detached), to steer or stop it; nil when there is none, or its
+-- nginx is gone.
 function M.attach(dir)
   local script, why = M.script()
   if not script then return nil, why end
-  local f = io.open(dir .. "/port")
-  if not f then return nil, "no sandbox in " .. dir end
-  local port = tonumber(f:read("*l"))
-  f:close()
-  local pid = io.open(dir .. "/nginx.pid")
-  if not pid then return nil, "the sandbox in " .. dir .. " is not running" end
-  pid:close()
-  return new(script, dir, false, port, true)
+  local mark = read_line(dir .. MARKER)
+  local port = tonumber(read_line(dir .. "/port") or "")
+  if not (mark and port) then return nil, "no sandbox in " .. dir end
+  local pid = tonumber(read_line(dir .. "/nginx.pid") or "")
+  if not (pid and run("kill -0 " .. pid)) then return nil, "the sandbox in " .. dir .. " is not running" end
+  return new(script, dir, mark == "made", port, true)
 end
 
 --- sb:options([overrides]) -> the calypso.new options that reach this sandbox.
@@ -205,8 +246,8 @@ function Sandbox:redeliver(delivery_id)
   return self:control("redeliver", { id = delivery_id })
 end
 
---- sb:time_scale(x): every webhook wait (the retry schedule, the blocking
--- window) is multiplied by x; 0.01 makes the first retry 0.3 s.
+--- sb:time_scale(x): every webhook retry wait is multiplied by x; 0.01
+-- makes the first retry 0.3 s (the blocking rule's 10 minutes stay wall-clock).
 function Sandbox:time_scale(x)
   return self:control("webhooks", { time_scale = x })
 end
@@ -283,7 +324,7 @@ function Sandbox:stop()
   if self._control then self._control:close() end
   if self.dir then
     run(quote(self.script) .. " stop " .. quote(self.dir))
-    if self.made_dir then run("rm -rf " .. quote(self.dir)) end
+    if self.made_dir then run("rm -rf " .. quote(self.dir)) end -- only a folder start made
   end
 end
 

@@ -36,8 +36,9 @@ local VERIFY_OPTIONS = { exact_numbers = "boolean", seen = "function" }
 --                   defence against replays (see nginx_seen)
 --
 -- A delivery signs only its body, with no timestamp, and Calypso retries one
--- for about 34 hours: a captured delivery stays valid, so a receiver should
--- refuse event ids it has handled.  Raises when raw_body or secret is not a
+-- for days (19 retries; the last interval alone is about 34 hours): a
+-- captured delivery stays valid, so a receiver should refuse event ids it
+-- has handled.  Raises when raw_body or secret is not a
 -- string, secret is empty, or opts has an unknown or mistyped key: those are
 -- programming errors.
 function M.verify(raw_body, sign, secret, opts)
@@ -114,8 +115,10 @@ end
 --- webhook.nginx_seen(dict_name [, ttl]) -> seen, forget: a `seen` for
 -- verify() on an nginx `lua_shared_dict`, shared by the workers.  An event
 -- counts as handled from the first verify that sees it, for ttl seconds
--- (default 172800: two days, longer than Calypso's ~34 h of retries); its
--- key is the subscription's requestId and the event id.  Call
+-- (default 604800: a week, longer than the retry schedule: its documented
+-- last interval alone is about 34 h, and its 19 retries take about four
+-- days if the undocumented middle ones climb steadily); its key is the
+-- subscription's requestId and the event id.  Call
 -- forget(event) when you refuse a delivery after verify accepted it (you
 -- answer non-2xx), so that Calypso's retry is not taken for a replay.
 -- Raises when the dict does not exist (`lua_shared_dict NAME 10m;`).
@@ -125,7 +128,7 @@ function M.nginx_seen(dict_name, ttl)
   if not dict then
     error("calypso.webhook.nginx_seen: no lua_shared_dict named " .. tostring(dict_name), 2)
   end
-  ttl = ttl or 172800
+  ttl = ttl or 604800
   local function key(event)
     return "calypso-webhook:" .. tostring(event.requestId) .. ":" .. tostring(event.id)
   end

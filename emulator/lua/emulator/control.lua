@@ -50,6 +50,16 @@ end
 
 local actions = {}
 
+-- A control amount: a plain decimal ("12.5", 12.5), or nil.  Other text
+-- Lua would read as a number (".5", "+1", "0x10") would not be JSON.
+local function decimal(v)
+  if type(v) == "number" then return v == v and v > 0 and v < math.huge and v or nil end
+  if type(v) == "string" and v:find("^%d+%.?%d*$") and not v:find("%.$") and tonumber(v) > 0 then
+    return v
+  end
+  return nil
+end
+
 function actions.health() return { ok = true } end
 
 function actions.reset()
@@ -94,6 +104,9 @@ end
 
 function actions.pay_invoice()
   local body = body_json()
+  if body.amount ~= nil and not decimal(body.amount) then
+    return nil, "amount must be a positive plain decimal, such as 12.5"
+  end
   return invoices.pay(body.id, body.amount, body.mempool == true)
 end
 
@@ -107,14 +120,18 @@ end
 
 function actions.credit()
   local body = body_json()
-  if type(body.currency) ~= "string" or not tonumber(body.amount) then
-    return nil, "credit needs currency and amount"
+  if type(body.currency) ~= "string" or not decimal(body.amount) then
+    return nil, "credit needs currency and a positive plain decimal amount"
   end
   return { currency = body.currency, amount = accounts.add(body.currency, tonumber(body.amount)) }
 end
 
 function actions.deposit()
-  return purses.deposit(body_json())
+  local body = body_json()
+  if body.amount ~= nil and not decimal(body.amount) then
+    return nil, "amount must be a positive plain decimal, such as 12.5"
+  end
+  return purses.deposit(body)
 end
 
 function actions.deliveries()

@@ -2,6 +2,7 @@
 -- transactions, kept in the shared dict per customer.  Paths for purse/get
 -- and the shapes of get-all are inferred (see the API notes); transaction
 -- pages count from 0 (Spring style; Calypso's base is unknown).
+local accounts = require "emulator.merchant.accounts"
 local ids = require "emulator.ids"
 local money = require "emulator.money"
 local respond = require "emulator.respond"
@@ -117,7 +118,8 @@ end
 -- "mempool" or "compliance", PENDING_COMPLIANCE_CHECK and CONFIRMED (funds
 -- credited, TRANSLATION_TO_ACCOUNT_COMPLETED) or, with outcome "DECLINED",
 -- DECLINED.  {transactionId, outcome} moves a stopped one on.  Each state
--- is announced to the webhook subscribers.  Returns the transaction, or nil, why.
+-- is announced to the webhook subscribers; a confirmed deposit is credited
+-- to the account's balance.  Returns the transaction, or nil, why.
 function M.deposit(body)
   local tx
   if body.transactionId then
@@ -154,6 +156,7 @@ function M.deposit(body)
     move(tx, "DECLINED")
   else
     move(tx, "CONFIRMED")
+    accounts.add(tx.currency, tonumber((tostring(tx.amount):gsub("^\1num:", ""))))
     tx.translationToAccountCompleted = true
     state.put_json("transaction:" .. tx.id, tx)
     announce(tx, "CUSTOMER_PURSE_TRANSLATION_TO_ACCOUNT_COMPLETED")

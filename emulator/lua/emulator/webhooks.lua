@@ -143,7 +143,7 @@ end
 
 -- Schedules delivery d's next attempt after `seconds` (scaled).
 schedule = function(d, seconds)
-  local ok, err = ngx.timer.at(seconds * scale(), attempt, d.id)
+  local ok, err = ngx.timer.at(seconds * scale(), attempt, d.id, d.token)
   if not ok then
     d.state = "failed"
     d.attempts[#d.attempts + 1] = { at = ids.iso(), error = "no timer: " .. tostring(err) }
@@ -152,10 +152,12 @@ schedule = function(d, seconds)
   end
 end
 
-attempt = function(premature, id)
+-- token: the delivery's own, so that a timer left from before a reset
+-- (which reuses ids) or from a finished delivery does nothing.
+attempt = function(premature, id, token)
   if premature then return end
   local d = load(id)
-  if not d then return end
+  if not d or d.token ~= token or (d.state ~= "pending" and d.state ~= "retrying") then return end
   local sub = subscriptions()[d.requestId]
   if not sub or sub.blocked then
     d.state = sub and "blocked" or "unsubscribed"
@@ -184,7 +186,8 @@ local function deliver(sub, event, body)
   local n = state.count("deliveries")
   local d = { id = n, eventId = event.id, requestId = sub.requestId, url = sub.url,
               eventType = event.eventType, service = event.service, body = body, key = sub.publicKey,
-              sign = hmac.sha512_hex(sub.secretKey, body), attempts = {}, state = "pending" }
+              sign = hmac.sha512_hex(sub.secretKey, body), attempts = {}, state = "pending",
+              token = ids.hex(16) }
   save(d)
   enqueue(d)
   return d
@@ -212,7 +215,7 @@ function M.list()
     local d = load(id)
     if d then
       d.attempts = money.list(d.attempts)
-      d.sign = nil -- what was sent, but not the Sign: no listing carries one
+      d.sign, d.token = nil, nil -- what was sent, but not the Sign: no listing carries one
       out[#out + 1] = d
     end
   end
@@ -230,7 +233,7 @@ function M.redeliver(id)
   local n = state.count("deliveries")
   again.id, again.requestId, again.url, again.body, again.key, again.sign =
     n, d.requestId, d.url, d.body, d.key, d.sign
-  again.attempts, again.state, again.replay_of = {}, "pending", d.id
+  again.attempts, again.state, again.replay_of, again.token = {}, "pending", d.id, ids.hex(16)
   save(again)
   enqueue(again)
   return { id = n }

@@ -29,8 +29,11 @@ local function read_request(conn)
   end
   local length = tonumber(headers["content-length"] or "0")
   if not length or length < 0 or length > MAX_BODY then return nil, "no usable Content-Length" end
-  local body = length > 0 and conn:receive(length) or ""
-  if not body then return nil, "the body was cut" end
+  local body = ""
+  if length > 0 then
+    body = conn:receive(length)
+    if not body then return nil, "the body was cut" end
+  end
   return { method = method, path = path, headers = headers, body = body }
 end
 

@@ -101,6 +101,12 @@ local function create(kind, payload, raw, fields)
   save(inv)
   state.put_json("invoice-key:" .. inv.idempotencyKey, { id = inv.id })
   state.count("invoices")
+  -- At its expiration, an unpaid invoice expires (and INVOICE_EXPIRED goes
+  -- out) whether or not anyone reads it then.
+  local expires_in = (ids.parse_iso(inv.expiration) or 0) - now()
+  if expires_in > 0 and expires_in < 40 * 86400 then
+    ngx.timer.at(expires_in + 0.01, function(premature) if not premature then load(inv.id) end end)
+  end
   return respond.json(200, dto(inv))
 end
 
