@@ -108,9 +108,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc, (void)argv;
   calypso_fuzz_locale();
   L = calypso_fuzz_lua();
-  if (luaL_loadbuffer(L, check_chunk, sizeof check_chunk - 1, "=decode_fuzz") != LUA_OK)
-    calypso_fuzz_fail("%s", lua_tostring(L, -1));
-  chunk = luaL_ref(L, LUA_REGISTRYINDEX);
+  chunk = calypso_fuzz_chunk(L, check_chunk, sizeof check_chunk - 1, "=decode_fuzz");
   return 0;
 }
 

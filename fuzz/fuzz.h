@@ -39,6 +39,7 @@ const char *calypso_fuzz_json_scan(const char *s, size_t n, calypso_fuzz_token *
  * so that a value the core leaks or frees twice shows up on this input. */
 lua_State *calypso_fuzz_lua(void);
 int calypso_fuzz_decoder(lua_State *L, int max_depth); /* registry ref of a decode function */
+int calypso_fuzz_chunk(lua_State *L, const char *text, size_t len, const char *name); /* ref, compiled */
 void calypso_fuzz_settle(lua_State *L, int top);
 
 #endif

@@ -90,9 +90,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   calypso_fuzz_locale();
   L = calypso_fuzz_lua();
   reference = calypso_fuzz_decoder(L, 1000);
-  if (luaL_loadbuffer(L, check_chunk, sizeof check_chunk - 1, "=json_fuzz") != LUA_OK)
-    calypso_fuzz_fail("%s", lua_tostring(L, -1));
-  chunk = luaL_ref(L, LUA_REGISTRYINDEX);
+  chunk = calypso_fuzz_chunk(L, check_chunk, sizeof check_chunk - 1, "=json_fuzz");
   return 0;
 }
 

@@ -31,6 +31,13 @@ lua_State *calypso_fuzz_lua(void) {
   return L;
 }
 
+/* A harness's Lua check, compiled once; a registry ref to it (aborts if
+ * it does not compile). */
+int calypso_fuzz_chunk(lua_State *L, const char *text, size_t len, const char *name) {
+  if (luaL_loadbuffer(L, text, len, name) != LUA_OK) calypso_fuzz_fail("%s", lua_tostring(L, -1));
+  return luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
 /* A lua-cjson instance of its own, set as src/json.c sets the core's (no
  * NaN or Infinity; max_depth, or the default when 0); a registry ref to its
  * decode function. */

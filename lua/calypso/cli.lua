@@ -169,16 +169,12 @@ local function sandbox_dir()
   return dir
 end
 
--- A value in single quotes for the shell (eval "$(calypso sandbox start --env)").
-local function shell_quoted(s)
-  return "'" .. s:gsub("'", "'\\''") .. "'"
-end
 
 local function print_env(sb, as_exports)
   local env = sb:env()
   for _, name in ipairs(sorted(env)) do
     if as_exports then
-      io.stdout:write("export ", name, "=", shell_quoted(env[name]), "\n")
+      io.stdout:write("export ", name, "=", require("calypso.sandbox").quote(env[name]), "\n")
     else
       io.stdout:write(name, "=", env[name], "\n")
     end
@@ -304,9 +300,9 @@ local function params_of(args, row)
   return params
 end
 
---- Runs the command with argv (a list of strings); returns the exit status.
 local run_command
 
+--- Runs the command with argv (a list of strings); returns the exit status.
 function M.main(argv)
   local parser = build_parser()
   local ok, args = parser:pparse(argv)

@@ -45,6 +45,12 @@ local function ms(seconds)
   return math.floor(seconds * 1e4 + 0.5) / 10 -- to 0.1 ms
 end
 
+-- A success's trace id: the body's traceId, if it is a string.
+local function trace_of(result)
+  local trace = type(result) == "table" and result.traceId
+  return type(trace) == "string" and trace or nil
+end
+
 --- calypso.meta(result) -> { status, attempts, elapsed_ms, trace_id?,
 -- idempotency_key?, read_back? } | nil: how the call that returned result
 -- went.  Kept in a weak table, so results stay plain tables; nil for a
@@ -52,9 +58,8 @@ end
 function M.meta(result)
   local state = meta_of[result]
   if not state then return nil end
-  local trace = result.traceId
   return { status = state.status, attempts = state.attempts, elapsed_ms = ms(state.ended - state.began),
-           trace_id = type(trace) == "string" and trace or nil, idempotency_key = state.key,
+           trace_id = trace_of(result), idempotency_key = state.key,
            read_back = state.read_back }
 end
 
@@ -155,8 +160,7 @@ function Watch:response(call, state, began, now, result, err, status, sent, rece
                  elapsed_ms = ms(now - began), bytes_sent = sent, bytes_received = received,
                  idempotency_key = call.key }
   if result ~= nil then
-    local trace = type(result) == "table" and result.traceId
-    info.trace_id = type(trace) == "string" and trace or nil
+    info.trace_id = trace_of(result)
   else
     info.kind, info.code, info.message, info.trace_id = err.kind, err.code, err.message, err.trace_id
   end

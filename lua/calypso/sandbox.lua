@@ -23,9 +23,12 @@ local M = {}
 local Sandbox = {}
 Sandbox.__index = Sandbox
 
-local function quote(s)
+--- A value in single quotes for the shell (the command's --env uses it too).
+-- @local
+function M.quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
+local quote = M.quote
 
 local function run(cmd)
   local pipe = assert(io.popen(cmd .. " 2>&1; echo \"exit=$?\""))
@@ -185,11 +188,16 @@ function Sandbox:env()
            CALYPSO_API_SECRET = self.secret, CALYPSO_ACCOUNT = self.account }
 end
 
+-- The client the controls and triggers use, made on first use.
+local function control_client(self)
+  self._control = self._control or self:client{ max_retries = 0 }
+  return self._control
+end
+
 --- sb:control(name, body) -> the decoded answer | nil, err: one of the
 -- emulator's control routes (/__emulator/NAME), through a client.
 function Sandbox:control(name, body)
-  self._control = self._control or self:client{ max_retries = 0 }
-  return self._control:call("/__emulator/" .. name, body or {})
+  return control_client(self):call("/__emulator/" .. name, body or {})
 end
 
 --- sb:pay_invoice(id, amount [, { mempool = true }]) -> invoice | nil, err: a
@@ -258,22 +266,22 @@ function Sandbox:emit(service, event_type, data, level)
   return self:control("emit", { service = service, eventType = event_type, data = data, level = level })
 end
 
+-- A single invoice of 10 USDT_TRX for a trigger.
+local function invoice_for(client, trigger)
+  return assert(client.invoice.create_single{ amount = "10", currency = "USDT_TRX",
+    description = "calypso sandbox trigger " .. trigger })
+end
+
 -- The trigger shortcuts: name -> function(sb, client) -> what it made.
 local TRIGGERS = {
   ["invoice.paid"] = function(sb, client)
-    local invoice = assert(client.invoice.create_single{ amount = "10", currency = "USDT_TRX",
-      description = "calypso sandbox trigger invoice.paid" })
-    return sb:pay_invoice(invoice.id, "10")
+    return sb:pay_invoice(invoice_for(client, "invoice.paid").id, "10")
   end,
   ["invoice.underpaid"] = function(sb, client)
-    local invoice = assert(client.invoice.create_single{ amount = "10", currency = "USDT_TRX",
-      description = "calypso sandbox trigger invoice.underpaid" })
-    return sb:pay_invoice(invoice.id, "4")
+    return sb:pay_invoice(invoice_for(client, "invoice.underpaid").id, "4")
   end,
   ["invoice.expired"] = function(sb, client)
-    local invoice = assert(client.invoice.create_single{ amount = "10", currency = "USDT_TRX",
-      description = "calypso sandbox trigger invoice.expired" })
-    return sb:expire_invoice(invoice.id)
+    return sb:expire_invoice(invoice_for(client, "invoice.expired").id)
   end,
   ["deposit.confirmed"] = function(sb, client)
     local customer = assert(client.customer.create{ description = "calypso sandbox trigger" })
@@ -308,8 +316,7 @@ table.sort(M.triggers)
 function Sandbox:trigger(name)
   local run_it = TRIGGERS[name]
   if not run_it then error("calypso.sandbox: no trigger " .. tostring(name), 2) end
-  self._control = self._control or self:client{ max_retries = 0 }
-  return run_it(self, self._control)
+  return run_it(self, control_client(self))
 end
 
 --- sb:stats() -> what the sandbox has seen (requests, creates, the last request).
