@@ -150,8 +150,8 @@ describe("the merchant API", function()
   describe("exact amounts", function()
     local AMOUNT = "0.123456789012345678" -- 18 decimals: more than a double holds
 
-    it("goes out as the caller wrote it, and comes back so with exact_numbers", function()
-      local exact = emu:client{ exact_numbers = true }
+    it("goes out as the caller wrote it, and comes back so (exact_numbers is on by default)", function()
+      local exact = emu:client{}
       local invoice = assert(exact.invoice.create_single{ amount = AMOUNT, currency = "ETH",
         description = "x" })
       assert.truthy(emu:stats().last.body:find('"amount":' .. AMOUNT, 1, true))
@@ -160,19 +160,22 @@ describe("the merchant API", function()
       exact:close()
     end)
 
-    it("comes back as the nearest double without exact_numbers", function()
-      local invoice = assert(client.invoice.create_single{ amount = AMOUNT, currency = "ETH",
+    it("comes back as the nearest double with exact_numbers = false", function()
+      local lossy = emu:client{ exact_numbers = false }
+      local invoice = assert(lossy.invoice.create_single{ amount = AMOUNT, currency = "ETH",
         description = "x" })
       assert.are.equal(tonumber(AMOUNT), invoice.amount)
+      lossy:close()
     end)
 
-    it("reaches a webhook handler exactly with exact_numbers", function()
+    it("reaches a webhook handler exactly (exact_numbers = false: as the nearest double)", function()
       local calypso = require "calypso"
       local body = '{"eventType":"INVOICE_PAID","data":{"amount":' .. AMOUNT .. ',"parentExternalId":7}}'
       local sign = calypso.sign("hook-secret", body)
-      local event = assert(calypso.webhook.verify(body, sign, "hook-secret", { exact_numbers = true }))
+      local event = assert(calypso.webhook.verify(body, sign, "hook-secret"))
       assert.are.equal(AMOUNT, event.data.amount)
-      assert.are.equal(tonumber(AMOUNT), calypso.webhook.verify(body, sign, "hook-secret").data.amount)
+      assert.are.equal(tonumber(AMOUNT), calypso.webhook.verify(body, sign, "hook-secret",
+        { exact_numbers = false }).data.amount)
       assert.has_error(function() calypso.webhook.verify(body, sign, "hook-secret", { exact = true }) end)
     end)
   end)

@@ -120,7 +120,7 @@ static int l_attempt(lua_State *L) {
   calypso_exchange_facts(&c->ex, &facts);
   facts.empty_ok = route->empty_ok;
   facts.list_ok = route->list_ok;
-  facts.exact = c->exact_numbers;
+  facts.decode = c->decode;
   n = calypso_outcome(L, &facts, &keep);
   calypso_conn_settle(c, keep);
   calypso_tls_errors_clear();
@@ -150,7 +150,7 @@ static int l_prepare(lua_State *L) {
     calypso_exchange *ex = calypso_exchange_push(L, c->max_response);
     ex->empty_ok = route->empty_ok;
     ex->list_ok = route->list_ok;
-    ex->exact = c->exact_numbers;
+    ex->decode = c->decode;
   }
   return 2;
 }

@@ -35,6 +35,7 @@
 #define CALYPSO_EXCHANGE_MT "calypso.Exchange"
 #define CALYPSO_ERROR_MT "calypso.Error"
 #define CALYPSO_ROUTE_MT "calypso.Route"
+#define CALYPSO_DECIMAL_MT "calypso.Decimal"
 #define CALYPSO_SIGN_HEX_LEN 128
 #define CALYPSO_SIGN_PREFIX "Sign: "
 #define CALYPSO_HEADER_VALUE 64 /* room kept for a Retry-After or Date value */
@@ -49,6 +50,18 @@ typedef struct calypso_route {
   int empty_ok; /* a 2xx with an empty body is the success `true` */
   int list_ok;  /* a 2xx may carry a JSON array, not only an object */
 } calypso_route;
+
+/* How decode.c reads a JSON text: numbers as doubles (and exact Lua
+ * integers), as the exact text of those a double cannot hold, or every
+ * non-integer as a core.decimal token (the command line); and what one text
+ * may hold (0: no bound).  The defaults are lower on PUC Lua 5.1 to 5.3,
+ * whose string hash reads only some bytes of a long string (compat.h). */
+enum { CALYPSO_NUMBERS_DOUBLE, CALYPSO_NUMBERS_EXACT, CALYPSO_NUMBERS_TOKENS };
+typedef struct calypso_decode {
+  int numbers;
+  long max_values;  /* values in all: containers, members and elements */
+  long max_members; /* members of one object */
+} calypso_decode;
 
 /* A growable byte buffer that refuses to grow past `max`. */
 typedef struct calypso_buf {
@@ -109,7 +122,7 @@ typedef struct calypso_facts {
   int request_sent;        /* any byte of the request may have left */
   int empty_ok;            /* the route takes a 2xx with an empty body as `true` */
   int list_ok;             /* ... and a JSON array as well as an object */
-  int exact;               /* the client's exact_numbers: decode.c keeps such numbers' text */
+  calypso_decode decode;   /* the client's exact_numbers and response limits */
   const calypso_kept *kept; /* Retry-After and Date, or NULL */
 } calypso_facts;
 
@@ -123,7 +136,7 @@ typedef struct calypso_exchange {
   int keep;                  /* the outcome let the connection carry another exchange */
   int tunnel;                /* this is the answer to CONNECT (calypso_tunnel_outcome) */
   int empty_ok, list_ok;     /* as the route says */
-  int exact;                 /* the client's exact_numbers */
+  calypso_decode decode;     /* the client's exact_numbers and response limits */
   size_t received;           /* bytes fed to it: head, body and all (for hooks) */
   char detail[CURL_ERROR_SIZE]; /* the transport's words; also libcurl's error buffer */
 } calypso_exchange;
@@ -157,7 +170,8 @@ typedef struct calypso_client {
   long max_connections;      /* the non-blocking transport's connection cap */
   int http2;                 /* may the non-blocking transport offer HTTP/2? */
   size_t max_response;       /* max_response_bytes */
-  int exact_numbers;         /* decode numbers a double cannot hold as their text */
+  calypso_decode decode;     /* exact_numbers (numbers a double cannot hold as their text),
+                                max_response_values, max_object_members */
   calypso_buf body, request;
   calypso_exchange ex;       /* the blocking transport's current exchange */
   calypso_sockets sockets;   /* every descriptor the blocking handle opened */
@@ -167,7 +181,7 @@ typedef struct calypso_client {
 
 /* What one runtime failure says; error.c turns it into the Lua value. */
 typedef struct calypso_error {
-  const char *kind;     /* validation network tls timeout api decode */
+  const char *kind;     /* validation network tls timeout api decode idempotency */
   const char *message;  /* NULL: "HTTP <status> with no error message" */
   long status;          /* HTTP status, 0 when there was none */
   const char *code;     /* Calypso errorCode or NULL */
@@ -194,9 +208,10 @@ int calypso_fail(lua_State *L, calypso_error *e, const char *fmt, ...);
 void calypso_json_open(lua_State *L);
 
 /* decode.c: JSON we receive; pushes exactly one value and returns 1, or
- * pushes the failure message and returns 0.  exact: numbers a double
- * cannot hold become strings of their exact text. */
-int calypso_json_decode(lua_State *L, const char *s, size_t len, int exact);
+ * pushes the failure message and returns 0.  how (NULL: doubles and the
+ * default limits) says how numbers are read and what one text may hold. */
+int calypso_json_decode(lua_State *L, const char *s, size_t len, const calypso_decode *how);
+extern const calypso_decode calypso_decode_doubles;
 
 /* encode.c: JSON for what we send; NULL on success, else why not */
 void calypso_encode_open(lua_State *L);
@@ -205,6 +220,20 @@ int calypso_json_is_object(const char *s, size_t len); /* first non-blank byte i
 /* The length of the UTF-8 sequence that starts at s[i] (a byte >= 0x80), or 0 if invalid. */
 size_t calypso_utf8_sequence(const unsigned char *s, size_t i, size_t len);
 void calypso_array_mark(lua_State *L, int idx); /* give the table core.array's marker */
+/* A core.decimal holding text (a JSON number token of at most 64 bytes). */
+void calypso_push_decimal(lua_State *L, const char *text, size_t len);
+#define CALYPSO_DECIMAL_MAX_TEXT 64
+/* The text of the core.decimal at idx, or NULL if it is none. */
+const char *calypso_decimal_text(lua_State *L, int idx, size_t *len);
+
+/* number.c: decimal text in the C locale, whatever the host's */
+void calypso_number_open(lua_State *L);
+#define CALYPSO_NUMBER_TEXT 40
+/* The shortest text that reads back as d ("-0" for -0.0); 0 for NaN or infinity. */
+int calypso_number_text(double d, char out[CALYPSO_NUMBER_TEXT]);
+/* The length of the JSON number token at the start of s, or 0 if none. */
+size_t calypso_number_token(const char *s, size_t len);
+double calypso_strtod(const char *text); /* strtod in the C locale */
 
 /* sign.c: a keyed HMAC-SHA512 context; hex writes exactly 128 digits, no NUL */
 void calypso_sign_open(lua_State *L);

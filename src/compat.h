@@ -97,6 +97,20 @@ static inline int calypso_compat_pushinteger(lua_State *L, const char *text, lon
   return 1;
 }
 
+/* What one decoded answer may hold by default (max_response_values,
+ * max_object_members).  PUC Lua 5.1 to 5.3 hash only every other byte of a
+ * string of 32 bytes or more, so strings made to collide cost them quadratic
+ * time to intern (28 000 of them, under 1 MiB: 1.5 s on 5.1, 0.85 s on 5.3):
+ * they get lower bounds.  Lua 5.4 hashes every byte, and LuaJIT's hash was
+ * not seen to degrade (LuaJIT's lua.h, unlike PUC 5.1's, defines LUA_OK). */
+#if (LUA_VERSION_NUM == 501 && !defined(LUA_OK)) || LUA_VERSION_NUM == 502 || LUA_VERSION_NUM == 503
+#define CALYPSO_MAX_VALUES 10000L
+#define CALYPSO_MAX_MEMBERS 1000L
+#else
+#define CALYPSO_MAX_VALUES 100000L
+#define CALYPSO_MAX_MEMBERS 10000L
+#endif
+
 #if LUA_VERSION_NUM < 504
 /* Before 5.4 a full userdata has exactly one (environment/user) value. */
 #define lua_newuserdatauv(L, size, nuv) lua_newuserdata((L), (size))

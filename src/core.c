@@ -10,7 +10,8 @@
  *   decimal(text) -> d | nil, problem   encode.c: an exact amount, sent as written
  *   sign(secret, body) -> hex    sign.c; also verify_sign(secret, body, sign) -> bool,
  *                                 has_env(name) -> bool
- *   decode_object(text) -> t     json.c
+ *   decode_object(text) -> t     json.c; also limits (what one answer may hold)
+ *   number_text(n), same_amount(a, b)   number.c: decimal text, exact comparison
  *   time_ms, monotonic, sleep    clock.c
  *   error(kind, message [, extra]) -> err   error.c
  *   null                          json.c (lua-cjson's null)
@@ -24,6 +25,7 @@ CALYPSO_EXPORT int luaopen_calypso_core(lua_State *L) {
   lua_setfield(L, -2, "version");
   calypso_json_open(L);
   calypso_encode_open(L);
+  calypso_number_open(L);
   calypso_error_open(L);
   calypso_sign_open(L);
   calypso_clock_open(L);

@@ -4,22 +4,32 @@
  * changed and a page counter of 3 comes back 3.0 on Lua 5.4.  Here:
  *   - an integer token is a Lua integer where the runtime has them (5.3+)
  *     and it fits; otherwise a double;
- *   - with `exact`, a number a double cannot hold exactly (more than 15
- *     significant digits, an integer beyond 2^53 that is no Lua integer, or
- *     one out of a double's range) is the string of its exact text;
+ *   - exact: a number a double cannot hold exactly (more than 15
+ *     significant digits, an integer beyond 2^53 that is no Lua integer,
+ *     one past a double's range, or one below it: an underflow to zero or
+ *     a subnormal, whose digits a double does not keep) is the string of
+ *     its exact text;
+ *   - tokens (the command line's): every number that is no exact Lua
+ *     integer is a core.decimal of its text, sent back byte for byte;
+ *   - -0 stays a negative zero (a float), not the integer 0;
  *   - other numbers are read in the C locale, whatever the host's;
  *   - strings must be valid UTF-8 with no raw control byte; escapes,
  *     surrogate pairs included, become UTF-8; a lone surrogate is refused;
  *   - arrays get core.array's marker, so an empty one stays an array if it
  *     is sent back; null is calypso.null (the NULL light userdata);
  *   - duplicate keys: the last wins; nesting past 1000 levels is refused;
+ *   - at most max_values values in all (containers, members and elements)
+ *     and max_members members in one object: Lua 5.1 to 5.3 hash only some
+ *     bytes of a long string, so 28 000 strings made to collide cost 5.1
+ *     1.5 s of CPU, outside every timeout; a bound makes that cost the
+ *     caller's choice (compat.h has the defaults);
  *   - nothing but whitespace may follow the value.
  * Every failure is a message (with the byte offset) for the caller's error;
  * nothing here raises but running out of memory, and the caller decodes
  * under lua_pcall. */
-#include <locale.h>
+#include <float.h>
 #include <math.h>
-#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "calypso.h"
@@ -29,8 +39,11 @@
 typedef struct reader {
   lua_State *L;
   const char *s, *end, *at;
-  int exact, depth;
+  const calypso_decode *how;
+  int depth;
+  long values; /* read so far */
   const char *why; /* set on failure */
+  char limit[96]; /* why, when a limit was passed */
 } reader;
 
 static int value(reader *r);
@@ -53,74 +66,48 @@ static int literal(reader *r, const char *word, size_t n) {
 
 /* ---- numbers ---- */
 
-static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-static locale_t c_locale = (locale_t)0;
-
-static void make_c_locale(void) {
-  c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+/* The number token's text, as a string (exact) or a core.decimal (tokens). */
+static int keep_text(reader *r, const char *start, size_t len) {
+  if (r->how->numbers == CALYPSO_NUMBERS_TOKENS) {
+    if (len > CALYPSO_DECIMAL_MAX_TEXT) return refuse(r, "a number of more than 64 characters");
+    calypso_push_decimal(r->L, start, len);
+  } else {
+    lua_pushlstring(r->L, start, len);
+  }
+  return 1;
 }
 
-/* The double a JSON number token stands for, read in the C locale. */
-static double to_double(const char *text) {
-  locale_t previous;
-  double d;
-  pthread_once(&c_locale_once, make_c_locale);
-  if (c_locale == (locale_t)0) return strtod(text, NULL); /* never: "C" always exists */
-  previous = uselocale(c_locale);
-  d = strtod(text, NULL);
-  uselocale(previous);
-  return d;
+/* Significant digits of a token's mantissa: from its first non-zero digit
+ * to its last digit (0 when it has no non-zero digit). */
+static int significant(const char *p, const char *end) {
+  int digits = 0;
+  for (; p < end && *p != 'e' && *p != 'E'; p++) {
+    if (*p < '0' || *p > '9') continue;
+    if (digits || *p != '0') digits++;
+  }
+  return digits;
 }
 
 /* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
 static int number(reader *r) {
-  const char *start = r->at, *p = r->at;
-  int integral = 1, digits = 0, leading = 1;
+  const char *start = r->at;
+  size_t len = calypso_number_token(r->at, (size_t)(r->end - r->at));
+  int keep = r->how->numbers != CALYPSO_NUMBERS_DOUBLE, integral, digits;
   char text[64];
-  size_t len;
-  if (p < r->end && *p == '-') p++;
-  if (p >= r->end || *p < '0' || *p > '9') return refuse(r, "a malformed number");
-  if (*p == '0') {
-    p++;
-  } else {
-    while (p < r->end && *p >= '0' && *p <= '9') {
-      digits++;
-      leading = 0;
-      p++;
-    }
-  }
-  if (p < r->end && *p == '.') {
-    integral = 0;
-    if (++p >= r->end || *p < '0' || *p > '9') return refuse(r, "a malformed number");
-    while (p < r->end && *p >= '0' && *p <= '9') {
-      if (*p != '0' || !leading) { /* significant from the first non-zero digit on */
-        digits++;
-        leading = 0;
-      }
-      p++;
-    }
-  }
-  if (p < r->end && (*p == 'e' || *p == 'E')) {
-    integral = 0;
-    p++;
-    if (p < r->end && (*p == '+' || *p == '-')) p++;
-    if (p >= r->end || *p < '0' || *p > '9') return refuse(r, "a malformed number");
-    while (p < r->end && *p >= '0' && *p <= '9') p++;
-  }
-  r->at = p;
-  len = (size_t)(p - start);
+  double d;
+  if (len == 0) return refuse(r, "a malformed number");
+  r->at += len;
+  digits = significant(start, r->at);
+  integral = memchr(start, '.', len) == NULL && memchr(start, 'e', len) == NULL &&
+             memchr(start, 'E', len) == NULL;
   if (len >= sizeof text) { /* a token this long has more than 15 significant digits */
     char *copy;
-    double d;
-    if (r->exact) {
-      lua_pushlstring(r->L, start, len);
-      return 1;
-    }
+    if (keep) return keep_text(r, start, len);
     /* Read whole: cut short, 1000...0 would read as a far smaller number. */
     if ((copy = malloc(len + 1)) == NULL) return refuse(r, "out of memory reading a number");
     memcpy(copy, start, len);
     copy[len] = '\0';
-    d = to_double(copy);
+    d = calypso_strtod(copy);
     free(copy);
     lua_pushnumber(r->L, (lua_Number)d);
     return 1;
@@ -129,23 +116,22 @@ static int number(reader *r) {
   text[len] = '\0';
   if (integral) {
     long long n;
+    if (len == 2 && text[0] == '-' && text[1] == '0') { /* the sign is part of the value */
+      if (r->how->numbers == CALYPSO_NUMBERS_TOKENS) return keep_text(r, start, len);
+      lua_pushnumber(r->L, (lua_Number)-0.0);
+      return 1;
+    }
     if (calypso_compat_pushinteger(r->L, text, &n)) return 1;
-    if (r->exact && digits > 15) {
-      lua_pushlstring(r->L, start, (size_t)(p - start));
-      return 1;
-    }
-  } else if (r->exact && digits > 15) {
-    lua_pushlstring(r->L, start, (size_t)(p - start));
-    return 1;
+    if (keep) return keep_text(r, start, len);
+  } else if (r->how->numbers == CALYPSO_NUMBERS_TOKENS || (keep && digits > 15)) {
+    return keep_text(r, start, len);
   }
-  {
-    double d = to_double(text);
-    if (r->exact && isinf(d)) {
-      lua_pushlstring(r->L, start, (size_t)(p - start));
-      return 1;
-    }
-    lua_pushnumber(r->L, (lua_Number)d);
-  }
+  d = calypso_strtod(text);
+  /* Past a double's range, or below it: zero from digits that are not, or
+   * a subnormal, which keeps fewer digits than were written. */
+  if (keep && (isinf(d) || (d == 0 && digits > 0) || (d != 0 && fabs(d) < DBL_MIN)))
+    return keep_text(r, start, len);
+  lua_pushnumber(r->L, (lua_Number)d);
   return 1;
 }
 
@@ -295,6 +281,7 @@ static int array(reader *r) {
 
 static int object(reader *r) {
   lua_State *L = r->L;
+  long members = 0;
   lua_newtable(L);
   skip_space(r);
   if (r->at < r->end && *r->at == '}') {
@@ -304,6 +291,11 @@ static int object(reader *r) {
   for (;;) {
     skip_space(r);
     if (r->at >= r->end || *r->at != '"') return refuse(r, "an object key that is not a string");
+    if (r->how->max_members > 0 && ++members > r->how->max_members) { /* before the key is made */
+      snprintf(r->limit, sizeof r->limit, "an object of more than %ld members (max_object_members)",
+               r->how->max_members);
+      return refuse(r, r->limit);
+    }
     r->at++;
     if (!string(r)) return 0;
     skip_space(r);
@@ -328,6 +320,11 @@ static int value(reader *r) {
   skip_space(r);
   if (r->at >= r->end) return refuse(r, "no value");
   if (!lua_checkstack(r->L, 3)) return refuse(r, "JSON nested too deeply");
+  if (r->how->max_values > 0 && ++r->values > r->how->max_values) {
+    snprintf(r->limit, sizeof r->limit, "more than %ld values in all (max_response_values)",
+             r->how->max_values);
+    return refuse(r, r->limit);
+  }
   switch (*r->at) {
     case '{':
     case '[':
@@ -355,16 +352,20 @@ static int value(reader *r) {
   }
 }
 
+const calypso_decode calypso_decode_doubles = {CALYPSO_NUMBERS_DOUBLE, CALYPSO_MAX_VALUES,
+                                              CALYPSO_MAX_MEMBERS};
+
 /* Decodes s into one value pushed on the stack (1), or pushes why not (0).
  * Values a failure left half-built are popped first. */
-int calypso_json_decode(lua_State *L, const char *s, size_t len, int exact) {
+int calypso_json_decode(lua_State *L, const char *s, size_t len, const calypso_decode *how) {
   reader r;
   int top = lua_gettop(L);
   r.L = L;
   r.s = r.at = s;
   r.end = s + len;
-  r.exact = exact;
+  r.how = how ? how : &calypso_decode_doubles;
   r.depth = 0;
+  r.values = 0;
   r.why = NULL;
   if (value(&r)) {
     skip_space(&r);

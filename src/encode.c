@@ -5,22 +5,19 @@
  *     other table is an array if its keys are exactly 1..n, an object if
  *     they are all strings (an empty one is {});
  *   - integers print exactly; other numbers print in the fewest digits that
- *     read back as the same double; NaN and infinities are refused.  Numbers
- *     are formatted and read back in the C locale (uselocale, per thread),
- *     whatever locale the host process set: never "12,5";
+ *     read back as the same double (number.c, in the C locale whatever the
+ *     host set: never "12,5"), -0 as -0; NaN and infinities are refused;
  *   - strings (values and keys) must be valid UTF-8 (RFC 3629: no overlong
  *     forms, no surrogates, nothing past U+10FFFF) and are escaped as JSON
  *     needs (quote, backslash, control bytes); their other bytes pass through;
  *   - booleans, and calypso.null (lua-cjson's null), as themselves;
- *   - a decimal (core.decimal("0.000123456789012345678")) as its own text:
- *     an amount a double cannot hold goes out exactly as the caller wrote it.
+ *   - a decimal (core.decimal("0.000123456789012345678"), or a number token
+ *     the decoder kept as written) as its own text: an amount a double
+ *     cannot hold goes out exactly as the caller wrote it.
  * Anything else (functions, userdata, mixed or sparse keys, nesting past 100
  * levels) is refused with a message; the bytes written so far are then junk
  * and the caller discards them.  No Lua error is raised here. */
-#include <locale.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "calypso.h"
@@ -28,21 +25,14 @@
 #define MAX_DEPTH 100
 #define TOO_LARGE "the request would be larger than 64 MiB"
 
-/* The C locale, made once per process and never changed: numbers on the
- * wire must not follow the host's LC_NUMERIC. */
-static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-static locale_t c_locale = (locale_t)0;
-
-static void make_c_locale(void) {
-  c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-}
-
 static const char array_key = 'a'; /* the registry's marker metatable for arrays */
-#define DECIMAL_MT "calypso.Decimal"
-#define MAX_DECIMAL 64 /* digits enough for any amount: 18 decimals and then some */
+#define DECIMAL_MT CALYPSO_DECIMAL_MT
+#define MAX_DECIMAL CALYPSO_DECIMAL_MAX_TEXT /* digits enough for any amount: 18 decimals and then some */
 
-/* A decimal's text: -?(0|[1-9][0-9]*)(.[0-9]+)?, a JSON number token with no
- * exponent, in the userdata after its length. */
+/* A decimal's text: a JSON number token, in the userdata after its length.
+ * core.decimal makes plain ones, -?(0|[1-9][0-9]*)(.[0-9]+)? with no
+ * exponent; the decoder's token mode (the command line) keeps any number
+ * token as it was written. */
 typedef struct decimal {
   size_t len;
   char text[MAX_DECIMAL + 1];
@@ -132,26 +122,16 @@ static const char *write_string(lua_State *L, int idx, calypso_buf *out) {
 }
 
 static const char *write_number(lua_State *L, int idx, calypso_buf *out) {
-  char text[40];
+  char text[CALYPSO_NUMBER_TEXT];
   long long i;
   double d;
-  int prec;
-  locale_t previous;
   if (calypso_compat_tointeger(L, idx, &i))
     return calypso_buf_append_decimal_signed(out, i) ? NULL : TOO_LARGE;
   d = (double)lua_tonumber(L, idx);
   if (isnan(d) || isinf(d)) return "NaN and infinity cannot be sent in JSON";
-  if (d == floor(d) && fabs(d) < 9.2e18) /* integral: no fraction or exponent needed */
+  if (d != 0 && d == floor(d) && fabs(d) < 9.2e18) /* integral: no fraction or exponent needed */
     return calypso_buf_append_decimal_signed(out, (long long)d) ? NULL : TOO_LARGE;
-  pthread_once(&c_locale_once, make_c_locale);
-  if (c_locale == (locale_t)0) return "numbers cannot be written: the C locale is unavailable";
-  previous = uselocale(c_locale);
-  for (prec = 15; prec < 17; prec++) { /* the shortest text that reads back the same */
-    snprintf(text, sizeof text, "%.*g", prec, d);
-    if (strtod(text, NULL) == d) break;
-  }
-  if (prec == 17) snprintf(text, sizeof text, "%.17g", d);
-  uselocale(previous);
+  if (!calypso_number_text(d, text)) return "numbers cannot be written: the C locale is unavailable";
   return put(out, text, strlen(text)) ? NULL : TOO_LARGE;
 }
 
@@ -253,19 +233,29 @@ const char *calypso_json_write(lua_State *L, int idx, calypso_buf *out) {
 static int l_decimal(lua_State *L) {
   size_t len;
   const char *text = luaL_checklstring(L, 1, &len);
-  decimal *d;
   if (len > MAX_DECIMAL || !plain_decimal(text, len)) {
     lua_pushnil(L);
     lua_pushliteral(L, "must be a plain decimal such as \"10.10\" (no exponent, no leading zeros)");
     return 2;
   }
-  d = lua_newuserdatauv(L, sizeof *d, 0);
+  calypso_push_decimal(L, text, len);
+  return 1;
+}
+
+void calypso_push_decimal(lua_State *L, const char *text, size_t len) {
+  decimal *d = lua_newuserdatauv(L, sizeof *d, 0);
   d->len = len;
   memcpy(d->text, text, len);
   d->text[len] = '\0';
   luaL_getmetatable(L, DECIMAL_MT);
   lua_setmetatable(L, -2);
-  return 1;
+}
+
+const char *calypso_decimal_text(lua_State *L, int idx, size_t *len) {
+  const decimal *d = luaL_testudata(L, idx, DECIMAL_MT);
+  if (d == NULL) return NULL;
+  *len = d->len;
+  return d->text;
 }
 
 /* tostring(decimal) -> its text */

@@ -8,7 +8,7 @@
 #include "calypso.h"
 
 static const char *const kinds[] = {"validation", "network", "tls", "timeout", "api", "decode",
-                                    NULL};
+                                    "idempotency", NULL};
 
 static void set_string(lua_State *L, const char *field, const char *value) {
   if (value == NULL) return;
@@ -67,7 +67,7 @@ int calypso_fail(lua_State *L, calypso_error *e, const char *fmt, ...) {
 /* core.error(kind, message [, extra]) -> err
  * Lets the Lua layer build its validation errors with the same shape and
  * metatable; `extra` string keys (such as field) are copied in.  Raises on a
- * kind that is not one of the six. */
+ * kind that is not one of the seven. */
 static int l_error(lua_State *L) {
   calypso_error e = calypso_error_init(kinds[luaL_checkoption(L, 1, NULL, kinds)], 0);
   e.message = luaL_checkstring(L, 2);

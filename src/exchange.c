@@ -73,7 +73,7 @@ void calypso_exchange_facts(const calypso_exchange *ex, calypso_facts *f) {
   f->request_sent = ex->request_sent;
   f->empty_ok = ex->empty_ok;
   f->list_ok = ex->list_ok;
-  f->exact = ex->exact;
+  f->decode = ex->decode;
   f->kept = &p->kept;
 }
 

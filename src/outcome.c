@@ -99,7 +99,7 @@ static int decoded_result(lua_State *L, const calypso_facts *f, calypso_error *e
     return 1;
   }
   if ((calypso_json_is_object(data, f->len) || (f->list_ok && is_array(data, f->len))) &&
-      calypso_json_decode(L, data, f->len, f->exact))
+      calypso_json_decode(L, data, f->len, &f->decode))
     return 1;
   read_kept(e, f);
   if (!calypso_json_is_object(data, f->len) && !(f->list_ok && is_array(data, f->len)))
@@ -112,7 +112,7 @@ static int decoded_result(lua_State *L, const calypso_facts *f, calypso_error *e
 static int api_error(lua_State *L, const calypso_facts *f, calypso_error *e) {
   const char *data = f->body ? f->body : "";
   e->kind = "api";
-  if (calypso_json_is_object(data, f->len) && calypso_json_decode(L, data, f->len, f->exact) &&
+  if (calypso_json_is_object(data, f->len) && calypso_json_decode(L, data, f->len, &f->decode) &&
       lua_istable(L, -1)) {
     int t = lua_gettop(L);
     lua_getfield(L, t, "errorCode");
@@ -240,7 +240,8 @@ static int l_outcome(lua_State *L) {
   f.request_sent = flag(L, "request_sent");
   f.empty_ok = flag(L, "empty_ok");
   f.list_ok = flag(L, "list_ok");
-  f.exact = flag(L, "exact");
+  f.decode = calypso_decode_doubles;
+  if (flag(L, "exact")) f.decode.numbers = CALYPSO_NUMBERS_EXACT;
   f.bad_framing = text(L, "bad_framing", NULL);
   f.detail = text(L, "detail", NULL);
   failure = text(L, "failure", NULL);

@@ -90,6 +90,16 @@ static double opt_number(lua_State *L, const char *name, double lo, double hi, i
   return v;
 }
 
+/* A limit of what one answer may hold: a whole number from 1 to INT_MAX, or
+ * nil for the default. */
+static double opt_limit(lua_State *L, const char *name, long otherwise) {
+  int absent;
+  lua_getfield(L, 1, name);
+  absent = lua_isnil(L, -1);
+  lua_pop(L, 1);
+  return absent ? (double)otherwise : opt_number(L, name, 1, INT_MAX, 1);
+}
+
 static long to_ms(double seconds) {
   double ms = seconds * 1000.0 + 0.5;
   return ms < 1 ? 1 : ms > 2147483647.0 ? 2147483647L : (long)ms;
@@ -121,14 +131,15 @@ static void *make_signer(lua_State *L) {
  * opts: key, account, base_url (strings); one of secret, secret_file,
  * secret_env (strings); cafile, proxy (strings or nil); timeout,
  * connect_timeout (seconds), max_response_bytes, max_connections (numbers);
- * http2, exact_numbers (booleans); clock_offset_ms (number).  calypso.options checks and
+ * http2, exact_numbers (booleans); clock_offset_ms (number); max_response_values,
+ * max_object_members (whole numbers; nil: the defaults).  calypso.options checks and
  * fills them; this raises on a table it would have refused, or when libcurl
  * or OpenSSL cannot be set up; it never returns nil. */
 static int l_new(lua_State *L) {
   size_t key_len, account_len, url_len, authority_len;
   const char *key, *account, *base_url, *cafile, *proxy, *authority;
   long timeout_ms, connect_timeout_ms;
-  double max_response, max_connections, offset;
+  double max_response, max_connections, offset, max_values, max_members;
   int http2, exact;
   calypso_client *c;
 
@@ -144,6 +155,8 @@ static int l_new(lua_State *L) {
   max_response = opt_number(L, "max_response_bytes", 1, INT_MAX, 1);
   max_connections = opt_number(L, "max_connections", 1, 1024, 1);
   offset = opt_number(L, "clock_offset_ms", -1e12, 1e12, 1);
+  max_values = opt_limit(L, "max_response_values", CALYPSO_MAX_VALUES);
+  max_members = opt_limit(L, "max_object_members", CALYPSO_MAX_MEMBERS);
   lua_getfield(L, 1, "http2");
   if (!lua_isboolean(L, -1)) bad(L, "http2");
   http2 = lua_toboolean(L, -1);
@@ -192,7 +205,9 @@ static int l_new(lua_State *L) {
   c->max_response = c->ex.response.max = (size_t)max_response;
   c->max_connections = (long)max_connections;
   c->http2 = http2;
-  c->exact_numbers = exact;
+  c->decode.numbers = exact ? CALYPSO_NUMBERS_EXACT : CALYPSO_NUMBERS_DOUBLE;
+  c->decode.max_values = (long)max_values;
+  c->decode.max_members = (long)max_members;
   c->signer = make_signer(L);
   c->account = dup_bytes(account, account_len);
   c->base_url = dup_bytes(base_url, url_len);

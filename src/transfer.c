@@ -232,7 +232,7 @@ void calypso_transfer_facts(const calypso_transfer *t, calypso_facts *f) {
   f->request_sent = t->handed;
   f->empty_ok = t->route.empty_ok;
   f->list_ok = t->route.list_ok;
-  f->exact = t->m->c->exact_numbers;
+  f->decode = t->m->c->decode;
   f->kept = &t->kept;
 }
 

@@ -15,14 +15,23 @@
 --    timeout             30: seconds for one attempt, the whole exchange
 --    connect_timeout     10: seconds to set up the connection (TCP and TLS)
 --    max_response_bytes  1048576: a larger response body is a "decode" error
+--    max_response_values 100000 (10000 on PUC Lua 5.1 to 5.3): an answer of more values
+--                        in all (objects, arrays, members and elements) is a "decode" error
+--    max_object_members  10000 (1000 on PUC Lua 5.1 to 5.3): so is one object with more
+--                        members.  Lua 5.1 to 5.3 hash only some bytes of a long string:
+--                        an answer of strings made to collide costs them quadratic time
+--                        to decode, outside every timeout; these bounds make that finite
 --    max_retries         2: retries after the first attempt, as calypso.retry allows
 --    deadline            60: seconds for a whole call, all attempts and waits included
 --    clock_offset_ms     0: milliseconds added to the local clock when stamping
 --    max_connections     8: connections the non-blocking API (client.async) may open
 --    http2               true: may the non-blocking API use HTTP/2 when the server offers it
---    exact_numbers       false: true decodes every number a double cannot hold exactly
---                        (more than 15 significant digits, integers past 2^53 that are no
---                        Lua integer) as a string of its exact text: turn it on for money
+--    exact_numbers       true: every number a double cannot hold exactly (more than 15
+--                        significant digits, integers past 2^53 that are no Lua integer,
+--                        numbers past a double's range or below it) comes back as a string
+--                        of its exact text; numbers a double holds stay numbers.  false:
+--                        the nearest double, digits lost (and a keyed create's read-back
+--                        then checks amounts only to a double's precision)
 --    proxy               nil: "http://host:port", an HTTP proxy to tunnel through
 --                        (CONNECT); nil means none, and https_proxy and the like in
 --                        the environment are ignored
@@ -59,6 +68,9 @@ M.defaults = {
   clock_offset_ms = 0,
   max_connections = 8,
   http2 = true,
+  exact_numbers = true,
+  max_response_values = require("calypso.core").limits.max_response_values,
+  max_object_members = require("calypso.core").limits.max_object_members,
 }
 
 local function header_value(s)
@@ -170,6 +182,8 @@ local spec = {
   timeout = { type = "number", check = attempt_timeout },
   connect_timeout = { type = "number", check = positive },
   max_response_bytes = { type = "number", check = byte_count },
+  max_response_values = { type = "number", check = byte_count },
+  max_object_members = { type = "number", check = byte_count },
   max_retries = { type = "number", check = retry_count },
   deadline = { type = "number", check = positive },
   clock_offset_ms = { type = "number", check = milliseconds },

@@ -29,8 +29,8 @@ local VERIFY_OPTIONS = { exact_numbers = "boolean", seen = "function" }
 -- per `opts.seen`).  The comparison takes constant time and accepts hex of
 -- either case.  Options:
 --
---    exact_numbers  as calypso.new's: amounts a double cannot hold come back
---                   as their exact text
+--    exact_numbers  as calypso.new's (default true): amounts a double cannot
+--                   hold come back as their exact text; false: as the nearest double
 --    seen           function(event) -> true if this event was handled before:
 --                   called once the signature checks out; the receiver's
 --                   defence against replays (see nginx_seen)
@@ -56,7 +56,7 @@ function M.verify(raw_body, sign, secret, opts)
   if not core.verify_sign(secret, raw_body, sign) then
     return refuse("sign", "the Sign header does not match the body")
   end
-  local event, why = core.decode_object(raw_body, opts ~= nil and opts.exact_numbers == true)
+  local event, why = core.decode_object(raw_body, not (opts ~= nil and opts.exact_numbers == false))
   if not event then return refuse("body", "the body is not a JSON object: " .. why) end
   if opts and opts.seen and opts.seen(event) then
     return refuse("id", "event " .. tostring(event.id) .. " was handled before (a replay, or a"

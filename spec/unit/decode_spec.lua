@@ -112,3 +112,109 @@ describe("decoding an answer", function()
                                                           body = '{"amount":0.123456789012345678}' }.amount)
   end)
 end)
+
+describe("decoding what a double cannot hold, with exact_numbers", function()
+  -- Below a double's range: an underflow to zero, or a subnormal, whose
+  -- digits a double does not keep, is the token's text.
+  for _, c in ipairs{
+    { '{"n":1e-400}', "1e-400" },
+    { '{"n":[123e-10000000]}', "123e-10000000", true },
+    { '{"n":123.456e-789}', "123.456e-789" },
+    { '{"n":1.23456789012345e-310}', "1.23456789012345e-310" },
+  } do
+    it("keeps " .. c[1] .. " as its text, not as 0 or other digits", function()
+      local n = core.decode_object(c[1], true).n
+      if c[3] then n = n[1] end
+      assert.are.equal(c[2], n)
+    end)
+  end
+
+  it("still reads a zero written with an exponent as zero", function()
+    assert.are.equal(0, core.decode_object('{"n":0e-400}', true).n)
+  end)
+
+  it("keeps the sign of -0, in and out", function()
+    for _, exact in ipairs{ true, false } do
+      local n = core.decode_object('{"n":-0}', exact).n
+      assert.are.equal(0, n)
+      assert.are.equal(-math.huge, 1 / n) -- a negative zero, not the integer 0
+      assert.are.equal('{"n":-0}', core.encode_object{ n = n })
+    end
+    assert.are.equal('{"n":0}', core.encode_object{ n = 0 })
+  end)
+end)
+
+describe("decoding the command line's JSON (numbers as typed)", function()
+  it("keeps every number that is no exact integer as its text, sent back byte for byte", function()
+    local t = core.decode_object('{"a":0.123456789012345678,"b":1e5,"c":12,"d":-0,"e":[2.50]}',
+      { numbers = "tokens" })
+    assert.are.equal("0.123456789012345678", tostring(t.a))
+    assert.are.equal("1e5", tostring(t.b))
+    assert.are.equal(12, t.c)
+    assert.are.equal('{"x":[0.123456789012345678,1e5,12,-0,2.50]}',
+      core.encode_object{ x = core.array{ t.a, t.b, t.c, t.d, t.e[1] } })
+  end)
+end)
+
+describe("what one answer may hold", function()
+  local limits = core.limits
+
+  -- Members whose keys are 32 bytes that differ only where the string hash
+  -- of Lua 5.1 to 5.3 does not look (it reads every other byte of a string
+  -- this long): all collide.  The text is made a byte at a time, so that
+  -- this spec never makes those strings itself.  first..last, in objects of
+  -- per members (nil: one object).
+  local function colliding(last, per)
+    local letters, out = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", { "{" }
+    per = per or last
+    for i = 1, last do
+      if (i - 1) % per == 0 then
+        if i > 1 then out[#out + 1] = "}," end
+        if per < last then out[#out + 1] = '"o' .. i .. '":{' end
+      else
+        out[#out + 1] = ","
+      end
+      out[#out + 1] = '"'
+      local x = i
+      for p = 0, 31 do
+        if p % 2 == 1 then
+          out[#out + 1] = "k"
+        else
+          local d = x % 52
+          x = (x - d) / 52
+          out[#out + 1] = letters:sub(d + 1, d + 1)
+        end
+      end
+      out[#out + 1] = '":1'
+    end
+    out[#out + 1] = per < last and "}}" or "}"
+    return table.concat(out)
+  end
+
+  it("refuses 28 000 colliding keys in one object (under 1 MiB) at max_object_members", function()
+    local body = colliding(28000)
+    assert.is_true(#body < 1024 * 1024)
+    local t, why = core.decode_object(body)
+    assert.is_nil(t)
+    assert.truthy(why:find("more than " .. limits.max_object_members .. " members (max_object_members)", 1,
+      true), why)
+  end)
+
+  it("refuses them spread over objects once they pass max_response_values", function()
+    local t, why = core.decode_object(colliding(limits.max_response_values, limits.max_object_members))
+    assert.is_nil(t)
+    assert.truthy(why:find("more than " .. limits.max_response_values .. " values in all", 1, true), why)
+  end)
+
+  it("has lower bounds on PUC Lua 5.1 to 5.3, whose string hash can be flooded", function()
+    local weak = _VERSION ~= "Lua 5.4" and rawget(_G, "jit") == nil
+    assert.are.equal(weak and 10000 or 100000, limits.max_response_values)
+    assert.are.equal(weak and 1000 or 10000, limits.max_object_members)
+  end)
+
+  it("takes bounds of its own", function()
+    assert.is_nil(core.decode_object('{"a":[1,2]}', { max_values = 3 }))
+    assert.is_table(core.decode_object('{"a":[1,2]}', { max_values = 4 }))
+    assert.is_nil(core.decode_object('{"a":1,"b":2}', { max_members = 1 }))
+  end)
+end)
