@@ -58,6 +58,7 @@ build = {
     ["calypso.observe"] = "lua/calypso/observe.lua",
     ["calypso.options"] = "lua/calypso/options.lua",
     ["calypso.pages"] = "lua/calypso/pages.lua",
+    ["calypso.readback"] = "lua/calypso/readback.lua",
     ["calypso.retry"] = "lua/calypso/retry.lua",
     ["calypso.rows"] = "lua/calypso/rows.lua",
     ["calypso.sandbox"] = "lua/calypso/sandbox.lua",

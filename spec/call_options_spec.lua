@@ -73,9 +73,15 @@ describe("per-call options", function()
       local invoice = assert(client.invoice.create_single(INVOICE, { idempotency_key = key }))
       assert.are.equal(key, invoice.idempotencyKey)
       assert.are.equal(key, calypso.meta(invoice).idempotency_key)
-      local again, err = client.invoice.create_single(INVOICE, { idempotency_key = key })
-      assert.is_nil(again)
-      assert.are.equal("016", err.code) -- the same key on a new call is the caller's reuse
+      -- The same key on the same call again is a rerun: it gets the invoice it made.
+      local again = assert(client.invoice.create_single(INVOICE, { idempotency_key = key }))
+      assert.are.equal(invoice.id, again.id)
+      assert.is_true(calypso.meta(again).read_back)
+      -- On another call it is the key's reuse for something else.
+      local other, err = client.invoice.create_single({ amount = "99", currency = INVOICE.currency,
+        description = INVOICE.description }, { idempotency_key = key })
+      assert.is_nil(other)
+      assert.are.equal("idempotency", err.kind)
       assert.are.equal(key, err.idempotency_key)
     end)
 

@@ -19,11 +19,7 @@ local bad = {
   { "create", "externalId is a number", { externalId = 7 }, "externalId" },
   { "create", "email has no @", { email = "ada.example.com" }, "email" },
   { "create", "email has two @", { email = "ada@@example.com" }, "email" },
-  { "create", "email has no domain dot", { email = "ada@localhost" }, "email" },
   { "create", "email has a space", { email = "ada lovelace@example.com" }, "email" },
-  { "create", "email has an empty label", { email = "ada@example..com" }, "email" },
-  { "create", "email ends with a dot", { email = "ada@example.com." }, "email" },
-  { "create", "email is an IP address", { email = "ada@127.0.0.1" }, "email" },
   { "create", "email is empty", { email = "" }, "email" },
   { "create", "description is 1025 bytes", { description = long }, "description" },
   { "create", "externalId is 1025 bytes", { externalId = long }, "externalId" },
@@ -89,6 +85,9 @@ local good = {
     { description = "caf\195\169 \226\130\172 \240\159\152\128" } },
   { "create", "an email with plus and subdomains", { email = "ada+vip@mail.example.co.uk" } },
   { "create", "an internationalised domain", { email = "ada@b\195\188cher.de" } },
+  -- The schema says only "string": the check is light (one @, no spaces).
+  { "create", "an email at a bare host", { email = "ada@localhost" } },
+  { "create", "an email at an IP address", { email = "ada@127.0.0.1" } },
   { "create", "an empty description", { description = "" } },
 }
 

@@ -26,6 +26,7 @@ local endpoints = require "calypso.endpoints"
 local observe = require "calypso.observe"
 local option_rules = require "calypso.options"
 local pages = require "calypso.pages"
+local readback = require "calypso.readback"
 local retry = require "calypso.retry"
 local rows = require "calypso.rows"
 
@@ -53,18 +54,15 @@ local function warn_blocking(watch, phase)
     .. " store), not lua_ssl_trusted_certificate" }))
 end
 
--- A keyed create's outcome: the result, with its key; or the error, with
--- its key, and whether to read the object back.  A retry of ours that met
--- "already exists" (016) means an earlier attempt made the object: read it
--- back by the key, so the caller sees one object, made once.  (A 016 on the
--- first attempt is the caller's own reused key: nothing to read back.)
+-- A keyed create's outcome: the result, as the server sent it; or the
+-- error, with its key, and whether to read the object back.  Any 016
+-- (already exists) is: an earlier attempt of ours may have made it, or the
+-- caller repeats a call with its key (a rerun after a dropped answer);
+-- calypso.readback then says whether what the key names is this call's.
 local function keyed(row, key, result, err)
-  if result ~= nil then
-    if type(result) == "table" and result[row.key] == nil then result[row.key] = key end
-    return result
-  end
+  if result ~= nil then return result end
   err.idempotency_key = key
-  return nil, err, err.code == "016" and (err.attempts or 0) > 1
+  return nil, err, err.code == "016" and row.fetch ~= nil
 end
 
 -- The read-back's per-call options: the create's own timeout and
@@ -76,8 +74,7 @@ local function read_back_options(c, started)
 end
 
 -- One bound blocking call: send; for a keyed row, keyed() and the read-back
--- (fetch), whose failure rides on the error as fetch_error.  A read-back
--- result's calypso.meta covers the whole call: the create's attempts too.
+-- (fetch), judged by calypso.readback.
 local function call(send, row, c, fetch)
   local key = row.key and c.key
   local started = key and core.monotonic()
@@ -86,12 +83,8 @@ local function call(send, row, c, fetch)
   local read_back
   result, err, read_back = keyed(row, key, result, err)
   if read_back and fetch then
-    local made, fetch_err = fetch({ [row.key] = key }, read_back_options(c, started))
-    if made ~= nil then
-      observe.read_back(made, key, err.attempts, started)
-      return made
-    end
-    err.fetch_error = fetch_err
+    local answer, fetch_err = fetch(readback.params(row, key), read_back_options(c, started))
+    return readback.settle(row, c.label, c.payload, key, err, started, answer, fetch_err)
   end
   return result, err
 end
@@ -108,18 +101,10 @@ local function request(send, row, c, fetch)
     local result, read_back
     result, err, read_back = keyed(row, key, value, err)
     if not (read_back and fetch) then return result, err end
-    local follow, fetch_err = fetch({ [row.key] = key }, read_back_options(c, started))
-    if not follow then
-      err.fetch_error = fetch_err
-      return nil, err
-    end
-    return nil, nil, follow, function(made, follow_err)
-      if made ~= nil then
-        observe.read_back(made, key, err.attempts, started)
-        return made
-      end
-      err.fetch_error = follow_err
-      return nil, err
+    local follow, fetch_err = fetch(readback.params(row, key), read_back_options(c, started))
+    if not follow then return readback.settle(row, c.label, c.payload, key, err, started, nil, fetch_err) end
+    return nil, nil, follow, function(answer, follow_err)
+      return readback.settle(row, c.label, c.payload, key, err, started, answer, follow_err)
     end
   end
   return req
@@ -182,8 +167,11 @@ function M.bind(send, paths, requests, check_open)
         if not to then return nil, err end
         if check_open then check_open(3) end
         local key_sent = row.key and payload[row.key]
-        local c = new_call(label, to, payload, row.route, method, row.idempotent or key_sent ~= nil,
-                           key_sent, opts)
+        -- A key makes a create safe to send again only where a 016 can be
+        -- read back and checked (row.fetch); a keyed row without one is
+        -- never sent again after the request may have left.
+        local c = new_call(label, to, payload, row.route, method,
+                           row.idempotent or (key_sent ~= nil and row.fetch ~= nil), key_sent, opts)
         return (requests and request or call)(send, row, c, fetch)
       end
       if row.paged and not requests then

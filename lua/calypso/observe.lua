@@ -184,13 +184,15 @@ function Watch:retry(call, state, err, wait, rule)
   if self.on_retry then run_hook(self, "on_retry", info) end
 end
 
---- Marks a result as read back by its idempotency key (a keyed create's
--- retry met 016): its meta then covers the whole call, the create's
--- attempts and the time since it began (monotonic seconds) included.
+--- Marks a result as read back by its idempotency key (a keyed create
+-- met 016): its meta then covers the whole call, the create's attempts
+-- and the time since it began (monotonic seconds) included.  from: the
+-- answer the result was found in, when it is an item of a list answer.
 -- @local
-function M.read_back(result, key, create_attempts, began)
-  local state = meta_of[result]
+function M.read_back(result, key, create_attempts, began, from)
+  local state = meta_of[from or result]
   if state then
+    meta_of[result] = state
     state.key, state.read_back = key, true
     state.attempts = state.attempts + (create_attempts or 0)
     state.began = began or state.began

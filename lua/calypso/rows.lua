@@ -14,10 +14,17 @@
 --               the docs cannot tell which)
 --   idempotent  the server may safely receive it twice
 --   key         the body field holding an idempotency key: filled with a
---               UUIDv4 when the caller gives none, the same on every
---               attempt, so the call may be retried like an idempotent one
+--               UUIDv4 when the caller gives none, the same on every attempt
 --   fetch       "group.name" of the row that reads the object by that key,
---               asked when a retry meets "already exists" (016)
+--               asked when an attempt meets "already exists" (016); the
+--               object is the call's result only if it is this call's
+--               (calypso.readback).  A keyed row with a fetch may be sent
+--               again after the request may have left, like an idempotent
+--               one; a keyed row without one never is
+--   fetch_by    the fetch row's field that takes the key (default: key)
+--   fetch_list  the fetch answer's field holding a list in which the
+--               object is the item whose key field is the key (the fetch
+--               row then takes no params)
 --   paged, each paged answers; `each` names the page walk (default "each")
 --   inferred    the path is deduced from naming, not seen in the docs
 --   source      the evidence for the path: "REF", "GUIDE", "GUIDE-rel",
@@ -31,7 +38,8 @@ local M = {}
 
 local KEYS = { path = "string", method = "string", envelope = "string", body = "table",
                params = "table", empty = "boolean", list = "boolean", idempotent = "boolean", key = "string",
-               fetch = "string", paged = "boolean", each = "string", inferred = "boolean",
+               fetch = "string", fetch_by = "string", fetch_list = "string", paged = "boolean",
+               each = "string", inferred = "boolean",
                source = "string", doc = "string" }
 local SOURCES = { REF = true, GUIDE = true, ["GUIDE-rel"] = true, ANCHOR = true, CLIENT = true,
                   PURSE = true }
@@ -65,6 +73,9 @@ function M.check(label, row)
     bad(label, "names key " .. row.key .. ", which is not a body field")
   end
   if row.fetch and not row.key then bad(label, "fetches by a key it does not have") end
+  if (row.fetch_by or row.fetch_list) and not row.fetch then
+    bad(label, "says how to fetch, but not with what")
+  end
   row.route = core.route{ method = row.method, envelope = row.envelope, empty = row.empty, list = row.list }
   return row
 end
@@ -77,8 +88,15 @@ function M.check_all(groups)
   for group, rows in pairs(groups) do
     for name, row in pairs(rows) do
       local fg, fn = (row.fetch or ""):match("^([%w_]+)%.([%w_]+)$")
-      if row.fetch and not (fg and groups[fg] and groups[fg][fn]) then
+      local fetch = fg and groups[fg] and groups[fg][fn]
+      if row.fetch and not fetch then
         bad(group .. "." .. name, "fetches with " .. row.fetch .. ", which is no row")
+      end
+      if fetch and not row.fetch_list then
+        local by = row.fetch_by or row.key
+        if not (fetch.body and fetch.body.fields[by]) then
+          bad(group .. "." .. name, "fetches by " .. by .. ", which " .. row.fetch .. " does not take")
+        end
       end
     end
   end

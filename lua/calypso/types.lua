@@ -3,7 +3,11 @@
 -- nil and a problem: a phrase that follows the field's name ("must be a
 -- UUID"), or one that starts with a sub-path (".in[2] must be a string").
 -- Each type also carries `name` and `doc`, from which the README's API table
--- is written.  Constructors check their own arguments and raise, so that a
+-- is written, and `agree(sent, got)`: does a value the server holds (read
+-- back by an idempotency key) agree with the checked value this call sent?
+-- Amounts agree by exact decimal value, dates by instant, lists of codes as
+-- sets; a field the server's object does not carry is not compared.
+-- Constructors check their own arguments and raise, so that a
 -- row with a typo fails when the module loads, not on a user's first call.
 -- Enum-like values are checked for shape only: a value the client does not
 -- know yet is passed through (the API's robustness rule).
@@ -18,11 +22,42 @@ Type.__index = Type
 Type.__call = function(self, v) return self.check(v) end
 Type.__tostring = function(self) return "calypso type " .. self.name end
 
+local function same(sent, got) return sent == got end
+
 local function new(name, doc, check, extra)
-  local t = setmetatable({ name = name, doc = doc, check = check }, Type)
+  local t = setmetatable({ name = name, doc = doc, check = check, agree = same }, Type)
   for k, v in pairs(extra or {}) do t[k] = v end
   return t
 end
+
+--- Is `v` absent from a server's object: nil or JSON null?
+local function absent(v)
+  return v == nil or v == core.null
+end
+
+--- agree() for values of no known type (an open field, a json one): tables
+-- by the members sent that the other carries (lists in order, of the same
+-- length), numbers by decimal value, the rest by equality.
+local function agree_any(sent, got)
+  if type(sent) == "table" then
+    if type(got) ~= "table" then return false end
+    local n = #sent
+    if n > 0 or getmetatable(sent) ~= nil then -- a list
+      if #got ~= n then return false end
+      for i = 1, n do
+        if not agree_any(sent[i], got[i]) then return false end
+      end
+      return true
+    end
+    for k, v in next, sent do
+      if not absent(got[k]) and not agree_any(v, got[k]) then return false end
+    end
+    return true
+  end
+  if type(sent) == "number" or type(sent) == "userdata" then return core.same_amount(sent, got) end
+  return sent == got
+end
+M.agree_any = agree_any
 
 --- Is v a type value?
 function M.is(v)
@@ -58,7 +93,24 @@ end)
 M.uuid = new("uuid", "a UUID", function(v)
   if type(v) ~= "string" or not text.is_uuid(v) then return nil, "must be a UUID" end
   return v
-end)
+end, { agree = function(sent, got) return type(got) == "string" and sent:lower() == got:lower() end })
+
+--- An id the API's schema types as a string: a string, or a whole number
+-- (an id read from an answer or a webhook that carries it as a number, such
+-- as the 2.0 invoice example's 1346 or parentExternalId), sent as its digits.
+M.id = new("id", "an id: a string, or a whole number (sent as its digits)", function(v)
+  if type(v) == "number" then
+    if v ~= v or v < 0 or v ~= math.floor(v) or v > 9007199254740992 then
+      return nil, "must be a string, or a whole number from 0 to 2^53"
+    end
+    return ("%d"):format(v) -- its digits, on every runtime
+  end
+  local problem = text.problem(v)
+  if problem then return nil, problem end
+  return v
+end, { agree = function(sent, got)
+  return sent == got or (type(got) == "number" and core.same_amount(sent, got))
+end })
 
 local function is_code(v)
   return type(v) == "string" and #v <= 64 and v:find("^[%w_%-]+$") ~= nil
@@ -97,7 +149,7 @@ function M.integer(opts)
   return new("integer", "a whole number from " .. min .. " to " .. max, function(v)
     if type(v) ~= "number" or v ~= math.floor(v) or v < min or v > max then return nil, problem end
     return v
-  end)
+  end, { agree = core.same_amount })
 end
 
 M.count = M.integer{ min = 0 }    -- pageNumber: whether pages count from 0 or 1 is unknown
@@ -111,45 +163,113 @@ end
 -- sent as exactly that JSON number token, or a Lua number, sent in its
 -- shortest round-trip form.  opts.positive: more than zero (the default);
 -- opts.positive = false: zero and negatives too.  A string must be a plain
--- decimal: no exponent, no leading zeros.
+-- decimal: no exponent, no leading zeros.  A Lua number whose shortest
+-- round-trip form has more than 15 significant digits is refused: the
+-- digits the caller wrote were lost before calypso saw them (0.1 + 0.2 is
+-- 0.30000000000000004); such an amount must be a string.  A number token
+-- the command line decoded (a core.decimal) goes out as it was written.
 function M.decimal(opts)
   only(opts, { positive = true }, "decimal")
   local positive = not (opts and opts.positive == false)
   local doc = positive and "an amount above zero: a decimal string such as \"10.10\" (exact) or a number"
     or "an amount: a decimal string such as \"-10.10\" (exact) or a number"
   return new("decimal", doc, function(v)
-    if type(v) == "number" then
+    local t = type(v)
+    if t == "number" then
       if v ~= v or v == math.huge or v == -math.huge then return nil, "must be a finite number" end
       if positive and v <= 0 then return nil, "must be more than zero" end
+      if not (v == math.floor(v) and math.abs(v) <= 9007199254740992) then -- whole numbers are exact
+        local shown, digits = core.number_text(v)
+        if digits > 15 then
+          return nil, "has more significant digits than a Lua number keeps: it reads " .. shown
+            .. ", and the digits written may already be lost; pass the amount as a string of"
+            .. " its exact digits, such as \"10.10\""
+        end
+      end
       return v
     end
-    if type(v) ~= "string" then return nil, "must be a decimal string such as \"10.10\", or a number" end
+    if t == "userdata" and getmetatable(v) == getmetatable(core.decimal("0")) then
+      local s = tostring(v) -- a JSON number token, written by the caller
+      if positive and (s:sub(1, 1) == "-" or all_zero((s:gsub("[eE].*$", "")))) then
+        return nil, "must be more than zero"
+      end
+      return v
+    end
+    if t ~= "string" then return nil, "must be a decimal string such as \"10.10\", or a number" end
     local d, problem = core.decimal(v)
     if not d then return nil, problem end
     if positive and (v:sub(1, 1) == "-" or all_zero(v)) then return nil, "must be more than zero" end
     return d
-  end)
+  end, { agree = core.same_amount })
 end
 
-local DATETIME = "^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d"
+local DATETIME = "^(%d%d%d%d)%-(%d%d)%-(%d%d)T(%d%d):(%d%d):(%d%d)"
+
+-- An ISO-8601 date-time as (seconds since 1970 UTC, fraction digits), or
+-- nil; no zone counts as UTC (the webhook examples carry none).
+local function instant(v)
+  if type(v) ~= "string" then return nil end
+  local y, mo, d, h, mi, sec = v:match(DATETIME)
+  if not y then return nil end
+  local rest = v:sub(20)
+  local fraction = rest:match("^%.(%d+)") or ""
+  rest = rest:sub(fraction == "" and 1 or #fraction + 2)
+  local offset = 0
+  if rest ~= "" and rest ~= "Z" then
+    local sign, oh, om = rest:match("^([%+%-])(%d%d):(%d%d)$")
+    if not sign then return nil end
+    offset = (tonumber(oh) * 60 + tonumber(om)) * 60 * (sign == "-" and -1 or 1)
+  end
+  -- days from civil (Howard Hinnant's algorithm), no os.time: no local zone
+  y, mo, d = tonumber(y), tonumber(mo), tonumber(d)
+  if mo <= 2 then y = y - 1 end
+  local era = math.floor(y / 400)
+  local yoe = y - era * 400
+  local doy = math.floor((153 * (mo + (mo > 2 and -3 or 9)) + 2) / 5) + d - 1
+  local doe = yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy
+  local days = era * 146097 + doe - 719468
+  return days * 86400 + tonumber(h) * 3600 + tonumber(mi) * 60 + tonumber(sec) - offset,
+         (fraction:gsub("0+$", ""))
+end
 
 --- An ISO-8601 date-time: 2025-07-05T22:31:09Z, with optional fraction and
 -- offset (the API's examples use Z).
 M.datetime = new("datetime", "an ISO-8601 date-time such as 2025-07-05T22:31:09Z", function(v)
-  local rest = type(v) == "string" and v:match(DATETIME .. "(.*)$")
-  if rest then rest = rest:gsub("^%.%d+", "", 1) end -- a fraction of a second
-  if not rest or not (rest == "" or rest == "Z" or rest:find("^[%+%-]%d%d:%d%d$")) then
-    return nil, "must be an ISO-8601 date-time such as 2025-07-05T22:31:09Z"
-  end
+  if instant(v) == nil then return nil, "must be an ISO-8601 date-time such as 2025-07-05T22:31:09Z" end
+  return v
+end, { agree = function(sent, got)
+  local a, fa = instant(sent)
+  local b, fb = instant(got)
+  if b == nil then return sent == got end
+  return a == b and fa == fb
+end })
+
+-- The checks both URL types share: text, and only bytes a URI may hold.
+local function uri_text(v)
+  local problem = text.problem(v)
+  if problem then return problem end
+  return text.uri_problem(v)
+end
+
+--- A web address the server calls (a webhook subscription's): http(s).
+M.url = new("url", "an http(s) URL", function(v)
+  local problem = uri_text(v)
+  if problem then return nil, problem end
+  if not v:find("^[hH][tT][tT][pP][sS]?://[^/%?#]+") then return nil, "must be an http:// or https:// URL" end
   return v
 end)
 
-M.url = new("url", "an http(s) URL", function(v)
-  local problem = text.problem(v)
-  if problem then return nil, problem end
-  if not v:find("^https?://[^%s/]+") then return nil, "must be an http:// or https:// URL" end
-  return v
-end)
+--- Where a buyer's browser or app is sent (returnUrl, supportUrl,
+-- logoUrl): any absolute URI, an app's own scheme (myshop://paid) included.
+M.uri = new("uri", "an absolute URI: https://shop.example/paid, or an app's own such as myshop://paid",
+  function(v)
+    local problem = uri_text(v)
+    if problem then return nil, problem end
+    if not v:find("^%a[%w%+%-%.]*:.") then
+      return nil, "must be an absolute URI with a scheme, such as https://shop.example/paid"
+    end
+    return v
+  end)
 
 --- A list of `item`: a table whose keys are exactly 1..n, each element a
 -- valid item; sent as a JSON array even when empty.  opts: min, max items.
@@ -166,12 +286,30 @@ function M.array(item, opts)
     if max and n > max then return nil, "must have at most " .. max .. " items" end
     local out = {}
     for i = 1, n do
-      local value, problem = item.check(rawget(v, i))
-      if value == nil then return nil, ("[%d] %s"):format(i, problem) end
+      local value, problem, inner = item.check(rawget(v, i))
+      if value == nil then
+        if inner then return nil, ("[%d].%s %s"):format(i, inner, problem) end -- an item's field
+        local joint = problem:find("^[%.%[]") and "" or " " -- a sub-path joins directly
+        return nil, ("[%d]%s%s"):format(i, joint, problem)
+      end
       out[i] = value
     end
     return core.array(out)
-  end, { item = item })
+  end, { item = item, agree = function(sent, got)
+    if type(got) ~= "table" or #got ~= #sent then return false end
+    local used = {}
+    for i = 1, #sent do -- in any order: a server may sort a list of codes
+      local found = false
+      for j = 1, #got do
+        if not used[j] and item.agree(sent[i], got[j]) then
+          used[j], found = true, true
+          break
+        end
+      end
+      if not found then return false end
+    end
+    return true
+  end })
 end
 
 --- Any value JSON can carry, checked only by the encoder: for a part of a
@@ -180,7 +318,7 @@ M.json = new("json", "any JSON value (not checked here; the docs do not show its
   local t = type(v)
   if t == "string" or t == "number" or t == "boolean" or t == "table" or v == core.null then return v end
   return nil, "must be a value JSON can carry, got " .. t
-end)
+end, { agree = agree_any })
 
 local function names(list)
   local out = {}
@@ -223,8 +361,11 @@ function M.object(fields, opts)
       if type(name) ~= "string" then return nil, "has a key that is not a string (" .. type(name) .. ")" end
       local t = fields[name] or open and M.json
       if not t then return nil, "has no field " .. name, name end
-      local checked, problem = t.check(value)
-      if checked == nil then return nil, problem, name end
+      local checked, problem, inner = t.check(value)
+      if checked == nil then
+        if inner then return nil, "." .. inner .. " " .. problem, name end -- a nested object's field
+        return nil, problem, name
+      end
       out[name] = checked
     end
     for i = 1, #required do
@@ -236,6 +377,16 @@ function M.object(fields, opts)
       if not present then return nil, "needs at least one of " .. table.concat(one_of, ", ") end
     end
     return out
+  end
+  --- agree(sent, got) -> true | false, field: every field sent that got
+  -- carries agrees, by the field's type.
+  self.agree = function(sent, got)
+    if type(got) ~= "table" then return false end
+    for name, value in next, sent do
+      local t = fields[name] or M.json
+      if not absent(got[name]) and not t.agree(value, got[name]) then return false, name end
+    end
+    return true
   end
   return self
 end
@@ -272,6 +423,39 @@ M.enum_filter = filter("enum_filter", {
   equals = M.code, notEquals = M.code,
   ["in"] = M.array(M.code), notIn = M.array(M.code), specified = M.boolean,
 })
+
+--- The API's Currency object (exchange pairs, widget answers; older
+-- renderings of the Rate, Fiat and c2f pages send it in requests too).
+-- Fields past these pass through: only the start of the schema is shown.
+M.currency_object = M.object({
+  name = M.code, feeCurrencyName = M.code, coinId = M.text,
+  networkData = M.object({ frontName = M.text, type = M.text }, { open = true }),
+  scale = M.integer(), blockchainScale = M.integer(), garbageAmount = M.decimal{ positive = false },
+  crypto = M.boolean, blockchainName = M.text, contract = M.text, enabled = M.boolean, active = M.boolean,
+}, { open = true })
+
+--- A currency as the sources show it: a code (the latest renderings), or a
+-- Currency object (the older ones).  Both are accepted; a code agrees with
+-- an object that names it.
+M.currency_ref = new("currency_ref", "a currency code such as USDT_TRX, or a Currency object"
+  .. " { name = \"USDT_TRX\", ... }", function(v)
+  if type(v) == "table" then
+    local checked, problem, field = M.currency_object.check(v)
+    if checked == nil then
+      return nil, "(a Currency object) " .. (field and (field .. " ") or "") .. problem
+    end
+    return checked
+  end
+  if not is_code(v) then return nil, "must be a currency code such as USDT_TRX, or a Currency object" end
+  return v
+end, { agree = function(sent, got)
+  if type(sent) == "table" then
+    if type(got) == "table" then return M.currency_object.agree(sent, got) end
+    return sent.name == got
+  end
+  if type(got) == "table" then return got.name == sent end
+  return sent == got
+end })
 
 -- A name that is not here is a typo: T.uuuid would be nil, and a field
 -- typed nil simply vanishes from a Lua table.  Say so at require instead.

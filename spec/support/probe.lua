@@ -1,7 +1,9 @@
 -- spec/support/probe.lua: POST /call in spec/support/probe.conf.  The body
 -- is {"options": {...}, "calls": [{"path": ..., "payload": {...}, "pad": n,
 -- "opts": {...}}, ...]} (pad: a description of n bytes is added to the
--- payload, made here; opts: client:call's, such as method = "DELETE"):
+-- payload, made here; opts: client:call's, such as method = "DELETE"; or
+-- {"row": "invoice.create_single", "params": {...}, "opts": {...}}: the
+-- endpoint function):
 -- one client is made with the environment's credentials plus `options`, the
 -- calls are made on it in order (through cosockets: this is a content
 -- phase), and the answer lists what each returned:
@@ -15,7 +17,7 @@ local recorder = require "recorder"
 local M = {}
 
 local ERR_FIELDS = { "kind", "status", "code", "request_sent", "attempts", "maybe_applied", "message",
-                     "idempotency_key" }
+                     "idempotency_key", "field", "existing", "retryable" }
 
 local function options(overrides)
   local o = {
@@ -66,7 +68,13 @@ function M.call()
     local payload = call.payload or {}
     if call.pad then payload.description = ("x"):rep(call.pad) end
     if call.unencodable then payload.callback = print end -- no JSON for a function
-    local result, err = client:call(call.path, payload, call.opts)
+    local group, name = (call.row or ""):match("^(.-)%.(.+)$")
+    local result, err
+    if group then
+      result, err = client[group][name](call.params, call.opts)
+    else
+      result, err = client:call(call.path, payload, call.opts)
+    end
     if result ~= nil then
       answers[i] = { result = result }
     else

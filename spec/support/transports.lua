@@ -10,7 +10,9 @@
 --         [, location])
 --     (pad: payload.description becomes n bytes, made where the call is made;
 --     opts: client:call's, such as method = "DELETE"; unencodable = true: the
---     payload gets a function, which the core refuses to encode)
+--     payload gets a function, which the core refuses to encode; or
+--     { row = "invoice.create_single", params = {...}, opts = {...} }: the
+--     endpoint function, client.async's on the async transport)
 --     -> { { result = ... } | { err = { kind, status, code, ... } }, ... }
 --   (location: the probe's, for cosocket; "/call" unless given)
 --   options.record (spec/support/recorder.lua): each answer also has
@@ -42,7 +44,14 @@ local function in_process(client, take, calls, async)
     if call.pad then payload.description = ("x"):rep(call.pad) end
     if call.unencodable then payload.callback = print end -- no JSON for a function
     local result, err
-    if async then
+    local group, name = (call.row or ""):match("^(.-)%.(.+)$")
+    if group and async then
+      local req
+      req, err = client.async[group][name](call.params, call.opts)
+      if req then result, err = req:wait() end
+    elseif group then
+      result, err = client[group][name](call.params, call.opts)
+    elseif async then
       local req
       req, err = client.async.call(call.path, payload, call.opts)
       if req then result, err = req:wait() end

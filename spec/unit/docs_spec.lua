@@ -11,6 +11,14 @@ describe("the README's API table", function()
     assert.are.equal("\n\n" .. doc.markdown() .. "\n", doc.section(readme))
   end)
 
+  it("and its table of keyed creates, too", function()
+    local f = assert(io.open("README.md", "rb"))
+    local readme = f:read("*a")
+    f:close()
+    assert.are.equal("\n\n" .. doc.keyed_markdown() .. "\n",
+      doc.section(readme, doc.KEYED_BEGIN, doc.KEYED_END))
+  end)
+
   it("names every endpoint, in the LDoc file too", function()
     local endpoints = require "calypso.endpoints"
     local markdown, ldoc = doc.markdown(), doc.ldoc()

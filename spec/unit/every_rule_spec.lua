@@ -26,6 +26,9 @@ good = {
   decimal = function() return "1.5" end,
   datetime = function() return "2030-01-01T00:00:00Z" end,
   url = function() return "https://shop.example/x" end,
+  uri = function() return "myshop://paid" end,
+  id = function() return 1346 end,
+  currency_ref = function() return { name = "BTC" } end,
   json = function() return 1 end,
   array = function(t) return { good[t.item.name](t.item) } end,
   object = function(t)
@@ -40,8 +43,8 @@ good = {
 bad = {
   text = "caf\233", email = "ada", uuid = "not-a-uuid", code = "B T C", currency = "B T C",
   enum = "NOT AN ENUM", boolean = "yes", integer = 1.5, decimal = "1e5", datetime = "tomorrow",
-  url = "ftp://x", json = print, array = "not a list", object = 5, string_filter = 5,
-  enum_filter = 5,
+  url = "ftp://x", uri = "https://shop.example/a b", id = 1.5, currency_ref = { name = "B T C" },
+  json = print, array = "not a list", object = 5, string_filter = 5, enum_filter = 5,
 }
 
 local function copy(t)

@@ -31,15 +31,21 @@ local bad = {
     "expiration" },
   { "invoice.create_single", "expiration is a number", with(INVOICE, { expiration = 1718000000 }),
     "expiration" },
-  { "invoice.create_single", "returnUrl is not http(s)", with(INVOICE, { returnUrl = "ftp://x" }),
-    "returnUrl" },
+  { "invoice.create_single", "returnUrl is no URI (the guide's placeholder)",
+    with(INVOICE, { returnUrl = "Your App URL" }), "returnUrl" },
+  { "invoice.create_single", "returnUrl holds a CR LF", with(INVOICE,
+    { returnUrl = "https://shop.example/\r\nX-Evil: 1" }), "returnUrl" },
+  { "invoice.create_single", "amount is a Lua number that lost digits",
+    with(INVOICE, { amount = 0.123456789012345678 }), "amount" },
+  { "invoice.create_single", "amount is 0.1 + 0.2", with(INVOICE, { amount = 0.1 + 0.2 }), "amount" },
   { "invoice.create_single", "idempotencyKey is not a UUID", with(INVOICE, { idempotencyKey = "k-1" }),
     "idempotencyKey" },
   { "invoice.create_single", "a field is unknown", with(INVOICE, { cartItems = {} }), "cartItems" },
   { "invoice.create_single", "description is not UTF-8", with(INVOICE, { description = "caf\233" }),
     "description" },
   { "invoice.get", "neither id nor idempotencyKey", {}, nil },
-  { "invoice.get", "id is a number", { id = 7 }, "id" },
+  { "invoice.get", "id is a fractional number", { id = 7.5 }, "id" },
+  { "invoice.get", "id is a negative number", { id = -7 }, "id" },
   { "invoice.create_single_fiat", "fiatAmount is missing",
     { currency = "USDT_TRX", fiatCurrency = "USD", description = "x" }, "fiatAmount" },
   { "payout.create", "depositAddress is missing", { amount = "1", currency = "ETH" }, "depositAddress" },
@@ -49,14 +55,18 @@ local bad = {
     "recipients" },
   { "exchange.get", "id is a string", { id = "7" }, "id" },
   { "exchange.get", "id is fractional", { id = 7.5 }, "id" },
-  { "exchange.precalculate", "direction is missing", { sourceCurrency = "BTC", destinationCurrency = "ETH",
-                                                      amount = "1" }, "direction" },
+  { "exchange.precalculate", "direction is not a code", { sourceCurrency = "BTC",
+    destinationCurrency = "ETH", amount = "1", direction = "to the moon" }, "direction" },
   { "rate.crypto", "fromCurrencies is not a list", { fromCurrencies = "BTC" }, "fromCurrencies" },
   { "rate.crypto", "an item is not a code", { fromCurrencies = { "BTC", "B T C" } }, "fromCurrencies" },
   { "rate.crypto", "a list has holes", { toCurrencies = { "BTC", nil, "ETH" } }, "toCurrencies" },
   { "account.get", "params are given to a call that takes none", { account = "x" }, "account" },
   { "user.current", "params are given to a call that takes none", { id = UUID }, "id" },
   { "subscription.create", "url is missing", { notificationServiceTypes = { "INVOICE" } }, "url" },
+  { "subscription.create", "url is an app's own scheme", { url = "myshop://hook" }, "url" },
+  { "subscription.create", "url holds a CR LF", { url = "http://127.0.0.1:1/\r\nHost: x" }, "url" },
+  { "payment_widget.create_unlimited_linked", "a Currency object has a name that is no code",
+    { cryptoCurrencies = { { name = "B T C" } } }, "cryptoCurrencies" },
   { "subscription.create", "an event type is not a code", { url = "https://x.example",
                                                             notificationEventTypes = { "INVOICE PAID" } },
     "notificationEventTypes" },
@@ -86,6 +96,42 @@ describe("merchant validation", function()
       assert.are.equal("validation", err.kind, tostring(err))
       assert.are.equal(field, err.field, tostring(err))
       assert.are.equal(0, err.attempts)
+    end)
+  end
+
+  it("names the field of a list item that is missing (items[1].opType)", function()
+    local _, err = client.tariff.extended_fee{ items = { { baseAmount = "1", currency = "USDT" } } }
+    assert.are.equal("items", err.field)
+    assert.truthy(err.message:find("items[1].opType is required", 1, true), err.message)
+  end)
+
+  -- What the documented examples send, that an earlier reading of the rows
+  -- refused: each passes validation and is tried (the client points
+  -- nowhere: trying shows as a network error).
+  for _, row in ipairs{
+    { "invoice.get", "an id that is a number (the 2.0 example's 1346)", { id = 1346 } },
+    { "exchange.precalculate", "no direction (the reference's example)", { sourceCurrency = "BTC",
+      destinationCurrency = "ETH", amount = "1" } },
+    { "tariff.extended_fee", "an item without feeType", { items = { { baseAmount = 1000, currency = "USDT",
+      opType = "INVOICE" } } } },
+    { "payment_widget.create_unlimited_linked", "Currency objects", { cryptoCurrencies = { { name = "BTC",
+      feeCurrencyName = "BTC", coinId = "btc", networkData = { frontName = "Bitcoin", type = "BTC" },
+      scale = 8, blockchainScale = 8, garbageAmount = 0, crypto = true } } } },
+    { "payment_widget.create_unlimited_linked", "currency codes", { cryptoCurrencies = { "BTC", "ETH" } } },
+    { "fiat.method", "a Currency object", { currency = { name = "USDT_TRX" }, geoId = UUID } },
+    { "fiat.order", "an idempotencyKey of plain text", { idempotencyKey = "order-1" } },
+    { "rate.crypto", "Currency objects", { fromCurrencies = { { name = "BTC" } },
+      toCurrencies = { "ETH" } } },
+    { "invoice.create_single", "an app's own returnUrl", with(INVOICE, { returnUrl = "myshop://paid" }) },
+    { "invoice.create_single", "an amount as a Lua number of 15 digits", with(INVOICE,
+      { amount = 0.123456789012345 }) },
+    { "customer.create", "an email with no dot in its domain", { email = "ada@localhost" } },
+  } do
+    local group, name = row[1]:match("^(.-)%.(.+)$")
+    it("takes " .. row[1] .. " with " .. row[2], function()
+      local result, err = client[group][name](row[3])
+      assert.is_nil(result)
+      assert.are.equal("network", err.kind, tostring(err))
     end)
   end
 

@@ -4,7 +4,9 @@
 --   local problem = check.fields(payload, { amount = "number!", currency = "string!",
 --                                           idempotencyKey = "uuid" }, open)
 -- kinds: string, number, integer, boolean, uuid, datetime, array, object,
--- any; "!" marks a required field.  open: fields not listed pass.
+-- currency (a code, or a Currency object naming one: older renderings of
+-- the docs send those), currencies (a list of them), any; "!" marks a
+-- required field.  open: fields not listed pass.
 local M = {}
 
 local function is_uuid(v)
@@ -12,6 +14,17 @@ local function is_uuid(v)
     .. ("%x"):rep(12) .. "$") ~= nil
 end
 M.is_uuid = is_uuid
+
+local function is_currency(v)
+  if type(v) == "table" then v = v.name end
+  return type(v) == "string" and v:match("^[%w_%-]+$") ~= nil
+end
+
+--- A currency field's code: the code, or the name of a Currency object.
+function M.code(v)
+  if type(v) == "table" then return v.name end
+  return v
+end
 
 local kinds = {
   string = function(v) return type(v) == "string" end,
@@ -22,6 +35,12 @@ local kinds = {
   datetime = function(v) return type(v) == "string" and v:match("^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d") ~= nil end,
   array = function(v) return type(v) == "table" end,
   object = function(v) return type(v) == "table" end,
+  currency = is_currency,
+  currencies = function(v)
+    if type(v) ~= "table" then return false end
+    for _, c in ipairs(v) do if not is_currency(c) then return false end end
+    return true
+  end,
   any = function() return true end,
 }
 

@@ -24,7 +24,8 @@
 --   POST redeliver {id}     send delivery id's bytes once more (a replay)
 --   POST emit {service, eventType, data, level}  any event, to the subscribers
 --   POST webhooks {time_scale}  multiply every webhook wait (tests: 0.01)
--- stats also counts invoices, payouts and exchanges made.  A POST body may
+-- stats also counts invoices, payouts, exchanges, widgets, subscriptions and
+-- onramp keys made.  A POST body may
 -- also be a calypso envelope: its payload is then the body.
 local cjson = require("cjson").new()
 local api = require "emulator.api"
@@ -76,6 +77,9 @@ function actions.stats()
     invoices = state.get_number("invoices"),
     payouts = state.get_number("payouts"),
     exchanges = state.get_number("exchanges"),
+    widgets = state.get_number("widgets"),
+    subscriptions = state.get_number("subscriptions_made"),
+    onramp_keys = state.get_number("onramp_keys"),
     last = recent[#recent] or cjson.null,
     recent = recent,
   }

@@ -1,6 +1,10 @@
 -- faults.lua: misbehaviour on demand, for tests.  A control call arms one
 -- fault for the next `count` API requests (default 1); each request that
--- finds it armed takes one.  Modes that answer do so before any check runs.
+-- finds it armed takes one.  Or it arms a `sequence` of faults, one per
+-- request in order (a create dropped, its retry passed, its read-back
+-- answered otherwise, say).  Modes that answer do so before any check runs.
+--   pass         nothing: the request goes on as if no fault were armed
+--   answer       200 with `body` (JSON text) as it is, whatever was asked
 --   stall        sleep `seconds` (default 5), then go on normally
 --   not_json     200 with a text body
 --   json_array   200 with a JSON array, valid JSON but not an object
@@ -43,6 +47,12 @@ local function start(status, length)
 end
 
 local modes = {}
+
+function modes.pass() end
+
+function modes.answer(f)
+  return respond.raw(f.status or 200, "application/json", f.body)
+end
 
 function modes.stall(f)
   ngx.sleep(f.seconds or 5)
@@ -141,9 +151,17 @@ function modes.raw(f)
 end
 
 function M.arm(f)
-  if not modes[f.mode] then return nil, "unknown fault mode " .. tostring(f.mode) end
-  f.count = f.count or 1
-  state.put_json("fault", f)
+  local list = f.sequence or { f }
+  for _, one in ipairs(list) do
+    if not modes[one.mode] then return nil, "unknown fault mode " .. tostring(one.mode) end
+    if one.mode == "answer" and type(one.body) ~= "string" then return nil, "answer needs a body" end
+  end
+  if f.sequence then
+    state.put_json("fault", { sequence = list, next = 1 })
+  else
+    f.count = f.count or 1
+    state.put_json("fault", f)
+  end
   return true
 end
 
@@ -151,6 +169,12 @@ end
 function M.apply()
   local f = state.get_json("fault")
   if not f then return end
+  if f.sequence then
+    local one = f.sequence[f.next]
+    f.next = f.next + 1
+    if f.next > #f.sequence then state.delete("fault") else state.put_json("fault", f) end
+    return modes[one.mode](one)
+  end
   f.count = f.count - 1
   if f.count <= 0 then state.delete("fault") else state.put_json("fault", f) end
   modes[f.mode](f)

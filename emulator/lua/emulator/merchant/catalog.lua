@@ -66,7 +66,7 @@ local function widget(payload)
   return { idempotencyKey = payload.idempotencyKey, description = payload.description,
            cryptoCurrencies = payload.cryptoCurrencies and (function()
              local out = {}
-             for i, c in ipairs(payload.cryptoCurrencies) do out[i] = exchanges.currency(c) end
+             for i, c in ipairs(payload.cryptoCurrencies) do out[i] = exchanges.currency(check.code(c)) end
              return out
            end)(),
            widgetType = "UNLIMITED_LINKED", widgetState = "IN_PROGRESS", logoUrl = payload.logoUrl,
@@ -75,21 +75,22 @@ local function widget(payload)
 end
 
 M.routes = {
-  ["/api/v1/rate"] = route({ fromCurrencies = "array", toCurrencies = "array" }, function(p)
+  ["/api/v1/rate"] = route({ fromCurrencies = "currencies", toCurrencies = "currencies" }, function(p)
     local rates = {}
-    for _, from in ipairs(p.fromCurrencies or {}) do
-      for _, to in ipairs(p.toCurrencies or {}) do
+    for _, from_ref in ipairs(p.fromCurrencies or {}) do
+      for _, to_ref in ipairs(p.toCurrencies or {}) do
+        local from, to = check.code(from_ref), check.code(to_ref)
         rates[#rates + 1] = { fromCurrency = from, toCurrency = to, ratesDate = ids.iso(),
                               rates = (exchanges.usd[from] or 1) / (exchanges.usd[to] or 1) }
       end
     end
     return { currencyRates = money.list(rates) }
   end, { envelope = "payload" }),
-  ["/api/v1/rate/fiat"] = route({ from = "array", to = "array" }, function(p)
+  ["/api/v1/rate/fiat"] = route({ from = "currencies", to = "currencies" }, function(p)
     local map = {}
     for _, from in ipairs(p.from or {}) do
-      map[from] = {}
-      for _, to in ipairs(p.to or {}) do map[from][to] = 1 end
+      map[check.code(from)] = {}
+      for _, to in ipairs(p.to or {}) do map[check.code(from)][check.code(to)] = 1 end
     end
     return { ratesMap = map }
   end, { envelope = "payload" }),
@@ -120,7 +121,7 @@ M.routes = {
     opcodes = "array", currency = "string", pageNumber = "integer", pageSize = "integer", sort = "string",
     properties = "string" }, wallet_page),
   ["/api/v1/payment-widget/unlimited-linked/create"] = { handler = function(payload)
-    local problem = check.fields(payload, { cryptoCurrencies = "array", description = "string",
+    local problem = check.fields(payload, { cryptoCurrencies = "currencies", description = "string",
       idempotencyKey = "uuid", externalId = "string", returnUrl = "string", supportUrl = "string",
       logoUrl = "string" }, true)
     if problem then return respond.error("001", problem) end
@@ -130,6 +131,7 @@ M.routes = {
     end
     payload.idempotencyKey = key
     state.put_json("widget:" .. key, widget(payload))
+    state.count("widgets")
     return respond.json(200, state.get_json("widget:" .. key))
   end },
   ["/api/v1/payment-widget/unlimited-linked/find"] = { handler = function(payload)
@@ -139,23 +141,41 @@ M.routes = {
     if not w then return respond.error("004", "no widget") end
     return respond.json(200, w)
   end },
-  ["/api/v1/payment-widget/single-fiat/create"] = route({}, function()
-    return { idempotencyKey = ids.uuid4(), widgetType = "SINGLE_FIAT", widgetState = "IN_PROGRESS" }
-  end, { open = true }),
+  -- docs/payment-widget-2's curl line: {description, fiatAmount, fiatCurrency,
+  -- cryptoCurrencies, idempotencyKey, externalId}; other fields pass.
+  ["/api/v1/payment-widget/single-fiat/create"] = { handler = function(payload)
+    local problem = check.fields(payload, { description = "string", fiatAmount = "number",
+      fiatCurrency = "string", cryptoCurrencies = "currencies", idempotencyKey = "uuid",
+      externalId = "string" }, true)
+    if problem then return respond.error("001", problem) end
+    local key = payload.idempotencyKey or ids.uuid4()
+    if state.get_json("widget-single-fiat:" .. key) then
+      return respond.error("016", "IdempotencyKey " .. key .. " already exists")
+    end
+    local codes = {}
+    for i, c in ipairs(payload.cryptoCurrencies or {}) do codes[i] = check.code(c) end
+    local w = { idempotencyKey = key, description = payload.description, externalId = payload.externalId,
+                fiatCurrency = payload.fiatCurrency, cryptoCurrencies = money.list(codes),
+                widgetType = "SINGLE_FIAT", widgetState = "IN_PROGRESS", createdDate = ids.iso() }
+    state.put_json("widget-single-fiat:" .. key, w)
+    state.count("widgets")
+    return respond.json(200, w)
+  end },
   ["/api/v1/payment-widget/single-fiat/find"] = route({}, function()
     return { widgetType = "SINGLE_FIAT", widgetState = "IN_PROGRESS" }
   end, { open = true }),
-  ["/api/v1/fiat/order"] = route({ idempotencyKey = "uuid!" }, function()
+  ["/api/v1/fiat/order"] = route({ idempotencyKey = "string!" }, function()
     return { invoiceId = ids.uuid4(), state = "unpaid", shopId = "emulated", currency = "USDT_TRX",
              orderCryptoAmount = 10, paymentCryptoAmount = 0, fiatCurrency = "ARS", orderFiatAmount = 10000,
              paymentFiatAmount = 0 }
   end),
-  ["/api/v1/fiat/method"] = route({ currency = "string", geoId = "uuid" }, function()
+  ["/api/v1/fiat/method"] = route({ currency = "currency", geoId = "uuid" }, function()
     return { method = { { methodName = "Card", methodCode = "CARD", fixedRateId = ids.uuid4(),
       fixedRate = 1000,
                           expiredFixedRateDate = ids.iso(900), minLimit = 10, maxLimit = 1000 } } }
   end),
-  ["/api/v1/fiat/geo"] = route({}, function() return { geo = money.list({}) } end, { open = true }),
+  ["/api/v1/fiat/geo"] = route(nil, function() return { geo = money.list({}) } end,
+    { envelope = "account" }),
   ["/api/v1/fiat/deposit/order"] = route({ id = "uuid!" }, function(p)
     return { id = p.id, cryptoAmount = 10, fiatAmount = 10, fiatCurrency = "USD", currency = "USDT_TRX",
              state = "CREATED" }
@@ -170,6 +190,7 @@ M.routes = {
     end
     local key = { key = ids.uuid4(), expiredAt = ids.iso(3600) }
     state.put_json("onramp-key:" .. payload.idempotencyKey, key)
+    state.count("onramp_keys")
     return respond.json(200, key)
   end },
   ["/api/v1/fiat/deposit/fiatcurrencies"] = route({}, function() return { fiatCurrencies = { "USD" } } end,
@@ -191,12 +212,13 @@ M.routes = {
     return { orderId = p.orderId, state = "INIT", currency = "USDT_TRX", fiatCurrency = "ARS",
              amountInCrypto = 10, amountInFiat = 10000, externalId = "emulated" }
   end),
-  ["/api/v1/c2f/order/{type}/rate"] = route({ fiatCurrency = "string", currency = "string" }, function(p)
-    return { rateId = ids.uuid4(), rate = 1000, fiatCurrency = p.fiatCurrency, currency = p.currency,
+  ["/api/v1/c2f/order/{type}/rate"] = route({ fiatCurrency = "currency", currency = "currency" }, function(p)
+    return { rateId = ids.uuid4(), rate = 1000, fiatCurrency = check.code(p.fiatCurrency),
+             currency = check.code(p.currency),
              expiredDate = ids.iso(900) }
   end),
-  ["/api/v1/c2f/order/{type}/limit"] = route({ fiatCurrency = "string" }, function(p)
-    return { minLimit = 10, maxLimit = 1000, limitCurrency = p.fiatCurrency }
+  ["/api/v1/c2f/order/{type}/limit"] = route({ fiatCurrency = "currency" }, function(p)
+    return { minLimit = 10, maxLimit = 1000, limitCurrency = check.code(p.fiatCurrency) }
   end),
 }
 

@@ -48,7 +48,7 @@ M.routes = {
   end },
   ["/api/v1/exchange/pre-calculate"] = { handler = function(payload)
     local problem = check.fields(payload, { sourceCurrency = "string!", destinationCurrency = "string!",
-                                            amount = "number!", direction = "string!" })
+                                            amount = "number!", direction = "string" })
     if problem then return respond.error("001", problem) end
     return respond.json(200, { sourceCurrency = payload.sourceCurrency,
       destinationCurrency = payload.destinationCurrency,

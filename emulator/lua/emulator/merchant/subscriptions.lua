@@ -30,6 +30,7 @@ M.routes = {
                  publicKey = ids.hex(32):sub(3), secretKey = ids.hex(32):sub(3), createdDate = ids.iso(),
                  blockedByErrorCount = 0 }
     state.put_json("subscriptions", subs)
+    state.count("subscriptions_made")
     return respond.json(200, subs[id])
   end },
 }
