@@ -61,6 +61,65 @@ describe("the calypso command", function()
     assert.truthy(emu:stats().last.body:find('"amount":0.123456789012345678', 1, true))
   end)
 
+  -- { what, the arguments }: JSON from the command line keeps every number's digits.
+  for _, c in ipairs{
+    { "--json of a subcommand", "invoice create-single --json "
+      .. "'{\"amount\":0.123456789012345678,\"currency\":\"ETH\",\"description\":\"x\"}'" },
+    { "call's payload", "call /api/v1/invoice/single/create "
+      .. "'{\"amount\":0.123456789012345678,\"currency\":\"ETH\",\"description\":\"x\","
+      .. "\"idempotencyKey\":\"" .. calypso.uuid4() .. "\"}'" },
+  } do
+    it("sends a number in " .. c[1] .. " exactly as typed", function()
+      local status, out, err = run(c[2])
+      assert.are.equal(0, status, err)
+      assert.truthy(emu:stats().last.body:find('"amount":0.123456789012345678', 1, true),
+        emu:stats().last.body)
+      assert.truthy(out:find('"amount":0.123456789012345678', 1, true), out)
+    end)
+  end
+
+  it("names the key after a dropped answer, and a rerun with it makes nothing more", function()
+    local before = emu:stats().invoices
+    emu:fault{ mode = "drop_reply", count = 3 } -- the create and both retries: all unanswered
+    local status, out, err = run("invoice create-single --amount 7.5 --currency ETH --description Order-7")
+    assert.are.equal(4, status)
+    assert.are.equal("", out)
+    local key = err:match("idempotency key is (%x+%-%x+%-%x+%-%x+%-%x+)")
+    assert.truthy(key, err)
+    assert.truthy(err:find("may have been applied", 1, true), err)
+    assert.truthy(err:find("--idempotency-key " .. key, 1, true), err)
+    status, out, err = run("invoice create-single --amount 7.5 --currency ETH --description Order-7"
+      .. " --idempotency-key " .. key)
+    assert.are.equal(0, status, err)
+    assert.truthy(out:find('"idempotencyKey":"' .. key .. '"', 1, true), out)
+    assert.are.equal(before + 1, emu:stats().invoices)
+    -- the same key for another order is refused (exit 9), and makes nothing
+    status, out, err = run("invoice create-single --amount 8 --currency ETH --description Order-8"
+      .. " --idempotency-key " .. key)
+    assert.are.equal(9, status)
+    assert.truthy(err:find("idempotency error", 1, true), err)
+    assert.are.equal(before + 1, emu:stats().invoices)
+  end)
+
+  it("says a dropped create without a key may have been applied, and has no key", function()
+    emu:fault{ mode = "drop_reply" }
+    local status, _, err = run("customer create --email ada@example.com")
+    assert.are.equal(4, status)
+    assert.truthy(err:find("may have been applied, and it has no idempotency key", 1, true), err)
+  end)
+
+  it("takes --idempotency-key on every keyed subcommand", function()
+    for group, rows in pairs(require("calypso.endpoints")) do
+      for name, row in pairs(rows) do
+        if row.key then
+          local status, out = run(group .. " " .. name:gsub("_", "-") .. " --help")
+          assert.are.equal(0, status)
+          assert.truthy(out:find("--idempotency-key", 1, true), group .. "." .. name)
+        end
+      end
+    end
+  end)
+
   it("refuses bad input with the rows' words, exit 2, sending nothing", function()
     local before = emu:stats().received
     local status, out, err = run("customer create --email not-an-address")

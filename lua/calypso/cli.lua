@@ -9,7 +9,13 @@
 --    eval "$(calypso sandbox start --env)"   ... calypso sandbox stop
 --
 -- The parser is Debian's lua-argparse; the endpoint subcommands and their
--- options are made from the rows, and the rows validate the values.
+-- options are made from the rows, and the rows validate the values.  JSON
+-- on the command line (--json, call's payload, list and object options) is
+-- read with every number kept as the text typed (core.decimal tokens), so
+-- 0.123456789012345678 reaches the wire as those digits, never as a double.
+-- An error after the request may have been applied names the idempotency
+-- key and says to rerun with --idempotency-key: the rerun then returns what
+-- the first run made, and makes nothing more.
 -- @module calypso.cli
 -- @local
 local found, argparse = pcall(require, "argparse")
@@ -31,9 +37,12 @@ local function sorted(t)
   return out
 end
 
+-- JSON from the command line: numbers stay the text typed.
+local TYPED = { numbers = "tokens" }
+
 -- Any JSON value from text (core.decode_object reads objects only).
 local function json_value(text)
-  local wrapped = core.decode_object('{"v":' .. text .. "}")
+  local wrapped = core.decode_object('{"v":' .. text .. "}", TYPED)
   if wrapped == nil then return nil end
   return wrapped.v
 end
@@ -86,7 +95,13 @@ local function add_endpoint_commands(parser)
         cmd:option("--" .. field, (required[field] and "(required) " or "") .. fields[field].doc)
           :target("field_" .. field)
       end
-      if row.body then cmd:option("--json", "the params as one JSON object; the options above win") end
+      if row.body then
+        cmd:option("--json", "the params as one JSON object (numbers sent as typed); the options above win")
+      end
+      if row.key then
+        cmd:option("--idempotency-key", "the " .. row.key .. " to send (default: a fresh UUID); rerun"
+          .. " with the one an error printed to get what that run made"):target("idempotency_key")
+      end
       cmd:action(function(args) args.endpoint = { group = group, name = name, row = row } end)
     end
   end
@@ -105,6 +120,8 @@ local function build_parser()
   call:option("--envelope", "full, account, payload or bare", "full")
     :choices{ "full", "account", "payload", "bare" }
   call:flag("--idempotent", "the server may safely receive it twice: retry it like a get")
+  call:option("--idempotency-key", "the key the payload carries, reported if the call may have been"
+    .. " applied"):target("idempotency_key")
   local webhook = parser:command("webhook", "sign or verify a webhook delivery read from stdin")
     :command_target("webhook_command")
   webhook:command("sign", "print the Sign of the body on stdin"):option("--secret", "the secretKey"):count(1)
@@ -290,7 +307,7 @@ end
 local function params_of(args, row)
   local params = {}
   if args.json then
-    params = core.decode_object(args.json)
+    params = core.decode_object(args.json, TYPED)
     if params == nil then return nil, "--json must be a JSON object" end
   end
   for name, t in pairs(row_fields(row)) do
@@ -331,14 +348,14 @@ run_command = function(args)
   if args.command == "call" then
     local payload = {}
     if args.json then
-      payload = core.decode_object(args.json)
+      payload = core.decode_object(args.json, TYPED)
       if payload == nil then
         io.stderr:write("calypso: the payload must be a JSON object\n")
         return 2
       end
     end
     result, err = client:call(args.path, payload, { method = args.method, envelope = args.envelope,
-      idempotent = args.idempotent, empty = args.method == "DELETE" })
+      idempotent = args.idempotent, empty = args.method == "DELETE", idempotency_key = args.idempotency_key })
   else
     local row = args.endpoint.row
     local params, problem = params_of(args, row)
@@ -346,10 +363,11 @@ run_command = function(args)
       io.stderr:write("calypso: ", problem, "\n")
       return 2
     end
-    result, err = client[args.endpoint.group][args.endpoint.name](params)
+    result, err = client[args.endpoint.group][args.endpoint.name](params,
+      args.idempotency_key and { idempotency_key = args.idempotency_key } or nil)
   end
   client:close()
-  if result == nil then return output.failure(err) end
+  if result == nil then return output.failure(err, args.endpoint and args.endpoint.row) end
   output.answer(last.body, not args.compact and output.is_terminal())
   return 0
 end

@@ -7,8 +7,9 @@
 -- @local
 local M = {}
 
---- Exit statuses: 0 success, 1 a usage error (argparse's), then one per error kind.
-M.status = { validation = 2, api = 3, network = 4, timeout = 5, tls = 6, decode = 7 }
+--- Exit statuses: 0 success, 1 a usage error (argparse's), then one per error kind
+-- (8 is the sandbox's).
+M.status = { validation = 2, api = 3, network = 4, timeout = 5, tls = 6, decode = 7, idempotency = 9 }
 
 --- JSON text, indented two spaces per level; strings are copied untouched.
 function M.indent(json)
@@ -65,9 +66,28 @@ function M.answer(body, pretty)
   io.stdout:write(pretty and M.indent(body) or (body:gsub("\n", "")), "\n")
 end
 
---- Prints an error to stderr; returns its exit status.
-function M.failure(err)
+-- What makes a rerun safe, after an error that may have been applied.
+local function rerun_advice(err, row)
+  if not err.maybe_applied then return nil end
+  local key = err.idempotency_key
+  if key and row and row.fetch then
+    return "calypso: the request may have been applied. Its idempotency key is " .. key .. ": rerun with"
+      .. " --idempotency-key " .. key .. " to get what it made, without making another\n"
+  elseif key then
+    return "calypso: the request may have been applied. Its idempotency key is " .. key .. "; this call"
+      .. " cannot be read back, so check before you send it again\n"
+  end
+  return "calypso: the request may have been applied, and it has no idempotency key: check before you"
+    .. " send it again, or it may be applied twice\n"
+end
+
+--- Prints an error to stderr, and what makes a rerun safe when the
+-- request may have been applied; returns its exit status.  row: the
+-- endpoint's (nil for call).
+function M.failure(err, row)
   io.stderr:write(tostring(err), "\n") -- "calypso api error (HTTP 400, code 003): ... [trace ...]"
+  local advice = rerun_advice(err, row)
+  if advice then io.stderr:write(advice) end
   return M.status[err.kind] or 1
 end
 
