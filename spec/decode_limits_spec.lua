@@ -34,7 +34,8 @@ describe("an answer past the client's bounds", function()
         emu:fault{ mode = "answer", body = BODY }
         local options = { timeout = 2, max_retries = 0 }
         for k, v in pairs(c[1]) do options[k] = v end
-        local answer = over:run(name, options, { { path = "/api/v1/account", opts = { envelope = "account" } } })[1]
+        local call = { path = "/api/v1/account", opts = { envelope = "account" } }
+        local answer = over:run(name, options, { call })[1]
         if c[2] then
           assert.are.equal("decode", answer.err.kind)
           assert.truthy(answer.err.message:find(c[2], 1, true), answer.err.message)

@@ -73,7 +73,8 @@ describe("a keyed create's read-back", function()
                            currency = "ETH", description = "order 7", state = "PENDING_PAYMENT" }
           for k, v in pairs(c[2]) do object[k] = v end
           local body = cjson.encode(object):gsub('"amount":"([^"]*)"', '"amount":%1') -- a number token
-          emu:fault{ sequence = { { mode = "drop_reply" }, { mode = "pass" }, { mode = "answer", body = body } } }
+          emu:fault{ sequence = { { mode = "drop_reply" }, { mode = "pass" },
+                                  { mode = "answer", body = body } } }
           local answer = one(over, name, "invoice.create_single", invoice_params(key, "10", "ETH"))
           if c[3] then
             assert.is_nil(answer.result, answer.result and cjson.encode(answer.result))
