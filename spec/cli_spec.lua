@@ -94,9 +94,10 @@ describe("the calypso command", function()
     assert.truthy(out:find('"idempotencyKey":"' .. key .. '"', 1, true), out)
     assert.are.equal(before + 1, emu:stats().invoices)
     -- the same key for another order is refused (exit 9), and makes nothing
-    status, _, err = run("invoice create-single --amount 8 --currency ETH --description Order-8"
+    status, out, err = run("invoice create-single --amount 8 --currency ETH --description Order-8"
       .. " --idempotency-key " .. key)
     assert.are.equal(9, status)
+    assert.are.equal("", out)
     assert.truthy(err:find("idempotency error", 1, true), err)
     assert.are.equal(before + 1, emu:stats().invoices)
   end)
