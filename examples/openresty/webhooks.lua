@@ -5,7 +5,8 @@
 -- timer, so that slow work never holds up the delivery.  An event id it has
 -- handled before (a replay of a captured delivery, or Calypso retrying one
 -- whose 200 it missed) is answered 200 and not handled again: the ids live
--- in the lua_shared_dict calypso_webhooks for two days.
+-- in the lua_shared_dict calypso_webhooks for a week.  When that dict is
+-- full the delivery is answered 503, so that Calypso sends it again.
 local calypso = require "calypso"
 
 local M = {}
@@ -28,6 +29,9 @@ function M.receive()
     ngx.log(ngx.NOTICE, "calypso webhook: ", err.message)
     ngx.say("ok")
     return ngx.exit(ngx.HTTP_OK)
+  end
+  if not event and err.field == "seen" then -- the dict is full: nginx_seen has logged it
+    return ngx.exit(ngx.HTTP_SERVICE_UNAVAILABLE)
   end
   if not event then
     ngx.log(ngx.WARN, tostring(err))

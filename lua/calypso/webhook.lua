@@ -25,15 +25,18 @@ local VERIFY_OPTIONS = { exact_numbers = "boolean", seen = "function" }
 --- webhook.verify(raw_body, sign, secret [, opts]) -> event | nil, err
 -- event is the decoded body, unknown fields and event types kept.  err has
 -- kind "validation" and field "sign" (missing or wrong signature), "body"
--- (signed, but not a JSON object) or "id" (a delivery already handled,
--- per `opts.seen`).  The comparison takes constant time and accepts hex of
--- either case.  Options:
+-- (signed, but not a JSON object), "id" (a delivery already handled, per
+-- `opts.seen`: answer 2xx, or Calypso keeps sending it) or "seen" (`seen`
+-- could not tell, its store being full, say: answer 5xx, so that Calypso
+-- sends it again later).  The comparison takes constant time and accepts
+-- hex of either case.  Options:
 --
 --    exact_numbers  as calypso.new's (default true): amounts a double cannot
 --                   hold come back as their exact text; false: as the nearest double
---    seen           function(event) -> true if this event was handled before:
---                   called once the signature checks out; the receiver's
---                   defence against replays (see nginx_seen)
+--    seen           function(event) -> true if this event was handled before,
+--                   false if not, or nil and why when it cannot tell: called
+--                   once the signature checks out; the receiver's defence
+--                   against replays (see nginx_seen)
 --
 -- A delivery signs only its body, with no timestamp, and Calypso retries one
 -- for days (19 retries; the last interval alone is about 34 hours): a
@@ -58,9 +61,16 @@ function M.verify(raw_body, sign, secret, opts)
   end
   local event, why = core.decode_object(raw_body, not (opts ~= nil and opts.exact_numbers == false))
   if not event then return refuse("body", "the body is not a JSON object: " .. why) end
-  if opts and opts.seen and opts.seen(event) then
-    return refuse("id", "event " .. tostring(event.id) .. " was handled before (a replay, or a"
-      .. " delivery retried after it was accepted)")
+  if opts and opts.seen then
+    local handled, why = opts.seen(event)
+    if handled then
+      return refuse("id", "event " .. M.id_text(event) .. " was handled before (a replay, or a"
+        .. " delivery retried after it was accepted)")
+    end
+    if handled == nil and why ~= nil then
+      return refuse("seen", "event " .. M.id_text(event) .. " cannot be checked against the deliveries"
+        .. " handled (" .. tostring(why) .. "): answer 5xx, so that Calypso sends it again")
+    end
   end
   return event
 end
@@ -74,6 +84,16 @@ function M.sign(body, secret)
     error("calypso.webhook.sign: secret must be a non-empty string", 2)
   end
   return core.sign(secret, body)
+end
+
+--- webhook.id_text(event) -> text: the event id's exact text, whatever
+-- the runtime: digits for a numeric id (LuaJIT's tostring keeps 14, so
+-- 123456789012341 and 123456789012342 would read alike), the string as it
+-- is.  A key for "handled before" stores.
+function M.id_text(event)
+  local id = type(event) == "table" and event.id
+  if type(id) == "number" then return (core.number_text(id)) or tostring(id) end
+  return tostring(id)
 end
 
 local next_id = 0
@@ -118,7 +138,11 @@ end
 -- (default 604800: a week, longer than the retry schedule: its documented
 -- last interval alone is about 34 h, and its 19 retries take about four
 -- days if the undocumented middle ones climb steadily); its key is the
--- subscription's requestId and the event id.  Call
+-- subscription's requestId and the event id's exact text (id_text).  A
+-- seen id is never evicted to make room (safe_add): when the dict is full,
+-- seen says so (logged at error level), verify refuses the delivery with
+-- field "seen", and the receiver answers 5xx so that Calypso retries; size
+-- the dict for a week of deliveries (the README says how).  Call
 -- forget(event) when you refuse a delivery after verify accepted it (you
 -- answer non-2xx), so that Calypso's retry is not taken for a replay.
 -- Raises when the dict does not exist (`lua_shared_dict NAME 10m;`).
@@ -129,14 +153,20 @@ function M.nginx_seen(dict_name, ttl)
     error("calypso.webhook.nginx_seen: no lua_shared_dict named " .. tostring(dict_name), 2)
   end
   ttl = ttl or 604800
+  -- 20 bytes (SHA-1 of the subscription's requestId and the id's text): a
+  -- short key puts an entry in the dict's 128-byte slab class, not 256.
   local function key(event)
-    return "calypso-webhook:" .. tostring(event.requestId) .. ":" .. tostring(event.id)
+    return ngx.sha1_bin(tostring(event.requestId) .. ":" .. M.id_text(event))
   end
   local function seen(event)
-    local added, err = dict:add(key(event), true, ttl)
+    local added, err = dict:safe_add(key(event), true, ttl)
     if added then return false end
     if err == "exists" then return true end
-    error("calypso.webhook.nginx_seen: " .. tostring(err)) -- no memory: refuse rather than risk a replay
+    local why = "lua_shared_dict " .. dict_name .. ": " .. tostring(err)
+      .. (err == "no memory" and " (full: it keeps every id for its ttl, and evicts none)" or "")
+    ngx.log(ngx.ERR, "calypso.webhook.nginx_seen: ", why, "; the delivery is refused so that Calypso"
+      .. " retries it: make the dict larger (see the README)")
+    return nil, why
   end
   local function forget(event) dict:delete(key(event)) end
   return seen, forget

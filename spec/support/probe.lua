@@ -56,6 +56,37 @@ function M.blocking_tls_failure()
   return err and err.kind or "none"
 end
 
+-- GET /seen: calypso.webhook.nginx_seen on the 64k calypso_seen_small:
+-- two 15-digit ids LuaJIT's tostring reads alike, then the dict filled
+-- until it refuses; answers what was seen as JSON.
+function M.seen()
+  local seen = calypso.webhook.nginx_seen("calypso_seen_small")
+  local a, b = { requestId = "r", id = 123456789012341 }, { requestId = "r", id = 123456789012342 }
+  local out = { tostring_alike = tostring(a.id) == tostring(b.id) }
+  out.first_new, out.second_new = seen(a) == false, seen(b) == false
+  out.replay_seen = seen(a) == true
+  local n = 0
+  while n < 100000 do
+    local handled, why = seen{ requestId = "0b0e3b1c-1d2e-4f5a-8b6c-9d0e1f2a3b4c", id = 1000000 + n }
+    if handled == nil then
+      out.why = why
+      break
+    end
+    n = n + 1
+  end
+  out.filled = n
+  out.first_kept = seen(a) == true
+  -- the next delivery, its key as long as the fillers' (a shorter one may fit a smaller slab)
+  local body = '{"requestId":"0b0e3b1c-1d2e-4f5a-8b6c-9d0e1f2a3b4c","id":' .. (1000000 + n + 1)
+    .. ',"createdDate":"2025-10-30T14:08:39","level":"INFO","service":"INVOICE",'
+    .. '"eventType":"INVOICE_PAID","data":{}}'
+  local event, err = calypso.webhook.verify(body, calypso.sign("s", body), "s", { seen = seen })
+  out.verified = event ~= nil
+  out.refused_field = err and err.field
+  ngx.header["Content-Type"] = "application/json"
+  ngx.say(cjson.encode(out))
+end
+
 function M.call()
   ngx.req.read_body()
   local request = cjson.decode(ngx.req.get_body_data() or "")
