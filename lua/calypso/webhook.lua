@@ -62,14 +62,14 @@ function M.verify(raw_body, sign, secret, opts)
   local event, why = core.decode_object(raw_body, not (opts ~= nil and opts.exact_numbers == false))
   if not event then return refuse("body", "the body is not a JSON object: " .. why) end
   if opts and opts.seen then
-    local handled, why = opts.seen(event)
+    local handled, unknown = opts.seen(event)
     if handled then
       return refuse("id", "event " .. M.id_text(event) .. " was handled before (a replay, or a"
         .. " delivery retried after it was accepted)")
     end
-    if handled == nil and why ~= nil then
+    if handled == nil and unknown ~= nil then
       return refuse("seen", "event " .. M.id_text(event) .. " cannot be checked against the deliveries"
-        .. " handled (" .. tostring(why) .. "): answer 5xx, so that Calypso sends it again")
+        .. " handled (" .. tostring(unknown) .. "): answer 5xx, so that Calypso sends it again")
     end
   end
   return event
