@@ -104,7 +104,7 @@ return rows.check_all{
                         idempotencyKey = T.uuid, expiration = T.datetime, externalId = T.text,
                         returnUrl = T.uri, supportUrl = T.uri, logoUrl = T.uri },
                       { "amount", "currency", "description" }),
-      idempotent = false, key = "idempotencyKey", fetch = "invoice.get",
+      idempotent = false, key = "idempotencyKey", fetch = "invoice.get", implies = { type = "SINGLE" },
     },
     create_single_fiat = {
       path = "/api/v1/invoice/single-fiat/create", source = "GUIDE",
@@ -112,21 +112,21 @@ return rows.check_all{
       body = required({ currency = T.currency, fiatAmount = T.decimal(), fiatCurrency = T.currency,
                         description = T.text, amount = T.decimal(), idempotencyKey = T.uuid },
                       { "currency", "fiatAmount", "fiatCurrency", "description" }),
-      idempotent = false, key = "idempotencyKey", fetch = "invoice.get",
+      idempotent = false, key = "idempotencyKey", fetch = "invoice.get", implies = { type = "SINGLE_FIAT" },
     },
     create_unlimited = {
       path = "/api/v1/invoice/unlimited/create", source = "REF", doc = "an unlimited invoice (any deposits)",
       body = required({ currency = T.currency, description = T.text, idempotencyKey = T.uuid,
                         returnUrl = T.uri, logoUrl = T.uri, supportUrl = T.uri, externalId = T.text,
                         fiatAvailable = T.boolean }, { "currency", "description" }),
-      idempotent = false, key = "idempotencyKey", fetch = "invoice.get",
+      idempotent = false, key = "idempotencyKey", fetch = "invoice.get", implies = { type = "UNLIMITED" },
     },
     create_bound = {
       path = "/api/v1/invoice/bound/create", source = "CLIENT",
       doc = "a bound invoice: any amount at or above lowerBound (required fields unknown)",
       body = T.object{ lowerBound = T.decimal(), currency = T.currency, description = T.text,
                        idempotencyKey = T.uuid, externalId = T.text, fiatAvailable = T.boolean },
-      idempotent = false, key = "idempotencyKey", fetch = "invoice.get",
+      idempotent = false, key = "idempotencyKey", fetch = "invoice.get", implies = { type = "BOUND" },
     },
   },
 

@@ -5,7 +5,8 @@
 -- every field the call set that the object carries agrees with what was
 -- sent (each field by its type's agree: amounts by exact decimal value, so
 -- 10 and 10.00 agree and 10.000000000000000001 does not; dates by instant;
--- lists of codes as sets).  Otherwise the key was used for something else
+-- lists of codes as sets), and what the row implies (an unlimited invoice
+-- create's object is no SINGLE invoice).  Otherwise the key was used for something else
 -- (what Stripe calls an idempotency error): the call fails with kind
 -- "idempotency", `err.idempotency_key` and the object found as
 -- `err.existing`, and is not retried.  Both client.lua paths (the blocking
@@ -83,6 +84,11 @@ function M.settle(row, label, payload, key, err, started, answer, fetch_err)
   end
   local agrees, field = row.body.agree(payload, object)
   if not agrees then return conflict(label, key, field, payload[field], object, err, fetch_attempts) end
+  for name, value in pairs(row.implies or {}) do
+    if object[name] ~= nil and object[name] ~= core.null and object[name] ~= value then
+      return conflict(label, key, name, value, object, err, fetch_attempts)
+    end
+  end
   observe.read_back(object, key, err.attempts, started, answer)
   return object
 end

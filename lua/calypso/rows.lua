@@ -25,6 +25,9 @@
 --   fetch_list  the fetch answer's field holding a list in which the
 --               object is the item whose key field is the key (the fetch
 --               row then takes no params)
+--   implies     { field = value }: what the object made carries though the
+--               call does not send it (an invoice create's `type`): a
+--               read-back object that carries another value is another's
 --   paged, each paged answers; `each` names the page walk (default "each")
 --   inferred    the path is deduced from naming, not seen in the docs
 --   source      the evidence for the path: "REF", "GUIDE", "GUIDE-rel",
@@ -38,7 +41,8 @@ local M = {}
 
 local KEYS = { path = "string", method = "string", envelope = "string", body = "table",
                params = "table", empty = "boolean", list = "boolean", idempotent = "boolean", key = "string",
-               fetch = "string", fetch_by = "string", fetch_list = "string", paged = "boolean",
+               fetch = "string", fetch_by = "string", fetch_list = "string", implies = "table",
+               paged = "boolean",
                each = "string", inferred = "boolean",
                source = "string", doc = "string" }
 local SOURCES = { REF = true, GUIDE = true, ["GUIDE-rel"] = true, ANCHOR = true, CLIENT = true,
@@ -73,7 +77,7 @@ function M.check(label, row)
     bad(label, "names key " .. row.key .. ", which is not a body field")
   end
   if row.fetch and not row.key then bad(label, "fetches by a key it does not have") end
-  if (row.fetch_by or row.fetch_list) and not row.fetch then
+  if (row.fetch_by or row.fetch_list or row.implies) and not row.fetch then
     bad(label, "says how to fetch, but not with what")
   end
   row.route = core.route{ method = row.method, envelope = row.envelope, empty = row.empty, list = row.list }

@@ -64,6 +64,9 @@ function M.is(v)
   return getmetatable(v) == Type
 end
 
+-- The metatable of core.decimal values (an amount as written).
+local DECIMAL = getmetatable(core.decimal("0"))
+
 local function need_type(v, where)
   if not M.is(v) then error("calypso.types: " .. where .. " is not a type (a typo?)", 3) end
 end
@@ -188,7 +191,7 @@ function M.decimal(opts)
       end
       return v
     end
-    if t == "userdata" and getmetatable(v) == getmetatable(core.decimal("0")) then
+    if t == "userdata" and getmetatable(v) == DECIMAL then
       local s = tostring(v) -- a JSON number token, written by the caller
       if positive and (s:sub(1, 1) == "-" or all_zero((s:gsub("[eE].*$", "")))) then
         return nil, "must be more than zero"
@@ -317,6 +320,7 @@ end
 M.json = new("json", "any JSON value (not checked here; the docs do not show its shape)", function(v)
   local t = type(v)
   if t == "string" or t == "number" or t == "boolean" or t == "table" or v == core.null then return v end
+  if t == "userdata" and getmetatable(v) == DECIMAL then return v end -- a number as typed
   return nil, "must be a value JSON can carry, got " .. t
 end, { agree = agree_any })
 

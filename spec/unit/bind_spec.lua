@@ -109,6 +109,19 @@ describe("client.bind() for a row with an idempotency key", function()
     end)
   end
 
+  it("refuses an unlimited invoice create's read-back that finds a SINGLE invoice (its type)", function()
+    local send = scripted{
+      ["/api/v1/invoice/unlimited/create"] = { { err = { code = "016", status = 400, attempts = 1 } } },
+      [GET] = { { ok = { id = "i1", idempotencyKey = KEY, type = "SINGLE", currency = "ETH",
+                         description = "x", amount = "1" } } },
+    }
+    local made, err = client.bind(send).invoice.create_unlimited({ currency = "ETH", description = "x" },
+      { idempotency_key = KEY })
+    assert.is_nil(made)
+    assert.are.equal("idempotency", err.kind)
+    assert.are.equal("type", err.field)
+  end)
+
   it("finds a subscription read back in the list by its requestId, and checks it", function()
     local url = "https://shop.example/hook"
     local mine = { requestId = KEY, url = url, secretKey = "s", notificationEventTypes = { "INVOICE_PAID" } }

@@ -40,6 +40,7 @@ for path, handler in pairs{
   ["/api/v1/customer-purse/customer/block"] = customers.block,
   ["/api/v1/customer-purse/customer/unblock"] = customers.unblock,
   ["/api/v1/customer-purse/purse/get"] = purses.get,
+  ["/api/v1/customer-purse/address/get"] = purses.address, -- the older guides' path
   ["/api/v1/customer-purse/purse/get-all"] = purses.get_all,
   ["/api/v1/customer-purse/transaction/get"] = purses.transaction,
   ["/api/v1/customer-purse/transaction/find"] = purses.find,

@@ -46,6 +46,17 @@ function M.get(payload)
   return respond.json(200, { id = purse.id, address = purse.address })
 end
 
+--- The older guides' "Get Customer Purse Address" (POST
+-- /api/v1/customer-purse/address/get): the same purse, answered {address}.
+function M.address(payload)
+  local customer, answered = customer_of(payload)
+  if not customer then return answered end
+  if type(payload.currency) ~= "string" or payload.currency == "" then
+    return respond.error("001", "currency is required")
+  end
+  return respond.json(200, { address = purse_of(customer, payload.currency).address })
+end
+
 function M.get_all(payload)
   local customer, answered = customer_of(payload)
   if not customer then return answered end
