@@ -197,7 +197,8 @@ describe("the documentation's examples", function()
         assert.is_nil(err, err and tostring(err))
         assert.is_true(same(assert(core.decode_object(text, true)), event))
         if entry.shape == "envelope" then
-          for _, field in ipairs{ "requestId", "id", "createdDate", "level", "service", "eventType", "data" } do
+          for _, field in ipairs{ "requestId", "id", "createdDate", "level", "service", "eventType",
+                                  "data" } do
             assert.is_not_nil(event[field], field)
           end
         end
