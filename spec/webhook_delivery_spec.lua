@@ -33,11 +33,13 @@ describe("webhook deliveries from the sandbox", function()
     for _, d in ipairs(seen.deliveries) do assert.is_nil(d.sign) end
   end)
 
-  it("delivers an invoice paid in part: mempool, then the intervention", function()
+  it("delivers an invoice paid in part: created, mempool, compliance, funds, then the intervention",
+    function()
     local seen = flow("invoice")
-    assert.are.same({ "INVOICE_MEMPOOL_FOUND", "INVOICE_PENDING_INTERVENTION" }, seen.events)
-    assert.are.same({ 500, 200, 200, 409 }, seen.statuses)
-    local body = cjson.decode(seen.deliveries[2].body)
+    assert.are.same({ "INVOICE_CREATE_INVOICE", "INVOICE_MEMPOOL_FOUND", "INVOICE_PENDING_COMPLIANCE",
+      "INVOICE_FUNDS_RECEIVED_FOR_INVOICE", "INVOICE_PENDING_INTERVENTION" }, seen.events)
+    assert.are.same({ 500, 200, 200, 200, 200, 200, 409 }, seen.statuses)
+    local body = cjson.decode(seen.deliveries[5].body)
     assert.are.equal("WARNING", body.level)
     assert.are.equal("INVOICE", body.service)
     assert.truthy(body.data.message:find("UNDERPAY", 1, true), body.data.message)

@@ -200,11 +200,13 @@ function Sandbox:control(name, body)
   return control_client(self):call("/__emulator/" .. name, body or {})
 end
 
---- sb:pay_invoice(id, amount [, { mempool = true }]) -> invoice | nil, err: a
--- payment of amount arrives (mempool: it stops at MEM_POOL_FOUND; then
--- pay_invoice(id) confirms it).
+--- sb:pay_invoice(id, amount [, opts]) -> invoice | nil, err: a payment of
+-- amount arrives and passes compliance (opts.mempool: it stops at
+-- MEM_POOL_FOUND, and pay_invoice(id) confirms it; opts.outcome =
+-- "DECLINED": it fails compliance and the invoice is DECLINED).
 function Sandbox:pay_invoice(id, amount, opts)
-  return self:control("pay_invoice", { id = id, amount = amount, mempool = opts and opts.mempool or nil })
+  return self:control("pay_invoice", { id = id, amount = amount, mempool = opts and opts.mempool or nil,
+    outcome = opts and opts.outcome })
 end
 
 --- sb:expire_invoice(id) -> invoice | nil, err: its expiration passes now.
@@ -212,9 +214,29 @@ function Sandbox:expire_invoice(id)
   return self:control("expire_invoice", { id = id })
 end
 
---- sb:advance_payout(id) -> payout | nil, err: processed: COMPLETED, or FAILED for want of funds.
-function Sandbox:advance_payout(id)
-  return self:control("advance_payout", { id = id })
+--- sb:advance_payout(id [, opts]) -> payout | nil, err: a payout waiting for
+-- confirmation is confirmed; a confirmed one is processed: COMPLETED, or
+-- FAILED for want of funds; a mass payout goes IN_PROGRESS, then COMPLETED
+-- (opts.outcome = "PARTIAL": PARTIAL).
+function Sandbox:advance_payout(id, opts)
+  return self:control("advance_payout", { id = id, outcome = opts and opts.outcome })
+end
+
+--- sb:cancel_payout(id) -> payout | nil, err: CANCELED, if not yet in progress.
+function Sandbox:cancel_payout(id)
+  return self:control("cancel_payout", { id = id })
+end
+
+--- sb:payout_verification(enabled) -> { enabled }: new payouts wait for confirmation
+-- (PENDING_CONFIRMATION) until sb:advance_payout confirms them.
+function Sandbox:payout_verification(enabled)
+  return self:control("payout_verification", { enabled = enabled == true })
+end
+
+--- sb:expire_purse(customer_id, currency) -> purse | nil, err: the purse's
+-- address expires (CUSTOMER_PURSE_EXPIRED); the next purse.get makes a new one.
+function Sandbox:expire_purse(customer_id, currency)
+  return self:control("expire_purse", { customerId = customer_id, currency = currency })
 end
 
 --- sb:credit(currency, amount) -> { currency, amount } | nil, err: adds to the balance.

@@ -9,13 +9,20 @@
 --                           (states and currencies cycle, one state unknown)
 --   POST clock {skew_ms, date}  shift the emulator's clock, to make timestamps
 --                           stale; its Date header follows unless date=false
---   POST pay_invoice {id, amount, mempool}   a payment of amount to the invoice
---                           (merchant/invoices.lua): the invoice as it then is;
---                           mempool=true stops at MEM_POOL_FOUND, and {id} alone
---                           then confirms it
+--   POST pay_invoice {id, amount, mempool, outcome}   a payment of amount to the
+--                           invoice (merchant/invoices.lua): the invoice as it then
+--                           is; mempool=true stops at MEM_POOL_FOUND, and {id} alone
+--                           then confirms it; outcome "DECLINED": it fails compliance
 --   POST expire_invoice {id}  an unpaid invoice's expiration passes now
---   POST advance_payout {id}  process a CONFIRMED payout: COMPLETED, or FAILED
---                           for want of funds (merchant/payouts.lua)
+--   POST advance_payout {id, outcome}  move a payout on (merchant/payouts.lua):
+--                           confirm a PENDING_CONFIRMATION one; process a CONFIRMED
+--                           one: COMPLETED, or FAILED for want of funds; a mass
+--                           payout: IN_PROGRESS, then COMPLETED (outcome "PARTIAL":
+--                           PARTIAL)
+--   POST cancel_payout {id}   cancel a payout not yet in progress
+--   POST payout_verification {enabled}  new payouts wait for confirmation
+--   POST expire_purse {customerId, currency}  a purse's address expires
+--                           (CUSTOMER_PURSE_EXPIRED; purses.lua)
 --   POST credit {currency, amount}  add to the account's balance
 --   POST deposit {customerId, currency, amount, outcome, stop}  a deposit to a
 --                           customer's purse, through its states (purses.lua);
@@ -111,7 +118,10 @@ function actions.pay_invoice()
   if body.amount ~= nil and not decimal(body.amount) then
     return nil, "amount must be a positive plain decimal, such as 12.5"
   end
-  return invoices.pay(body.id, body.amount, body.mempool == true)
+  if body.outcome ~= nil and body.outcome ~= "DECLINED" and body.outcome ~= "CONFIRMED" then
+    return nil, "outcome must be CONFIRMED or DECLINED"
+  end
+  return invoices.pay(body.id, body.amount, body.mempool == true, body.outcome)
 end
 
 function actions.expire_invoice()
@@ -119,7 +129,20 @@ function actions.expire_invoice()
 end
 
 function actions.advance_payout()
-  return payouts.advance(body_json().id)
+  local body = body_json()
+  return payouts.advance(body.id, body.outcome)
+end
+
+function actions.cancel_payout()
+  return payouts.cancel(body_json().id)
+end
+
+function actions.payout_verification()
+  return payouts.verification(body_json().enabled == true)
+end
+
+function actions.expire_purse()
+  return purses.expire(body_json())
 end
 
 function actions.credit()

@@ -12,6 +12,19 @@ function M.iso(seconds)
   return os.date("!%Y-%m-%dT%H:%M:%SZ", math.floor(ngx.now()) + (seconds or 0))
 end
 
+--- now (or at, seconds since the epoch) as webhook examples write it:
+-- 2022-03-15T12:13:05.909616, six fraction digits and no zone.
+function M.event_time(at)
+  at = at or ngx.now()
+  local whole = math.floor(at)
+  return os.date("!%Y-%m-%dT%H:%M:%S", whole) .. string.format(".%06d", math.floor((at - whole) * 1e6 + 0.5))
+end
+
+--- A fresh system id: the numeric id the webhooks call parentExternalId.
+function M.system_id()
+  return require("emulator.state").count("system_id")
+end
+
 --- Seconds since the epoch of an RFC 3339 date-time (2025-07-05T22:31:09Z,
 -- with optional fraction and a Z or +hh:mm offset), or nil.
 function M.parse_iso(text)

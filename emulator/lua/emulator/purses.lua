@@ -57,6 +57,28 @@ function M.address(payload)
   return respond.json(200, { address = purse_of(customer, payload.currency).address })
 end
 
+--- Control: customerId's purse for currency expires (the docs: no deposit
+-- for 30 days): CUSTOMER_PURSE_EXPIRED with its documented data; the next
+-- purse.get makes a new address.  Returns the expired purse, or nil, why.
+function M.expire(body)
+  local customer = type(body.customerId) == "string" and state.get_json("customer:" .. body.customerId)
+  if not customer then return nil, "no customer " .. tostring(body.customerId) end
+  local key = "purse:" .. customer.id .. ":" .. tostring(body.currency)
+  local purse = state.get_json(key)
+  if not purse then
+    return nil, "customer " .. customer.id .. " has no " .. tostring(body.currency) .. " purse"
+  end
+  state.delete(key)
+  local list = {}
+  for _, p in ipairs(state.get_json("purses:" .. customer.id) or {}) do
+    if p.id ~= purse.id then list[#list + 1] = p end
+  end
+  state.put_json("purses:" .. customer.id, list)
+  webhooks.emit("CUSTOMER_PURSE", "CUSTOMER_PURSE_EXPIRED", { customerId = customer.id,
+    customerBlocked = customer.blocked == true, purseId = purse.id, address = purse.address }, "WARNING")
+  return purse
+end
+
 function M.get_all(payload)
   local customer, answered = customer_of(payload)
   if not customer then return answered end

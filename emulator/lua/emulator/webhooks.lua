@@ -199,7 +199,7 @@ function M.emit(service, event_type, data, level)
   for _, sub in pairs(subscriptions()) do
     if not sub.blocked and wants(sub, service, event_type) then
       local event = { requestId = sub.requestId, id = state.count("event_id"),
-                      createdDate = ids.iso():gsub("Z$", ""), level = level or "INFO",
+                      createdDate = ids.event_time(), level = level or "INFO",
                       service = service, eventType = event_type, data = data }
       data.type = data.type or event_type -- "every event's data also carries type"
       made[#made + 1] = deliver(sub, event, money.unmark(cjson.encode(event))).id

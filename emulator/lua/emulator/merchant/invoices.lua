@@ -10,8 +10,20 @@
 -- payment.  A reused idempotencyKey is 016.  Amounts are kept as the exact
 -- text the client sent (emulator.money).  Each step is announced to the
 -- webhook subscribers (emulator.webhooks) with the documented INVOICE_*
--- event; data carries the documented fields the emulator has (not
--- parentExternalId: it keeps no numeric system ids).
+-- event (calypso-api-merchant.md 6.2 and 6.4):
+--   create       INVOICE_CREATE_INVOICE, or INVOICE_CREATE_UNLIMITED_INVOICE
+--   a payment    INVOICE_MEMPOOL_FOUND, INVOICE_PENDING_COMPLIANCE, then
+--                INVOICE_COMPLIANCE_DECLINED (pay_invoice{..., outcome =
+--                "DECLINED"}: the invoice is DECLINED), or
+--                INVOICE_FUNDS_RECEIVED_FOR_INVOICE (every kind) and then
+--                INVOICE_PENDING_INTERVENTION, or INVOICE_PAID and
+--                INVOICE_TRANSLATION_TO_ACCOUNT_COMPLETED (an unlimited
+--                invoice: the translation only)
+--   expiry       INVOICE_EXPIRED
+-- with the documented data fields the emulator has: parentExternalId is the
+-- invoice's numeric system id (invoice.get{ id = "7" } finds it too),
+-- createdDate is written as the examples write it (fractional seconds, no
+-- zone).
 local accounts = require "emulator.merchant.accounts"
 local check = require "emulator.check"
 local ids = require "emulator.ids"
@@ -37,7 +49,7 @@ local function dto(inv)
   for k, v in pairs(inv) do out[k] = v end
   for _, f in ipairs{ "amount", "fiatAmount", "lowerBound", "paid" } do out[f] = money.exact(inv[f]) end
   out.totalDebitAmount = money.exact(inv.amount)
-  out.paid, out.history = nil, nil -- the emulator's own bookkeeping
+  out.paid, out.history, out.systemId = nil, nil, nil -- the emulator's own bookkeeping
   return out
 end
 
@@ -47,11 +59,24 @@ end
 
 -- Announces an invoice event to the webhook subscribers.
 local function announce(inv, event_type, level, extra)
-  local data = { amount = money.exact(inv.amount), currency = inv.currency, description = inv.description,
+  -- amount: the invoice's; an unlimited one has none, so the deposit's
+  local data = { amount = money.exact(inv.amount or inv.paid), currency = inv.currency,
+                 description = inv.description,
                  externalId = inv.externalId, idempotencyKey = inv.idempotencyKey,
-                 createdDate = inv.createdDate }
+                 parentExternalId = inv.systemId,
+                 createdDate = ids.event_time(ids.parse_iso(inv.createdDate)) }
   for k, v in pairs(extra or {}) do data[k] = v end
   webhooks.emit("INVOICE", event_type, data, level)
+end
+
+-- The data of the events that follow a payment (the funds received table).
+local function payment_data(inv, message)
+  return { amount = money.exact(inv.paid), transactionId = money.list{ inv.lastDepositHash },
+           senderAddress = inv.senderAddress, paymentDate = ids.event_time(),
+           transactionHash = inv.lastDepositHash,
+           fiatAmount = inv.fiatAmount and { amount = money.exact(inv.fiatAmount),
+                                             currency = inv.fiatCurrency },
+           message = message }
 end
 
 -- The docs list no EXPIRED invoice state (there is an INVOICE_EXPIRED
@@ -86,7 +111,8 @@ local function create(kind, payload, raw, fields)
   if key and state.get_json("invoice-key:" .. key) then
     return respond.error("016", "IdempotencyKey " .. key .. " already exists")
   end
-  local inv = { id = ids.uuid4(), type = kind, state = "PENDING_PAYMENT", invoiceAddress = ids.hex(40),
+  local inv = { id = ids.uuid4(), systemId = ids.system_id(), type = kind, state = "PENDING_PAYMENT",
+                invoiceAddress = ids.hex(40),
                 currency = payload.currency, description = payload.description, fee = 0,
                 createdDate = ids.iso(), idempotencyKey = key or ids.uuid4(),
                 expiration = payload.expiration or ids.iso(kind == "UNLIMITED" and 30 * 86400 or 86400),
@@ -100,7 +126,12 @@ local function create(kind, payload, raw, fields)
   end
   save(inv)
   state.put_json("invoice-key:" .. inv.idempotencyKey, { id = inv.id })
+  state.put_json("invoice-system:" .. inv.systemId, { id = inv.id })
   state.count("invoices")
+  announce(inv, kind == "UNLIMITED" and "INVOICE_CREATE_UNLIMITED_INVOICE" or "INVOICE_CREATE_INVOICE",
+    "INFO",
+    { message = "the invoice was created", fiatCurrency = inv.fiatCurrency,
+      amount = kind ~= "UNLIMITED" and money.exact(inv.amount) or nil })
   -- At its expiration, an unpaid invoice expires (and INVOICE_EXPIRED goes
   -- out) whether or not anyone reads it then.
   local expires_in = (ids.parse_iso(inv.expiration) or 0) - now()
@@ -150,28 +181,48 @@ local function settle(inv, paid)
     accounts.add(inv.currency, due or paid)
   end
   local real = money.exact(inv.paid)
+  announce(inv, "INVOICE_FUNDS_RECEIVED_FOR_INVOICE", "SUCCESS",
+    payment_data(inv, "funds reached the invoice"))
+  local credited = { serviceFee = 0, transactionIds = money.list{ inv.lastDepositHash },
+                     message = "credited to the account", amount = real,
+                     fiatAmount = payment_data(inv).fiatAmount }
   if inv.state == "PENDING_INTERVENTION" then
     announce(inv, "INVOICE_PENDING_INTERVENTION", "WARNING",
       { message = "paid " .. inv.paid .. " of " .. tostring(inv.amount) .. ": " .. inv.interventionType })
   elseif inv.state == "COMPLETED" then
-    announce(inv, "INVOICE_PAID", "SUCCESS", { realAmount = real })
-    announce(inv, "INVOICE_TRANSLATION_TO_ACCOUNT_COMPLETED", "SUCCESS", { serviceFee = 0,
-      transactionIds = money.list{ inv.lastDepositHash }, message = "credited to the account" })
-  else -- an unlimited or bound invoice takes the deposit and stays open
-    announce(inv, "INVOICE_FUNDS_RECEIVED_FOR_INVOICE", "SUCCESS", { amount = real,
-      transactionHash = inv.lastDepositHash, message = "a deposit arrived" })
+    announce(inv, "INVOICE_PAID", "SUCCESS", { realAmount = real, fiatAmount = inv.fiatAmount and
+      money.exact(inv.fiatAmount), fiatCurrency = inv.fiatCurrency })
+    announce(inv, "INVOICE_TRANSLATION_TO_ACCOUNT_COMPLETED", "SUCCESS", credited)
+  elseif inv.type == "UNLIMITED" then -- each deposit is credited; the invoice stays open
+    announce(inv, "INVOICE_TRANSLATION_TO_ACCOUNT_COMPLETED", "SUCCESS", credited)
+  end -- a bound invoice paid below its bound stays open, its deposit received
+end
+
+-- After a payment is seen: the compliance check, then declined (the invoice
+-- is DECLINED) or settled.
+local function check_and_settle(inv, paid, outcome)
+  inv.state = "PENDING_COMPLIANCE_CHECK"
+  announce(inv, "INVOICE_PENDING_COMPLIANCE", "INFO",
+    payment_data(inv, "the deposit is under compliance review"))
+  if outcome == "DECLINED" then
+    inv.state = "DECLINED"
+    announce(inv, "INVOICE_COMPLIANCE_DECLINED", "WARNING",
+      payment_data(inv, "the deposit failed compliance"))
+    return
   end
+  settle(inv, paid)
 end
 
 --- Control: pay invoice `id` with `amount` (a number or decimal text); with
 -- `mempool`, stop at MEM_POOL_FOUND; with no amount, confirm the payment an
--- invoice at MEM_POOL_FOUND holds.  Returns the invoice, or nil, why.
-function M.pay(id, amount, mempool)
+-- invoice at MEM_POOL_FOUND holds; outcome "DECLINED": the deposit fails
+-- compliance.  Returns the invoice, or nil, why.
+function M.pay(id, amount, mempool, outcome)
   local inv = load(id)
   if not inv then return nil, "no invoice " .. tostring(id) end
   inv.history = inv.history or {}
   if amount == nil and inv.state == "MEM_POOL_FOUND" then
-    settle(inv, tonumber(inv.paid))
+    check_and_settle(inv, tonumber(inv.paid), outcome)
     save(inv)
     return dto(inv)
   end
@@ -181,13 +232,14 @@ function M.pay(id, amount, mempool)
   if not paid or paid <= 0 then return nil, "amount must be a positive number" end
   inv.history[#inv.history + 1] = "MEM_POOL_FOUND"
   inv.paid = tostring(amount)
-  inv.lastDepositHash = ids.hex(64)
+  inv.lastDepositHash, inv.senderAddress = ids.hex(64), ids.hex(40)
   announce(inv, "INVOICE_MEMPOOL_FOUND", "INFO", { realAmount = money.exact(inv.paid),
-    transactionHash = inv.lastDepositHash })
+    transactionHash = inv.lastDepositHash, fiatAmount = inv.fiatAmount and money.exact(inv.fiatAmount),
+    fiatCurrency = inv.fiatCurrency })
   if mempool then
     inv.state = "MEM_POOL_FOUND"
   else
-    settle(inv, paid)
+    check_and_settle(inv, paid, outcome)
   end
   save(inv)
   return dto(inv)
@@ -219,6 +271,10 @@ M.routes = {
       return respond.error("001", "id or idempotencyKey is required")
     end
     local inv = load(id)
+    if not inv and id:find("^%d+$") then -- a webhook's parentExternalId, sent back as the schema's string
+      local by_system = state.get_json("invoice-system:" .. id)
+      inv = by_system and load(by_system.id)
+    end
     if not inv then return respond.error("004", "no invoice") end
     return respond.json(200, dto(inv))
   end },

@@ -1,9 +1,19 @@
 -- merchant/payouts.lua: payouts that draw on the account's balances.  A
--- payout is created CONFIRMED (as an API-made one is); the control route
--- advance_payout{id} takes it to COMPLETED, drawing its amount, or to FAILED
--- with a NOT_ENOUGH_FUNDS withdrawal error when the balance is short.  Mass
--- payouts are kept as sent (their recipients' field is undocumented).  A
--- reused idempotencyKey is 016.
+-- payout is created CONFIRMED (as an API-made one is), or
+-- PENDING_CONFIRMATION while the control route payout_verification{enabled}
+-- says the account confirms payouts; advance_payout{id} confirms a pending
+-- one, or takes a confirmed one through IN_PROGRESS to COMPLETED, drawing
+-- its amount, or to FAILED with a NOT_ENOUGH_FUNDS withdrawal error when the
+-- balance is short; cancel_payout{id} cancels one not yet in progress.  Mass
+-- payouts are kept as sent (their recipients' field is undocumented) and
+-- advance from CREATION_IN_PROGRESS through IN_PROGRESS to COMPLETED, or
+-- PARTIAL with advance_payout{id, outcome = "PARTIAL"}.  A reused
+-- idempotencyKey is 016.  Each step is announced with the documented PAYOUT_*
+-- events (calypso-api-merchant.md 6.2 and 6.4): PAYOUT_CHANGE_STATUS at every
+-- status (CREATED, CREATION_IN_PROGRESS, PENDING_CONFIRMATION, IN_PROGRESS,
+-- COMPLETED, PARTIAL, FAILED, CANCELED), PAYOUT_CONFIRMED, PAYOUT_HASH_RECEIVED
+-- once the transaction is sent, PAYOUT_VALIDATION_ERROR before a failure; data's
+-- parentExternalId is the payout's numeric system id.
 local accounts = require "emulator.merchant.accounts"
 local check = require "emulator.check"
 local config = require "emulator.config"
@@ -19,7 +29,31 @@ local function dto(p)
   local out = {}
   for k, v in pairs(p) do out[k] = v end
   out.amount = money.exact(p.amount)
+  out.systemId = nil -- the emulator's own: the webhooks' parentExternalId
   return out
+end
+
+-- The data every payout event carries.
+local function data_of(p, extra)
+  local data = { parentExternalId = p.systemId, createdDate = ids.event_time(ids.parse_iso(p.createdDate)),
+                 idempotencyKey = p.idempotencyKey, currency = p.currency, externalId = p.externalId }
+  for k, v in pairs(extra or {}) do data[k] = v end
+  return data
+end
+
+local LEVEL = { FAILED = "WARNING", CANCELED = "WARNING", PARTIAL = "WARNING", COMPLETED = "SUCCESS" }
+
+-- Moves p to `to` (saved) and announces PAYOUT_CHANGE_STATUS.
+local function change(kind, p, to)
+  p.state = to
+  state.put_json(kind .. ":" .. p.id, p)
+  webhooks.emit("PAYOUT", "PAYOUT_CHANGE_STATUS", data_of(p, { payoutStatus = to, hash = p.transactionHash }),
+    LEVEL[to] or "INFO")
+end
+
+local function confirm(p)
+  change("payout", p, "CONFIRMED")
+  webhooks.emit("PAYOUT", "PAYOUT_CONFIRMED", data_of(p, { approved = money.list{ "api" } }), "SUCCESS")
 end
 
 local function load(kind, payload)
@@ -54,26 +88,62 @@ local function reused(kind, key)
   return key and state.get_json(kind .. "-key:" .. key) ~= nil
 end
 
---- Control: move payout `id` on; returns it, or nil and why.
-function M.advance(id)
+--- Control: move payout (or mass payout) `id` on; returns it, or nil and why.
+function M.advance(id, outcome)
+  local mass = state.get_json("mass:" .. tostring(id))
+  if mass then
+    if mass.state == "CREATION_IN_PROGRESS" then
+      change("mass", mass, "IN_PROGRESS")
+    elseif mass.state == "IN_PROGRESS" then
+      change("mass", mass, outcome == "PARTIAL" and "PARTIAL" or "COMPLETED")
+    else
+      return nil, "mass payout " .. id .. " is " .. mass.state
+    end
+    return mass
+  end
   local p = state.get_json("payout:" .. tostring(id))
   if not p then return nil, "no payout " .. tostring(id) end
+  if p.state == "PENDING_CONFIRMATION" then
+    confirm(p)
+    return dto(p)
+  end
   if p.state ~= "CONFIRMED" then return nil, "payout " .. id .. " is " .. p.state end
+  change("payout", p, "IN_PROGRESS")
   local amount = tonumber(p.amount)
   if accounts.balance(p.currency) >= amount then
     accounts.add(p.currency, -amount)
-    p.state, p.transactionHash = "COMPLETED", ids.hex(64)
+    p.transactionHash = ids.hex(64)
+    webhooks.emit("PAYOUT", "PAYOUT_HASH_RECEIVED", data_of(p, { hash = p.transactionHash }), "INFO")
+    change("payout", p, "COMPLETED")
   else
-    p.state = "FAILED"
     p.errors = { withdrawalErrors = { { withdrawalId = ids.uuid4(), errors = {
       { id = 1, status = "NOT_ENOUGH_FUNDS", errorResolved = false,
         errorMessage = "the balance is short of the amount" } } } } }
+    webhooks.emit("PAYOUT", "PAYOUT_VALIDATION_ERROR", data_of(p, { message = "the balance is short of the"
+      .. " amount", dealWithdrawalId = ids.system_id(), validationStatus = "NOT_ENOUGH_FUNDS" }), "WARNING")
+    change("payout", p, "FAILED")
   end
-  state.put_json("payout:" .. p.id, p)
-  webhooks.emit("PAYOUT", "PAYOUT_CHANGE_STATUS", { payoutStatus = p.state, hash = p.transactionHash,
-    createdDate = p.createdDate, idempotencyKey = p.idempotencyKey, currency = p.currency,
-    externalId = p.externalId }, p.state == "FAILED" and "WARNING" or "SUCCESS")
   return dto(p)
+end
+
+--- Control: cancel payout `id`, not yet in progress; returns it, or nil and why.
+function M.cancel(id)
+  local p = state.get_json("payout:" .. tostring(id))
+  if not p then return nil, "no payout " .. tostring(id) end
+  if p.state ~= "CONFIRMED" and p.state ~= "PENDING_CONFIRMATION" then
+    return nil, "payout " .. id .. " is " .. p.state
+  end
+  p.cancellation = { canceledByUserId = "9a1f3c2e-6b4d-4e8a-b7c1-0d2e4f6a8b9c",
+                     canceledByFirstname = "Emulated", canceledByLastname = "Merchant",
+                     cancelMessage = "canceled in the sandbox" }
+  change("payout", p, "CANCELED")
+  return dto(p)
+end
+
+--- Control: whether the account confirms payouts (new ones start PENDING_CONFIRMATION).
+function M.verification(enabled)
+  state.set_number("payout_verification", enabled and 1 or 0)
+  return { enabled = enabled == true }
 end
 
 M.routes = {
@@ -86,12 +156,19 @@ M.routes = {
     if reused("payout", payload.idempotencyKey) then
       return respond.error("016", "IdempotencyKey " .. payload.idempotencyKey .. " already exists")
     end
-    local p = { id = ids.uuid4(), account = config.account, depositAddress = payload.depositAddress,
-                amount = money.text(raw, payload, "amount"), currency = payload.currency, calypsoFee = 0,
-                calypsoFeePercentage = 0, state = "CONFIRMED", createdDate = ids.iso(),
-                comment = payload.comment, executionDate = payload.executionDate,
-                idempotencyKey = payload.idempotencyKey or ids.uuid4(), belongingType = "INTERNAL" }
+    local p = { id = ids.uuid4(), systemId = ids.system_id(), account = config.account,
+                depositAddress = payload.depositAddress, amount = money.text(raw, payload, "amount"),
+                currency = payload.currency, calypsoFee = 0, calypsoFeePercentage = 0, state = "CREATED",
+                createdDate = ids.iso(), comment = payload.comment, executionDate = payload.executionDate,
+                externalId = payload.externalId, idempotencyKey = payload.idempotencyKey or ids.uuid4(),
+                belongingType = "INTERNAL" }
     keep("payout", p)
+    change("payout", p, "CREATED")
+    if state.get_number("payout_verification") == 1 then
+      change("payout", p, "PENDING_CONFIRMATION")
+    else
+      confirm(p)
+    end
     return respond.json(200, dto(p))
   end },
   ["/api/v1/payout"] = getter("payout"),
@@ -112,12 +189,13 @@ M.routes = {
     if reused("mass", payload.idempotencyKey) then
       return respond.error("016", "IdempotencyKey " .. payload.idempotencyKey .. " already exists")
     end
-    local mass = { id = ids.uuid4(), currency = payload.currency, name = payload.name,
-      comment = payload.comment,
-                   idempotencyKey = payload.idempotencyKey or ids.uuid4(), state = "CREATION_IN_PROGRESS",
+    local mass = { id = ids.uuid4(), systemId = ids.system_id(), currency = payload.currency,
+                   name = payload.name,
+                   comment = payload.comment, idempotencyKey = payload.idempotencyKey or ids.uuid4(),
                    createdDate = ids.iso() }
     keep("mass", mass)
-    return respond.json(200, mass)
+    change("mass", mass, "CREATION_IN_PROGRESS")
+    return respond.json(200, dto(mass))
   end },
   ["/api/v1/payout/mass"] = getter("mass"),
 }
