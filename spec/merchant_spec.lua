@@ -180,6 +180,22 @@ describe("the merchant API", function()
     end)
   end)
 
+  describe("the forms the documentation shows", function()
+    it("creates an unlimited linked widget from Currency objects, as the reference sends them", function()
+      local widget, err = client.payment_widget.create_unlimited_linked{ description = "objects",
+        cryptoCurrencies = { { name = "BTC", feeCurrencyName = "BTC", coinId = "btc",
+          networkData = { frontName = "Bitcoin", type = "BTC" }, scale = 8, blockchainScale = 8,
+          garbageAmount = 0, crypto = true } } }
+      assert.is_nil(err, err and tostring(err))
+      assert.are.equal("BTC", widget.cryptoCurrencies[1].name)
+    end)
+
+    it("sends fiat.geo as {account, timestamp}, with no payload, as the onramp guide does", function()
+      assert(client.fiat.geo())
+      assert.are.same({ "account", "timestamp" }, keys(cjson.decode(emu:stats().last.body)))
+    end)
+  end)
+
   describe("with state", function()
     it("raises the balance by a paid invoice, and completes it", function()
       local before = (client.account.get().balances[1] or {}).amount or 0

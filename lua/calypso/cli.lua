@@ -120,6 +120,7 @@ local function build_parser()
   call:option("--envelope", "full, account, payload or bare", "full")
     :choices{ "full", "account", "payload", "bare" }
   call:flag("--idempotent", "the server may safely receive it twice: retry it like a get")
+  call:flag("--list", "the answer may be a JSON list, not only an object")
   call:option("--idempotency-key", "the key the payload carries, reported if the call may have been"
     .. " applied"):target("idempotency_key")
   local webhook = parser:command("webhook", "sign or verify a webhook delivery read from stdin")
@@ -355,7 +356,8 @@ run_command = function(args)
       end
     end
     result, err = client:call(args.path, payload, { method = args.method, envelope = args.envelope,
-      idempotent = args.idempotent, empty = args.method == "DELETE", idempotency_key = args.idempotency_key })
+      idempotent = args.idempotent, empty = args.method == "DELETE", list = args.list or nil,
+      idempotency_key = args.idempotency_key })
   else
     local row = args.endpoint.row
     local params, problem = params_of(args, row)

@@ -213,7 +213,8 @@ function M.bind(send, paths, requests, check_open)
   return namespaces
 end
 
-local CALL_OPTIONS = { idempotent = "boolean", method = "string", envelope = "string", empty = "boolean" }
+local CALL_OPTIONS = { idempotent = "boolean", method = "string", envelope = "string", empty = "boolean",
+                       list = "boolean" }
 
 -- A generic call (client:call, client.async.call) as a call table, from its
 -- options; raises naming a wrong or unknown option.
@@ -221,8 +222,9 @@ local function generic_call(path, payload, opts, level)
   opts = per_call(opts, "call", CALL_OPTIONS, level + 1)
   if opts == nil then return new_call(nil, path, payload, nil, "POST", false, nil, nil) end
   local route
-  if opts.method ~= nil or opts.envelope ~= nil or opts.empty ~= nil then
-    local made, r = pcall(core.route, { method = opts.method, envelope = opts.envelope, empty = opts.empty })
+  if opts.method ~= nil or opts.envelope ~= nil or opts.empty ~= nil or opts.list ~= nil then
+    local made, r = pcall(core.route, { method = opts.method, envelope = opts.envelope, empty = opts.empty,
+                                        list = opts.list })
     if not made then error(r, level) end
     route = r
   end
@@ -244,6 +246,7 @@ Client.__index = Client
 --   envelope         "full" {account, timestamp, payload} (default), "account"
 --                    {account, timestamp}, "payload" {timestamp, payload}, "bare" {timestamp}
 --   empty            false: is a 2xx with an empty body the success true?
+--   list             false: may a 2xx carry a JSON list, not only an object?
 function Client:call(path, payload, opts)
   if getmetatable(self) ~= Client then
     error("calypso: call it with a colon: client:call(path, payload [, opts])", 2)
