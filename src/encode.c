@@ -38,21 +38,11 @@ typedef struct decimal {
   char text[MAX_DECIMAL + 1];
 } decimal;
 
-/* Is s a plain decimal: an optional minus, no leading zeros, an optional
- * fraction with at least one digit, no exponent? */
+/* Is s a plain decimal: a JSON number token (an optional minus, no leading
+ * zeros, an optional fraction with at least one digit) with no exponent? */
 static int plain_decimal(const char *s, size_t len) {
-  size_t i = 0;
-  if (i < len && s[i] == '-') i++;
-  if (i == len || s[i] < '0' || s[i] > '9') return 0;
-  if (s[i] == '0') i++;
-  else
-    while (i < len && s[i] >= '0' && s[i] <= '9') i++;
-  if (i < len && s[i] == '.') {
-    size_t start = ++i;
-    while (i < len && s[i] >= '0' && s[i] <= '9') i++;
-    if (i == start) return 0;
-  }
-  return i == len;
+  return len > 0 && calypso_number_token(s, len) == len && memchr(s, 'e', len) == NULL &&
+         memchr(s, 'E', len) == NULL;
 }
 
 static const char *write_value(lua_State *L, int idx, calypso_buf *out, int depth);

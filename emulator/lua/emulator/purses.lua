@@ -36,25 +36,28 @@ local function purse_of(customer, currency)
   return purse
 end
 
-function M.get(payload)
+-- The purse a get asks for (made on first ask), or nil and the answer that refuses it.
+local function asked(payload)
   local customer, answered = customer_of(payload)
-  if not customer then return answered end
+  if not customer then return nil, answered end
   if type(payload.currency) ~= "string" or payload.currency == "" then
-    return respond.error("001", "currency is required")
+    return nil, respond.error("001", "currency is required")
   end
-  local purse = purse_of(customer, payload.currency)
+  return purse_of(customer, payload.currency)
+end
+
+function M.get(payload)
+  local purse, answered = asked(payload)
+  if not purse then return answered end
   return respond.json(200, { id = purse.id, address = purse.address })
 end
 
 --- The older guides' "Get Customer Purse Address" (POST
 -- /api/v1/customer-purse/address/get): the same purse, answered {address}.
 function M.address(payload)
-  local customer, answered = customer_of(payload)
-  if not customer then return answered end
-  if type(payload.currency) ~= "string" or payload.currency == "" then
-    return respond.error("001", "currency is required")
-  end
-  return respond.json(200, { address = purse_of(customer, payload.currency).address })
+  local purse, answered = asked(payload)
+  if not purse then return answered end
+  return respond.json(200, { address = purse.address })
 end
 
 --- Control: customerId's purse for currency expires (the docs: no deposit

@@ -74,6 +74,23 @@ local function widget(payload)
            invoices = money.list({}), createdDate = ids.iso(), expiration = ids.iso(30 * 86400) }
 end
 
+-- A keyed widget create: checks payload against spec (other fields pass),
+-- refuses a reused idempotencyKey (016), keeps make(payload) under prefix
+-- .. key and answers it.
+local function widget_create(prefix, spec, make)
+  return { handler = function(payload)
+    local problem = check.fields(payload, spec, true)
+    if problem then return respond.error("001", problem) end
+    payload.idempotencyKey = payload.idempotencyKey or ids.uuid4()
+    if state.get_json(prefix .. payload.idempotencyKey) then
+      return respond.error("016", "IdempotencyKey " .. payload.idempotencyKey .. " already exists")
+    end
+    state.put_json(prefix .. payload.idempotencyKey, make(payload))
+    state.count("widgets")
+    return respond.json(200, state.get_json(prefix .. payload.idempotencyKey))
+  end }
+end
+
 M.routes = {
   ["/api/v1/rate"] = route({ fromCurrencies = "currencies", toCurrencies = "currencies" }, function(p)
     local rates = {}
@@ -120,20 +137,9 @@ M.routes = {
   ["/api/v1/settlement/wallet/transactions"] = route({ walletAddress = "string", addressTo = "string",
     opcodes = "array", currency = "string", pageNumber = "integer", pageSize = "integer", sort = "string",
     properties = "string" }, wallet_page),
-  ["/api/v1/payment-widget/unlimited-linked/create"] = { handler = function(payload)
-    local problem = check.fields(payload, { cryptoCurrencies = "currencies", description = "string",
-      idempotencyKey = "uuid", externalId = "string", returnUrl = "string", supportUrl = "string",
-      logoUrl = "string" }, true)
-    if problem then return respond.error("001", problem) end
-    local key = payload.idempotencyKey or ids.uuid4()
-    if state.get_json("widget:" .. key) then
-      return respond.error("016", "IdempotencyKey " .. key .. " already exists")
-    end
-    payload.idempotencyKey = key
-    state.put_json("widget:" .. key, widget(payload))
-    state.count("widgets")
-    return respond.json(200, state.get_json("widget:" .. key))
-  end },
+  ["/api/v1/payment-widget/unlimited-linked/create"] = widget_create("widget:", {
+    cryptoCurrencies = "currencies", description = "string", idempotencyKey = "uuid", externalId = "string",
+    returnUrl = "string", supportUrl = "string", logoUrl = "string" }, widget),
   ["/api/v1/payment-widget/unlimited-linked/find"] = { handler = function(payload)
     local problem = check.fields(payload, { requestId = "uuid!" })
     if problem then return respond.error("001", problem) end
@@ -143,24 +149,16 @@ M.routes = {
   end },
   -- docs/payment-widget-2's curl line: {description, fiatAmount, fiatCurrency,
   -- cryptoCurrencies, idempotencyKey, externalId}; other fields pass.
-  ["/api/v1/payment-widget/single-fiat/create"] = { handler = function(payload)
-    local problem = check.fields(payload, { description = "string", fiatAmount = "number",
-      fiatCurrency = "string", cryptoCurrencies = "currencies", idempotencyKey = "uuid",
-      externalId = "string" }, true)
-    if problem then return respond.error("001", problem) end
-    local key = payload.idempotencyKey or ids.uuid4()
-    if state.get_json("widget-single-fiat:" .. key) then
-      return respond.error("016", "IdempotencyKey " .. key .. " already exists")
-    end
+  ["/api/v1/payment-widget/single-fiat/create"] = widget_create("widget-single-fiat:", {
+    description = "string", fiatAmount = "number", fiatCurrency = "string", cryptoCurrencies = "currencies",
+    idempotencyKey = "uuid", externalId = "string" }, function(payload)
     local codes = {}
     for i, c in ipairs(payload.cryptoCurrencies or {}) do codes[i] = check.code(c) end
-    local w = { idempotencyKey = key, description = payload.description, externalId = payload.externalId,
-                fiatCurrency = payload.fiatCurrency, cryptoCurrencies = money.list(codes),
-                widgetType = "SINGLE_FIAT", widgetState = "IN_PROGRESS", createdDate = ids.iso() }
-    state.put_json("widget-single-fiat:" .. key, w)
-    state.count("widgets")
-    return respond.json(200, w)
-  end },
+    return { idempotencyKey = payload.idempotencyKey, description = payload.description,
+             externalId = payload.externalId, fiatCurrency = payload.fiatCurrency,
+             cryptoCurrencies = money.list(codes), widgetType = "SINGLE_FIAT", widgetState = "IN_PROGRESS",
+             createdDate = ids.iso() }
+  end),
   ["/api/v1/payment-widget/single-fiat/find"] = route({}, function()
     return { widgetType = "SINGLE_FIAT", widgetState = "IN_PROGRESS" }
   end, { open = true }),
