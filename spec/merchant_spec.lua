@@ -180,6 +180,21 @@ describe("the merchant API", function()
     end)
   end)
 
+  describe("a webhook subscription's url", function()
+    -- Sent raw (client:call checks nothing): the emulator itself must refuse
+    -- what would write a header of the sender's choosing into a delivery.
+    for _, url in ipairs{ "http://127.0.0.1:9/hook\r\nX-Evil: 1\r\n\r\nPOST /other HTTP/1.1",
+                          "http://127.0.0.1:9/a b", "http://127.0.0.1:9/\0" } do
+      it("is refused by the sandbox when it holds " .. ("%q"):format(url:match("[%c ]")), function()
+        local before = emu:stats().subscriptions
+        local created, err = client:call("/api/v1/subscription/webhook/create", { url = url })
+        assert.is_nil(created)
+        assert.are.equal("001", err.code)
+        assert.are.equal(before, emu:stats().subscriptions)
+      end)
+    end
+  end)
+
   describe("the forms the documentation shows", function()
     it("creates an unlimited linked widget from Currency objects, as the reference sends them", function()
       local widget, err = client.payment_widget.create_unlimited_linked{ description = "objects",

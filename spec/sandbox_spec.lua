@@ -55,7 +55,7 @@ describe("the sandbox", function()
     local cli = "cd /tmp && env CALYPSO_SANDBOX_DIR=" .. home .. " " .. root .. "/bin/calypso "
     local ok, out = shell.run(cli .. "sandbox start --env")
     assert(ok, out)
-    assert.truthy(out:find("export CALYPSO_BASE_URL='https://127.0.0.1:%d+'\n"), out)
+    assert.truthy(out:find("export CALYPSO_BASE_URL='https://localhost:%d+'\n"), out)
     assert.truthy(out:find("export CALYPSO_CAFILE='" .. home .. "/ca.pem'", 1, true), out)
     local script = "eval \"$(" .. cli .. "sandbox start --env 2>/dev/null)\" && " .. cli
     ok, out = shell.run(script .. "customer create --email shell@example.com")
@@ -72,7 +72,7 @@ describe("the sandbox", function()
     assert.truthy(out:find('"state":"COMPLETED"', 1, true), out)
     ok, out = shell.run(cli .. "sandbox status")
     assert(ok, out)
-    local running = "running in " .. home .. " at https://127.0.0.1:%d+: %d+ requests, 1 customers,"
+    local running = "running in " .. home .. " at https://localhost:%d+: %d+ requests, 1 customers,"
       .. " 1 invoices"
     assert.truthy(out:find(running), out)
     ok, out = shell.run(cli .. "sandbox stop")

@@ -74,7 +74,9 @@ end
 -- unless it is detached (the calypso command leaves it running).
 local function new(script, dir, made_dir, port, detached)
   local self = setmetatable({ script = script, dir = dir, made_dir = made_dir, port = port,
-                              base_url = "https://127.0.0.1:" .. port, cafile = dir .. "/ca.pem",
+                              -- localhost: the name the certificate carries, which
+                              -- cosockets check, and which needs no nginx resolver
+                              base_url = "https://localhost:" .. port, cafile = dir .. "/ca.pem",
                               detached = detached or false }, Sandbox)
   -- The one merchant it accepts: the emulator's own config says who.
   local merchant = dofile(script:gsub("/bin/emulator$", "") .. "/lua/emulator/config.lua")

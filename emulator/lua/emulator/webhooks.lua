@@ -65,6 +65,8 @@ local function load(id) return state.get_json("delivery:" .. tostring(id)) end
 local function post(url, body, headers)
   local scheme, host, port, path = url:match("^(https?)://([^/:]+):?(%d*)(.*)$")
   if not scheme then return nil, "not an http(s) URL" end
+  -- Never a byte that would end the request line (subscriptions refuse them too).
+  if url:find("[%c%s]") then return nil, "a URL with a space or a control byte" end
   port = tonumber(port) or (scheme == "https" and 443 or 80)
   if path == "" then path = "/" end
   local sock = ngx.socket.tcp()

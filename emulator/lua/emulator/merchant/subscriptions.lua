@@ -1,5 +1,8 @@
 -- merchant/subscriptions.lua: webhook subscriptions.  create keeps one by
--- its requestId (a reused one is 016) with a fresh publicKey and secretKey;
+-- its requestId (a reused one is 016) with a fresh publicKey and secretKey,
+-- for an http(s) URL of the bytes a URL may hold (RFC 3986: no space, no
+-- control byte: a CR LF in it would write a header of the sender's choosing
+-- into every delivery);
 -- POST on the list path lists them ({account, timestamp}); DELETE on it
 -- removes one and answers 200 with no body.
 local check = require "emulator.check"
@@ -12,6 +15,14 @@ local M = {}
 
 local LIST = "/api/v1/subscription/webhook"
 
+--- nil if url is an http(s) URL of bytes a URL may hold, else what is wrong.
+function M.url_problem(url)
+  if type(url) ~= "string" or not url:find("^https?://[^/?#]+") then return "must be an http(s) URL" end
+  if url:find("[^%w%-%._~:/%?#%[%]@!%$&'%(%)%*%+,;=%%]") then
+    return "holds a byte a URL may not hold (a space, a control byte, a quote, < > \\ ^ ` { | })"
+  end
+end
+
 local function all()
   return state.get_json("subscriptions") or {}
 end
@@ -21,6 +32,8 @@ M.routes = {
     local problem = check.fields(payload, { url = "string!", notificationEventTypes = "array",
                                             notificationServiceTypes = "array", requestId = "uuid" })
     if problem then return respond.error("001", problem) end
+    local bad_url = M.url_problem(payload.url)
+    if bad_url then return respond.error("001", "url " .. bad_url) end
     local subs = all()
     local id = payload.requestId or ids.uuid4()
     if subs[id] then return respond.error("016", "requestId " .. id .. " already exists") end
