@@ -52,6 +52,7 @@ build = {
     ["calypso.cli"] = "lua/calypso/cli.lua",
     ["calypso.cli.listen"] = "lua/calypso/cli/listen.lua",
     ["calypso.cli.output"] = "lua/calypso/cli/output.lua",
+    ["calypso.cli.sandbox"] = "lua/calypso/cli/sandbox.lua",
     ["calypso.client"] = "lua/calypso/client.lua",
     ["calypso.cosocket"] = "lua/calypso/cosocket.lua",
     ["calypso.endpoints"] = "lua/calypso/endpoints.lua",

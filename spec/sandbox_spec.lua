@@ -56,7 +56,11 @@ describe("the sandbox", function()
     local ok, out = shell.run(cli .. "sandbox start --env")
     assert(ok, out)
     assert.truthy(out:find("export CALYPSO_BASE_URL='https://localhost:%d+'\n"), out)
-    assert.truthy(out:find("export CALYPSO_CAFILE='" .. home .. "/ca.pem'", 1, true), out)
+    -- the CA a client trusts: a public copy, readable by an nginx worker of another user
+    local cafile = out:match("export CALYPSO_CAFILE='(/tmp/calypso%-sandbox%-ca%.%w+)'")
+    assert.truthy(cafile, out)
+    assert.are.equal("644", select(2, shell.run("stat -c %a " .. cafile)):match("%d+"))
+    assert.are.equal("700", select(2, shell.run("stat -c %a " .. home)):match("%d+"))
     local script = "eval \"$(" .. cli .. "sandbox start --env 2>/dev/null)\" && " .. cli
     ok, out = shell.run(script .. "customer create --email shell@example.com")
     assert(ok, out)
@@ -78,9 +82,85 @@ describe("the sandbox", function()
     ok, out = shell.run(cli .. "sandbox stop")
     assert(ok, out)
     assert.is_false((shell.run("test -e " .. home)))
+    assert.is_false((shell.run("test -e " .. cafile))) -- the public copy goes too
     local _, status = shell.run(cli .. "sandbox status; echo status=$?")
-    assert.truthy(status:find("no sandbox in " .. home, 1, true), status)
+    assert.truthy(status:find("this project's sandbox is not running", 1, true), status)
     assert.truthy(status:find("status=8", 1, true), status)
+  end)
+
+  -- Two projects (folders) of one user, each with a sandbox of its own.
+  it("keeps one sandbox per project: status lists both, stop stops only its own", function()
+    local base = select(2, shell.run("mktemp -d")):gsub("%s+$", "")
+    assert(shell.run("mkdir " .. base .. "/home " .. base .. "/shop " .. base .. "/game"))
+    local function cli(project)
+      return "cd " .. base .. "/" .. project .. " && env -u XDG_RUNTIME_DIR -u CALYPSO_SANDBOX_DIR HOME="
+        .. base .. "/home " .. root .. "/bin/calypso "
+    end
+    local ok, shop = shell.run(cli("shop") .. "sandbox start --env")
+    assert(ok, shop)
+    local game
+    ok, game = shell.run(cli("game") .. "sandbox start --env")
+    assert(ok, game)
+    local shop_url = shop:match("CALYPSO_BASE_URL='([^']+)'")
+    local game_url = game:match("CALYPSO_BASE_URL='([^']+)'")
+    assert.are_not.equal(shop_url, game_url)
+    local out
+    ok, out = shell.run(cli("shop") .. "sandbox status")
+    assert(ok, out)
+    local mine = out:match("^running in (%S+) at " .. shop_url:gsub("%p", "%%%0") .. ":")
+    assert.truthy(mine and mine:find(base .. "/home/.cache/calypso-sandboxes/shop-", 1, true), out)
+    assert.truthy(out:find(": running at " .. game_url, 1, true), out)
+    assert.truthy(out:match("\n  (game%-%x+): running"), out)
+    assert(shell.run(cli("shop") .. "sandbox stop"))
+    local _
+    _, out = shell.run(cli("shop") .. "sandbox status; echo status=$?")
+    assert.truthy(out:find("status=8", 1, true), out)
+    ok, out = shell.run(cli("game") .. "sandbox status")
+    assert(ok, out) -- the other project's runs on
+    -- One --name from two folders is one sandbox.
+    ok, out = shell.run(cli("shop") .. "sandbox --name shared start --env")
+    assert(ok, out)
+    local shared = out:match("CALYPSO_BASE_URL='([^']+)'")
+    ok, out = shell.run(cli("game") .. "sandbox --name shared start --env")
+    assert(ok, out)
+    assert.are.equal(shared, out:match("CALYPSO_BASE_URL='([^']+)'"))
+    assert(shell.run(cli("game") .. "sandbox --name shared stop"))
+    assert(shell.run(cli("game") .. "sandbox stop"))
+    assert(shell.run("rm -rf " .. base))
+  end)
+
+  it("refuses a second sandbox in a folder where one runs, and the first's stop stops it", function()
+    local ok, out = lua_in_tmp([[
+      local sandbox = require "calypso.sandbox"
+      local dir = os.tmpname()
+      os.remove(dir)
+      local first = sandbox.start{ dir = dir }
+      local started, err = pcall(sandbox.start, { dir = dir })
+      print("second", tostring(started), err)
+      first:stop()
+      local socket = require "socket"
+      print("after", socket.connect("127.0.0.1", first.port) and "answering" or "gone",
+        io.open(dir) and "kept" or "removed")
+    ]])
+    assert(ok, out)
+    assert.truthy(out:find("second%sfalse%s[^\n]*a sandbox is already running in"), out)
+    assert.truthy(out:find("after%sgone%sremoved"), out) -- no nginx left behind
+  end)
+
+  it("decides what it made on the resolved folder: not-yet/../victim is victim", function()
+    local base = select(2, shell.run("mktemp -d")):gsub("%s+$", "")
+    assert(shell.run("mkdir " .. base .. "/victim && echo keep > " .. base .. "/victim/notes.txt"))
+    local cli = "cd /tmp && env CALYPSO_SANDBOX_DIR=" .. base .. "/not-yet/../victim " .. root
+      .. "/bin/calypso "
+    local _, out = shell.run(cli .. "sandbox start; echo status=$?")
+    assert.truthy(out:find(base .. "/victim exists and is not a sandbox folder", 1, true), out)
+    assert.truthy(out:find("status=8", 1, true), out)
+    assert(shell.run("test -f " .. base .. "/victim/notes.txt"))
+    assert.is_false((shell.run("test -e " .. base .. "/not-yet")))
+    _, out = shell.run(cli .. "sandbox stop; echo status=$?")
+    assert.truthy(out:find("status=8", 1, true), out)
+    assert(shell.run("test -f " .. base .. "/victim/notes.txt"))
+    assert(shell.run("rm -rf " .. base))
   end)
 
   it("names the Debian packages it lacks, and starts nothing", function()
@@ -148,6 +228,7 @@ describe("the sandbox", function()
     ok, out = shell.run(cli .. "sandbox start --env")
     assert(ok, out)
     local first = out:match("CALYPSO_BASE_URL='([^']+)'")
+    local first_ca = out:match("CALYPSO_CAFILE='([^']+)'")
     -- nginx gone, its pid file left behind with a pid no process has
     assert(shell.run("nginx -p " .. home .. " -c " .. home .. "/nginx.conf -s stop"))
     for _ = 1, 100 do
@@ -160,6 +241,7 @@ describe("the sandbox", function()
     ok, out = shell.run(cli .. "sandbox start --env")
     assert(ok, out)
     assert.is_string(out:match("CALYPSO_BASE_URL='([^']+)'"), out)
+    assert.is_false((shell.run("test -e " .. first_ca))) -- the dead one's public CA does not linger
     assert(shell.run(cli .. "sandbox status"))
     assert(shell.run(cli .. "sandbox stop"))
     assert.is_false((shell.run("test -e " .. home)))

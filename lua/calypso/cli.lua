@@ -136,131 +136,9 @@ local function build_parser()
   listen:option("--count", "stop after N deliveries"):convert(tonumber)
   listen:option("--wait", "give up (exit 1) after N seconds without a delivery"):convert(tonumber)
   listen:flag("--body", "print each delivery's body too")
-  local sandbox = parser:command("sandbox", "a local Calypso sandbox (the emulator) for tests"
-    .. " (its folder: CALYPSO_SANDBOX_DIR, default /tmp/calypso-sandbox-$USER)")
-    :command_target("sandbox_command")
-  sandbox:command("start", "start it; print the CALYPSO_* variables that reach it")
-    :flag("--env", "print them as export lines, for eval \"$(calypso sandbox start --env)\"")
-  sandbox:command("stop", "stop it and remove its folder")
-  sandbox:command("status", "is it running, where, and what it has seen")
-  local pay = sandbox:command("pay", "a payment arrives for an invoice")
-  pay:argument("invoice", "the invoice's id")
-  pay:argument("amount", "the amount paid (a decimal); none: confirm a payment held in the mempool")
-    :args("?")
-  pay:flag("--mempool", "stop at MEM_POOL_FOUND (then pay again without an amount to confirm)")
-  sandbox:command("expire", "an invoice's expiration passes now"):argument("invoice", "the invoice's id")
-  sandbox:command("advance-payout", "a payout is processed"):argument("payout", "the payout's id")
-  local credit = sandbox:command("credit", "add to the account's balance")
-  credit:argument("currency", "a currency code, such as USDT_TRX")
-  credit:argument("amount", "the amount (a decimal)")
-  local deposit = sandbox:command("deposit", "a deposit to a customer's purse, through its states")
-  deposit:argument("customer", "the customer's id")
-  deposit:argument("currency", "a currency code, such as USDT_TRX")
-  deposit:argument("amount", "the amount (a decimal)")
-  deposit:option("--outcome", "CONFIRMED or DECLINED", "CONFIRMED"):choices{ "CONFIRMED", "DECLINED" }
-  deposit:option("--stop", "stop at mempool or compliance"):choices{ "mempool", "compliance" }
-  local triggers = require("calypso.sandbox").triggers
-  local step = sandbox:command("deposit-step", "move a deposit stopped with --stop on")
-  step:argument("transaction", "the deposit's transaction id")
-  step:option("--outcome", "CONFIRMED or DECLINED", "CONFIRMED"):choices{ "CONFIRMED", "DECLINED" }
-  sandbox:command("trigger", "a common event end to end: " .. table.concat(triggers, ", "))
-    :argument("event", "the trigger's name"):choices(triggers)
-  sandbox:command("deliveries", "every webhook delivery and its attempts")
-  sandbox:command("redeliver", "send a delivery's exact bytes again (a replay)")
-    :argument("delivery", "the delivery's id"):convert(tonumber)
-  sandbox:command("time-scale", "multiply every webhook wait (0.01: the first retry after 0.3 s)")
-    :argument("factor", "a positive number"):convert(tonumber)
+  require("calypso.cli.sandbox").add(parser)
   add_endpoint_commands(parser)
   return parser
-end
-
--- The sandbox's folder: CALYPSO_SANDBOX_DIR (made absolute), else one in the
--- user's own runtime or cache folder (not a guessable name in shared /tmp).
-local function sandbox_dir()
-  local dir = os.getenv("CALYPSO_SANDBOX_DIR")
-  if not dir or dir == "" then
-    local runtime = os.getenv("XDG_RUNTIME_DIR")
-    local base = runtime and runtime ~= "" and runtime or (os.getenv("HOME") or "/nonexistent") .. "/.cache"
-    dir = base .. "/calypso-sandbox"
-  end
-  if dir:sub(1, 1) ~= "/" then dir = (os.getenv("PWD") or ".") .. "/" .. dir end
-  return dir
-end
-
-
-local function print_env(sb, as_exports)
-  local env = sb:env()
-  for _, name in ipairs(sorted(env)) do
-    if as_exports then
-      io.stdout:write("export ", name, "=", require("calypso.sandbox").quote(env[name]), "\n")
-    else
-      io.stdout:write(name, "=", env[name], "\n")
-    end
-  end
-end
-
-local function run_sandbox(args)
-  local sandbox = require "calypso.sandbox"
-  local dir = sandbox_dir()
-  local command = args.sandbox_command
-  if command == "start" then
-    local running = sandbox.attach(dir)
-    if running then
-      io.stderr:write("calypso: a sandbox is already running in ", dir, "\n")
-      print_env(running, args.env)
-      return 0
-    end
-    local ok, sb = pcall(sandbox.start, { dir = dir, detached = true })
-    if not ok then
-      io.stderr:write(tostring(sb), "\n")
-      return 8
-    end
-    if not args.env then io.stdout:write("the sandbox is running in ", dir, "\n") end
-    print_env(sb, args.env)
-    return 0
-  end
-  local sb, why = sandbox.attach(dir)
-  if not sb then
-    io.stderr:write("calypso: ", why, " (calypso sandbox start)\n")
-    return 8
-  end
-  local result, err
-  if command == "stop" then
-    sb:stop() -- removes the folder if start made it
-    io.stdout:write("stopped\n")
-    return 0
-  elseif command == "status" then
-    result, err = sb:stats()
-    if result then
-      io.stdout:write(("running in %s at %s: %d requests, %d customers, %d invoices, %d payouts\n"):format(
-        dir, sb.base_url, result.received, result.created, result.invoices, result.payouts))
-      return 0
-    end
-  elseif command == "pay" then
-    result, err = sb:pay_invoice(args.invoice, args.amount, { mempool = args.mempool })
-  elseif command == "expire" then
-    result, err = sb:expire_invoice(args.invoice)
-  elseif command == "advance-payout" then
-    result, err = sb:advance_payout(args.payout)
-  elseif command == "credit" then
-    result, err = sb:credit(args.currency, args.amount)
-  elseif command == "deposit" then
-    result, err = sb:deposit(args.customer, args.currency, args.amount, { outcome = args.outcome,
-      stop = args.stop })
-  elseif command == "deposit-step" then
-    result, err = sb:deposit_step(args.transaction, args.outcome)
-  elseif command == "trigger" then
-    result, err = sb:trigger(args.event)
-  elseif command == "deliveries" then
-    result, err = sb:control("deliveries")
-  elseif command == "redeliver" then
-    result, err = sb:redeliver(args.delivery)
-  elseif command == "time-scale" then
-    result, err = sb:time_scale(args.factor)
-  end
-  if result == nil then return output.failure(err) end
-  output.answer(core.encode_object(result), not args.compact and output.is_terminal())
-  return 0
 end
 
 -- A client for the command, made from the environment, with --debug's hooks;
@@ -339,7 +217,7 @@ end
 
 run_command = function(args)
   if args.command == "webhook" then return run_webhook(args) end
-  if args.command == "sandbox" then return run_sandbox(args) end
+  if args.command == "sandbox" then return require("calypso.cli.sandbox").run(args) end
   local client, last = make_client(args)
   if not client then
     io.stderr:write("calypso: ", last, "\n")

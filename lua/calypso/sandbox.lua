@@ -15,6 +15,13 @@
 -- nothing.  The credentials it accepts are fixed (`sb.key`, `sb.secret`,
 -- `sb.account`); `sb:env()` gives the CALYPSO_* variables for a shell or a
 -- child process.
+--
+-- A sandbox belongs to a project: `calypso sandbox` keeps one per working
+-- directory (or per `--name`) under `sandbox.home()`, and `status` lists
+-- them.  Its folder stays private to the user (0700: certificates' keys,
+-- logs); the CA a client must trust is published readable by everyone
+-- (`sb.cafile`, a copy under /tmp), so that an nginx whose workers run as
+-- another user (nobody) can load it with lua_ssl_trusted_certificate.
 -- @module calypso.sandbox
 local calypso = require "calypso"
 
@@ -71,12 +78,13 @@ function M.script()
 end
 
 -- The sandbox's fields from its folder and merchant; the collector stops it
--- unless it is detached (the calypso command leaves it running).
-local function new(script, dir, made_dir, port, detached)
+-- unless it is detached (the calypso command leaves it running).  cafile:
+-- the CA's public copy.
+local function new(script, dir, made_dir, port, cafile, detached)
   local self = setmetatable({ script = script, dir = dir, made_dir = made_dir, port = port,
                               -- localhost: the name the certificate carries, which
                               -- cosockets check, and which needs no nginx resolver
-                              base_url = "https://localhost:" .. port, cafile = dir .. "/ca.pem",
+                              base_url = "https://localhost:" .. port, cafile = cafile,
                               detached = detached or false }, Sandbox)
   -- The one merchant it accepts: the emulator's own config says who.
   local merchant = dofile(script:gsub("/bin/emulator$", "") .. "/lua/emulator/config.lua")
@@ -107,12 +115,36 @@ local function safe_path(dir)
   return dir:find("^/[%w%._/%-]+$") ~= nil
 end
 
--- Makes or claims dir for a sandbox; true, or nil and why.
+--- sandbox.resolve(dir) -> path | nil, why: dir made absolute (from $PWD)
+-- and resolved (symbolic links of the parts that exist, "." and ".." of
+-- the rest), so that "made by me" is decided on the folder that is really
+-- meant: /tmp/x/not-yet/../victim is /tmp/x/victim.
+function M.resolve(dir)
+  if type(dir) ~= "string" or dir == "" then return nil, "no folder given" end
+  if dir:sub(1, 1) ~= "/" then dir = (os.getenv("PWD") or ".") .. "/" .. dir end
+  local ok, out = run("realpath -m -- " .. quote(dir))
+  local resolved = ok and out:match("^([^\n]+)")
+  if not resolved then return nil, "cannot resolve " .. dir end
+  if resolved == "/" then return nil, "the root folder cannot hold a sandbox" end
+  return resolved
+end
+
+-- Is a sandbox's nginx running in dir?
+local function running_in(dir)
+  local pid = tonumber(read_line(dir .. "/nginx.pid") or "")
+  return pid ~= nil and run("kill -0 " .. pid)
+end
+
+-- Makes or claims dir (resolved) for a sandbox; true (made), false (given),
+-- or nil and why.
 local function claim(dir)
   if not safe_path(dir) then
     return nil, "the folder must be an absolute path of letters, digits, '.', '_', '-' and '/': " .. dir
   end
   local mark = read_line(dir .. MARKER)
+  if mark and running_in(dir) then
+    return nil, "a sandbox is already running in " .. dir .. " (sandbox.attach steers it)"
+  end
   if mark then return mark == "made" end
   local made = not run("test -e " .. quote(dir))
   if not made and not run("test -d " .. quote(dir) .. " && test -z \"$(ls -A " .. quote(dir) .. ")\"") then
@@ -126,15 +158,92 @@ local function claim(dir)
   return made
 end
 
+-- Removes the public copy of dir's CA that an earlier start made, if any.
+local function drop_public_ca(dir)
+  local public = read_line(dir .. "/ca-public")
+  if public and public:find("^/tmp/calypso%-sandbox%-ca%.[%w]+$") then os.remove(public) end
+  os.remove(dir .. "/ca-public")
+end
+
+-- Publishes dir's CA where any user may read it; its path, or nil and why.
+local function publish_ca(dir)
+  local ok, out = run("f=$(mktemp /tmp/calypso-sandbox-ca.XXXXXX) && cp " .. quote(dir .. "/ca.pem")
+    .. " \"$f\" && chmod 644 \"$f\" && echo \"$f\"")
+  local path = ok and out:match("(/tmp/calypso%-sandbox%-ca%.[%w]+)")
+  if not path then return nil, "cannot publish the CA: " .. out end
+  local f = io.open(dir .. "/ca-public", "w")
+  if not f then return nil, "cannot write in " .. dir end
+  f:write(path, "\n")
+  f:close()
+  return path
+end
+
+--- sandbox.home() -> the folder that holds the sandboxes of projects
+-- (`calypso sandbox`, `sandbox.start{ name = }`): $XDG_RUNTIME_DIR, else
+-- ~/.cache, then calypso-sandboxes: the user's own, not a guessable name in
+-- a shared /tmp.
+function M.home()
+  local runtime = os.getenv("XDG_RUNTIME_DIR")
+  local base = runtime and runtime ~= "" and runtime or (os.getenv("HOME") or "/nonexistent") .. "/.cache"
+  return base .. "/calypso-sandboxes"
+end
+
+--- sandbox.project([dir]) -> name: the sandbox name of a project folder
+-- (default $PWD): its last part and 8 hex digits of its whole path, so that
+-- two folders named alike get sandboxes of their own.
+function M.project(dir)
+  local path = M.resolve(dir or os.getenv("PWD") or ".") or "/"
+  local last = path:match("([^/]+)$") or "root"
+  return last:gsub("[^%w%._%-]", "_"):sub(1, 40) .. "-" .. calypso.sign("calypso.sandbox", path):sub(1, 8)
+end
+
+local function valid_name(name)
+  return type(name) == "string" and name:find("^[%w_%-][%w%._%-]*$") ~= nil and #name <= 64
+end
+
+--- sandbox.list() -> { { name, dir, running, base_url }, ... }: the sandboxes
+-- under sandbox.home(), running or not, by name.
+function M.list()
+  local out = {}
+  local ok, names = run("ls -1 " .. quote(M.home()) .. " 2>/dev/null")
+  for name in (ok and names or ""):gmatch("[^\n]+") do
+    local dir = M.home() .. "/" .. name
+    if read_line(dir .. MARKER) then
+      local port = tonumber(read_line(dir .. "/port") or "")
+      out[#out + 1] = { name = name, dir = dir, running = running_in(dir),
+                        base_url = port and ("https://localhost:" .. port) or nil }
+    end
+  end
+  table.sort(out, function(a, b) return a.name < b.name end)
+  return out
+end
+
 --- sandbox.start([opts]) -> sandbox: starts one; raises naming what is
 -- missing.  opts.dir: the folder for its certificates and logs: an absolute
 -- path that is new (made, and removed by stop) or empty (kept); default a
--- fresh one under /tmp.  opts.detached: leave it running when the sandbox
--- object is collected (stop it with sandbox.attach(dir):stop()).
+-- fresh one under /tmp.  opts.name: instead of dir, the project sandbox of
+-- that name under sandbox.home().  A folder where a sandbox runs already is
+-- refused (attach to it).  opts.detached: leave it running when the
+-- sandbox object is collected (stop it with sandbox.attach(dir):stop()).
 function M.start(opts)
   local script, why = M.script()
   if not script then error("calypso.sandbox: " .. why, 2) end
   local dir = opts and opts.dir
+  if opts and opts.name ~= nil then
+    if dir then error("calypso.sandbox: give dir or name, not both", 2) end
+    if not valid_name(opts.name) then
+      error("calypso.sandbox: a name is 1 to 64 letters, digits, '.', '_' or '-'", 2)
+    end
+    if not run("mkdir -p -m 700 " .. quote(M.home())) then
+      error("calypso.sandbox: cannot make " .. M.home(), 2)
+    end
+    dir = M.home() .. "/" .. opts.name
+  end
+  if dir then
+    local resolved, problem = M.resolve(dir)
+    if not resolved then error("calypso.sandbox: " .. problem, 2) end
+    dir = resolved
+  end
   if not dir then
     local ok, out = run("mktemp -d /tmp/calypso-sandbox.XXXXXX")
     if not ok then error("calypso.sandbox: mktemp failed: " .. out, 2) end
@@ -145,6 +254,7 @@ function M.start(opts)
   end
   local made_dir, problem = claim(dir)
   if made_dir == nil then error("calypso.sandbox: " .. problem, 2) end
+  drop_public_ca(dir) -- left by a sandbox whose nginx died without a stop
   local ok, out = run(quote(script) .. " start " .. quote(dir))
   if not ok then
     run(made_dir and ("rm -rf " .. quote(dir)) or ("cd " .. quote(dir) .. " && find . -mindepth 1 -delete"))
@@ -152,7 +262,12 @@ function M.start(opts)
   end
   local started = {}
   for name, value in out:gmatch("([%w_]+)=([^\n]+)") do started[name] = value end
-  return new(script, started.dir, made_dir, tonumber(started.port), opts and opts.detached)
+  local cafile, ca_problem = publish_ca(started.dir)
+  if not cafile then
+    run(quote(script) .. " stop " .. quote(started.dir))
+    error("calypso.sandbox: " .. ca_problem, 2)
+  end
+  return new(script, started.dir, made_dir, tonumber(started.port), cafile, opts and opts.detached)
 end
 
 --- sandbox.attach(dir) -> sandbox | nil, why: the sandbox running in dir
@@ -161,12 +276,14 @@ end
 function M.attach(dir)
   local script, why = M.script()
   if not script then return nil, why end
+  local resolved = M.resolve(dir)
+  if not resolved then return nil, "no sandbox in " .. tostring(dir) end
+  dir = resolved
   local mark = read_line(dir .. MARKER)
   local port = tonumber(read_line(dir .. "/port") or "")
   if not (mark and port) then return nil, "no sandbox in " .. dir end
-  local pid = tonumber(read_line(dir .. "/nginx.pid") or "")
-  if not (pid and run("kill -0 " .. pid)) then return nil, "the sandbox in " .. dir .. " is not running" end
-  return new(script, dir, mark == "made", port, true)
+  if not running_in(dir) then return nil, "the sandbox in " .. dir .. " is not running" end
+  return new(script, dir, mark == "made", port, read_line(dir .. "/ca-public") or dir .. "/ca.pem", true)
 end
 
 --- sb:options([overrides]) -> the calypso.new options that reach this sandbox.
@@ -355,6 +472,7 @@ function Sandbox:stop()
   if self._control then self._control:close() end
   if self.dir then
     run(quote(self.script) .. " stop " .. quote(self.dir))
+    drop_public_ca(self.dir)
     if self.made_dir then run("rm -rf " .. quote(self.dir)) end -- only a folder start made
   end
 end
