@@ -59,6 +59,7 @@ build = {
     ["calypso.pages"] = "lua/calypso/pages.lua",
     ["calypso.readback"] = "lua/calypso/readback.lua",
     ["calypso.retry"] = "lua/calypso/retry.lua",
+    ["calypso.suggest"] = "lua/calypso/suggest.lua",
     ["calypso.rows"] = "lua/calypso/rows.lua",
     ["calypso.sandbox"] = "lua/calypso/sandbox.lua",
     ["calypso.text"] = "lua/calypso/text.lua",

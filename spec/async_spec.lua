@@ -114,7 +114,9 @@ describe("client.async", function()
         { customerId = customer.id, currency = "USDT" }, { idempotent = true }):wait())
       assert.are.equal(purse.address, again.address)
       assert.is_function(client.async.transaction.find)
-      assert.is_nil(client.async.transaction.each) -- the page walk is blocking only
+      -- the page walk is blocking only
+      assert.has_error(function() return client.async.transaction.each end,
+        "calypso: client.async.transaction has no each; its calls: find, get")
       client:close()
     end)
 

@@ -298,7 +298,9 @@ describe("the merchant API", function()
       assert.is_nil(walk.err)
       assert.are.same({ 1, 2, 3, 4, 5, 6, 7 }, amounts)
       assert.are.equal(3, walk.pages)
-      assert.is_nil(client.async.settlement.each_wallet_transaction)
+      local ok, err = pcall(function() return client.async.settlement.each_wallet_transaction end)
+      assert.is_false(ok) -- the page walk is blocking only
+      assert.truthy(err:find("client.async.settlement has no each_wallet_transaction", 1, true), err)
     end)
 
     it("completes a payout the balance covers, and fails one it does not", function()

@@ -29,6 +29,7 @@ local pages = require "calypso.pages"
 local readback = require "calypso.readback"
 local retry = require "calypso.retry"
 local rows = require "calypso.rows"
+local suggest = require "calypso.suggest"
 
 local M = {}
 
@@ -129,6 +130,24 @@ local function new_call(label, path, payload, route, method, idempotent, key, op
            max_retries = opts and opts.max_retries }
 end
 
+-- The names of t's keys, sorted.
+local function names_of(t)
+  local out = {}
+  for k in pairs(t) do out[#out + 1] = k end
+  table.sort(out)
+  return out
+end
+
+-- A group's namespace: a call it lacks raises, naming the calls it has
+-- (rather than Lua's "attempt to call a nil value" at the caller's line).
+local function namespace(prefix, group)
+  return setmetatable({}, { __index = function(ns, name)
+    local calls = names_of(ns)
+    error("calypso: " .. prefix .. group .. " has no " .. tostring(name) .. suggest.words(name, calls)
+      .. "; its calls: " .. table.concat(calls, ", "), 2)
+  end })
+end
+
 --- Builds { group = { name = function(params [, opts]) } } for every
 -- endpoint row (internal: calypso.new and the default client use it).
 -- @local  send(call) makes the call (see new_call); each function
@@ -138,10 +157,13 @@ end
 -- row also gets a page walk, named by the row's `each` (default "each";
 -- calypso.pages).  requests: send returns requests (client.async): no page
 -- walk, and the key rides on the request as well.  check_open(level), if
--- given, raises when the client is closed.
-function M.bind(send, paths, requests, check_open)
+-- given, raises when the client is closed.  prefix: what a message calls
+-- the groups' parent (default "client.", or "client.async.").
+function M.bind(send, paths, requests, check_open, prefix)
   local namespaces = {}
-  for group in pairs(endpoints) do namespaces[group] = {} end
+  for group in pairs(endpoints) do
+    namespaces[group] = namespace(prefix or (requests and "client.async." or "client."), group)
+  end
   for group, group_rows in pairs(endpoints) do
     local ns = namespaces[group]
     for name, row in pairs(group_rows) do
@@ -233,7 +255,17 @@ local function generic_call(path, payload, opts, level)
 end
 
 local Client = {}
-Client.__index = Client
+
+-- A method, or a group the client lacks: raise, naming the groups (a
+-- private field, "_" and all, is just absent).
+Client.__index = function(_, name)
+  local method = Client[name]
+  if method ~= nil or type(name) ~= "string" or name:sub(1, 1) == "_" then return method end
+  local groups = names_of(endpoints)
+  error("calypso: the client has no " .. name .. suggest.words(name, groups) .. "; its groups: "
+    .. table.concat(groups, ", ") .. " (and the methods call, envelope, poll, wait, fds, clock_offset,"
+    .. " close)", 2)
+end
 
 --- client:call(path, payload [, opts]) -> result | nil, err
 -- The generic signed call, with retries.  opts: the per-call options

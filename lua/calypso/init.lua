@@ -88,7 +88,7 @@ local function default_open(level)
   if default_client and default_client._closed then error("calypso: the default client is closed", level) end
 end
 
-for group, ns in pairs(client.bind(send_by_default, nil, false, default_open)) do
+for group, ns in pairs(client.bind(send_by_default, nil, false, default_open, "calypso.")) do
   M[group] = ns
 end
 

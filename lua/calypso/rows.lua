@@ -35,6 +35,7 @@
 --   doc         one line: what it does
 -- @module calypso.rows
 local core = require "calypso.core"
+local suggest = require "calypso.suggest"
 local types = require "calypso.types"
 
 local M = {}
@@ -152,7 +153,12 @@ function M.request(row, label, params, path, key)
   end
   local payload, problem, field = row.body.check(rest)
   if payload == nil then
-    if problem and problem:find("^has no field ") then problem = "is not a field of " .. label end
+    if problem and problem:find("^has no field ") then
+      local names = {}
+      for name in pairs(row.body.fields) do names[#names + 1] = name end
+      table.sort(names)
+      problem = "is not a field of " .. label .. suggest.words(field, names)
+    end
     return refuse(label, field, problem)
   end
   return path, payload
