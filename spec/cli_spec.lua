@@ -102,6 +102,38 @@ describe("the calypso command", function()
     assert.are.equal(before + 1, emu:stats().invoices)
   end)
 
+  it("prints a subscription read back after a dropped answer alone, never the others' secretKeys", function()
+    local other = assert(calypso.new(emu:options()).subscription.create{ url = "https://other.example/hook" })
+    emu:fault{ mode = "drop_reply" }
+    local status, out, err = run("subscription create --url https://mine.example/hook")
+    assert.are.equal(0, status, err)
+    local mine = require("cjson").decode(out)
+    assert.are.equal("https://mine.example/hook", mine.url)
+    assert.is_nil(out:find(other.secretKey, 1, true))
+    assert.is_nil(out:find("subscriptions", 1, true))
+  end)
+
+  it("says to rerun with the key when a 016's read-back failed", function()
+    local key = calypso.uuid4()
+    local params = " --amount 3 --currency ETH --description Order-3 --idempotency-key " .. key
+    assert.are.equal(0, (run("invoice create-single" .. params)))
+    local unavailable = { mode = "status", status = 503 }
+    -- the 016, then a read-back that fails all its attempts
+    emu:fault{ sequence = { { mode = "pass" }, unavailable, unavailable, unavailable } }
+    local status, _, err = run("invoice create-single" .. params)
+    assert.are.equal(3, status)
+    assert.truthy(err:find("code 016", 1, true), err)
+    assert.truthy(err:find("reading it back failed", 1, true), err)
+    assert.truthy(err:find("rerun with --idempotency-key " .. key, 1, true), err)
+  end)
+
+  it("sends an integer amount past 2^53 typed in --json exactly", function()
+    local status, _, err = run("invoice create-single --json "
+      .. "'{\"amount\":12345678901234567,\"currency\":\"ETH\",\"description\":\"x\"}'")
+    assert.are.equal(0, status, err)
+    assert.truthy(emu:stats().last.body:find('"amount":12345678901234567', 1, true))
+  end)
+
   it("says a dropped create without a key may have been applied, and has no key", function()
     emu:fault{ mode = "drop_reply" }
     local status, _, err = run("customer create --email ada@example.com")

@@ -106,6 +106,17 @@ describe("a keyed create's read-back", function()
         assert.are.equal(before.invoices + 1, emu:stats().invoices)
       end)
 
+      it("returns its own 18-decimal invoice read back by a client with exact_numbers = false", function()
+        emu:fault{ mode = "drop_reply" }
+        local answer = one(over, name, "invoice.create_single", invoice_params(nil, "0.123456789012345678",
+          "ETH"), nil, { max_retries = 2, timeout = 2, http2 = false, exact_numbers = false })
+        assert.is_nil(answer.err, answer.err and answer.err.message)
+        assert.is_true(answer.meta.read_back)
+        -- a double, as this client reads (the probe's JSON keeps 14 digits of it)
+        assert.are.equal("number", type(answer.result.amount))
+        assert.is_true(math.abs(answer.result.amount - 0.12345678901234568) < 1e-13)
+      end)
+
       it("returns a subscription whose answer was dropped, secretKey and all, made once", function()
         local before = emu:stats()
         emu:fault{ mode = "drop_reply" }

@@ -8,8 +8,10 @@
  * host that set LC_NUMERIC to a comma locale cannot change a digit here.
  *   core.number_text(n) -> text, digits   the shortest round-trip text and
  *                                         its count of significant digits
- *   core.same_amount(a, b) -> bool        a, b: numbers, number tokens as
- *                                         strings, or core.decimal values */
+ *   core.same_amount(a, b [, lossy]) -> bool   a, b: numbers, number
+ *                                         tokens as strings, or core.decimal
+ *                                         values; lossy: a float stands for
+ *                                         the nearest double of the other */
 #include <float.h>
 #include <locale.h>
 #include <math.h>
@@ -169,17 +171,37 @@ static const char *amount_text(lua_State *L, int idx, char buf[CALYPSO_NUMBER_TE
   return calypso_decimal_text(L, idx, len); /* NULL unless a core.decimal */
 }
 
-/* core.same_amount(a, b) -> bool: do a and b stand for the same decimal
- * value?  Each is a number, a string holding a JSON number token, or a
- * core.decimal; anything else (a string that is no number, say) is never
- * the same. */
+/* A float at idx (no integer subtype), and the other value's text as the
+ * nearest double: equal?  (For a client that decodes numbers as doubles:
+ * its read-back can see amounts only to a double's precision.) */
+static int same_double(lua_State *L, int idx, const char *text, size_t len) {
+  char *copy;
+  double d;
+  long long i;
+  if (lua_type(L, idx) != LUA_TNUMBER || calypso_compat_tointeger(L, idx, &i)) return 0;
+  if (calypso_number_token(text, len) != len || (copy = malloc(len + 1)) == NULL) return 0;
+  memcpy(copy, text, len);
+  copy[len] = '\0';
+  d = calypso_strtod(copy);
+  free(copy);
+  return d == (double)lua_tonumber(L, idx);
+}
+
+/* core.same_amount(a, b [, lossy]) -> bool: do a and b stand for the same
+ * decimal value?  Each is a number, a string holding a JSON number token,
+ * or a core.decimal; anything else (a string that is no number, say) is
+ * never the same.  lossy: a float (an amount decoded as a double) also
+ * agrees with the other's nearest double. */
 static int l_same_amount(lua_State *L) {
   char buf_a[CALYPSO_NUMBER_TEXT], buf_b[CALYPSO_NUMBER_TEXT];
   size_t len_a = 0, len_b = 0;
   const char *a = amount_text(L, 1, buf_a, &len_a), *b = amount_text(L, 2, buf_b, &len_b);
   value va, vb;
-  lua_pushboolean(L, a != NULL && b != NULL && read_value(a, len_a, &va) && read_value(b, len_b, &vb) &&
-                         same_value(&va, &vb));
+  int same = a != NULL && b != NULL && read_value(a, len_a, &va) && read_value(b, len_b, &vb) &&
+             same_value(&va, &vb);
+  if (!same && a != NULL && b != NULL && lua_toboolean(L, 3))
+    same = same_double(L, 1, b, len_b) || same_double(L, 2, a, len_a);
+  lua_pushboolean(L, same);
   return 1;
 }
 

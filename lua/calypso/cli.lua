@@ -248,7 +248,14 @@ run_command = function(args)
   end
   client:close()
   if result == nil then return output.failure(err, args.endpoint and args.endpoint.row) end
-  output.answer(last.body, not args.compact and output.is_terminal())
+  local meta = calypso.meta(result)
+  if meta and meta.read_back and args.endpoint and args.endpoint.row.fetch_list then
+    -- found in a list (a subscription): print it alone, never the list of
+    -- every subscription and its secretKey
+    output.answer(core.encode_object(result), not args.compact and output.is_terminal())
+  else
+    output.answer(last.body, not args.compact and output.is_terminal())
+  end
   return 0
 end
 

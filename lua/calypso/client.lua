@@ -76,7 +76,7 @@ end
 
 -- One bound blocking call: send; for a keyed row, keyed() and the read-back
 -- (fetch), judged by calypso.readback.
-local function call(send, row, c, fetch)
+local function call(send, row, c, fetch, lossy)
   local key = row.key and c.key
   local started = key and core.monotonic()
   local result, err = send(c)
@@ -85,14 +85,14 @@ local function call(send, row, c, fetch)
   result, err, read_back = keyed(row, key, result, err)
   if read_back and fetch then
     local answer, fetch_err = fetch(readback.params(row, key), read_back_options(c, started))
-    return readback.settle(row, c.label, c.payload, key, err, started, answer, fetch_err)
+    return readback.settle(row, c, key, err, started, answer, fetch_err, lossy)
   end
   return result, err
 end
 
 -- The same for client.async: the request's outcome passes through keyed();
 -- a read-back is a second request, whose outcome becomes the first's.
-local function request(send, row, c, fetch)
+local function request(send, row, c, fetch, lossy)
   local key = row.key and c.key
   local started = key and core.monotonic()
   local req, problem = send(c)
@@ -103,9 +103,9 @@ local function request(send, row, c, fetch)
     result, err, read_back = keyed(row, key, value, err)
     if not (read_back and fetch) then return result, err end
     local follow, fetch_err = fetch(readback.params(row, key), read_back_options(c, started))
-    if not follow then return readback.settle(row, c.label, c.payload, key, err, started, nil, fetch_err) end
+    if not follow then return readback.settle(row, c, key, err, started, nil, fetch_err, lossy) end
     return nil, nil, follow, function(answer, follow_err)
-      return readback.settle(row, c.label, c.payload, key, err, started, answer, follow_err)
+      return readback.settle(row, c, key, err, started, answer, follow_err, lossy)
     end
   end
   return req
@@ -152,14 +152,21 @@ end
 -- endpoint row (internal: calypso.new and the default client use it).
 -- @local  send(call) makes the call (see new_call); each function
 -- validates first and returns the validation error without calling send.
--- opts are the per-call options (calypso.options.per_call).  paths
--- (optional) maps "group.name" to a path that replaces the row's.  A paged
--- row also gets a page walk, named by the row's `each` (default "each";
--- calypso.pages).  requests: send returns requests (client.async): no page
--- walk, and the key rides on the request as well.  check_open(level), if
--- given, raises when the client is closed.  prefix: what a message calls
--- the groups' parent (default "client.", or "client.async.").
-function M.bind(send, paths, requests, check_open, prefix)
+-- opts are the per-call options (calypso.options.per_call).  how (optional):
+--   paths       { ["group.name"] = path }: paths that replace the rows'
+--   requests    send returns requests (client.async): no page walks, and
+--               the key rides on the request as well
+--   check_open  function(level): raises when the client is closed
+--   prefix      what a message calls the groups' parent (default "client.",
+--               or "client.async.")
+--   lossy       the client decodes numbers as doubles (exact_numbers =
+--               false): a read-back compares amounts to a double's precision
+-- A paged row also gets a page walk, named by the row's `each` (default
+-- "each"; calypso.pages).
+function M.bind(send, how)
+  how = how or {}
+  local paths, requests, check_open = how.paths, how.requests, how.check_open
+  local prefix, lossy = how.prefix, how.lossy
   local namespaces = {}
   for group in pairs(endpoints) do
     namespaces[group] = namespace(prefix or (requests and "client.async." or "client."), group)
@@ -194,7 +201,7 @@ function M.bind(send, paths, requests, check_open, prefix)
         -- never sent again after the request may have left.
         local c = new_call(label, to, payload, row.route, method,
                            row.idempotent or (key_sent ~= nil and row.fetch ~= nil), key_sent, opts)
-        return (requests and request or call)(send, row, c, fetch)
+        return (requests and request or call)(send, row, c, fetch, lossy)
       end
       if row.paged and not requests then
         local find = ns[name]
@@ -380,7 +387,7 @@ local function sender(core_client, all_options, watch)
 end
 
 -- The client.async namespaces: the same rows, sent through the engine.
-local function async_namespaces(self, engine, paths)
+local function async_namespaces(self, engine, options)
   local function check(level)
     if self._closed then error("calypso: the client is closed", level) end
     if nginx_phase() then
@@ -389,7 +396,8 @@ local function async_namespaces(self, engine, paths)
     end
   end
   local function send(c) return engine:send(c) end
-  local namespaces = M.bind(send, paths, true, check)
+  local namespaces = M.bind(send, { paths = options.paths, requests = true, check_open = check,
+                                    lossy = options.exact_numbers == false })
   --- client.async.call(path, payload [, opts]) -> request | nil, err (opts as client:call's)
   namespaces.call = function(path, payload, opts)
     if path == namespaces then
@@ -414,8 +422,11 @@ function M.new(core_client, options)
   local function check_open(level)
     if self._closed then error("calypso: the client is closed", level) end
   end
-  for group, ns in pairs(M.bind(send, options.paths, false, check_open)) do self[group] = ns end
-  self.async = async_namespaces(self, engine, options.paths)
+  for group, ns in pairs(M.bind(send, { paths = options.paths, check_open = check_open,
+                                        lossy = options.exact_numbers == false })) do
+    self[group] = ns
+  end
+  self.async = async_namespaces(self, engine, options)
   return self
 end
 

@@ -113,6 +113,7 @@ return rows.check_all{
                         description = T.text, amount = T.decimal(), idempotencyKey = T.uuid },
                       { "currency", "fiatAmount", "fiatCurrency", "description" }),
       idempotent = false, key = "idempotencyKey", fetch = "invoice.get", implies = { type = "SINGLE_FIAT" },
+      volatile = { "amount" }, -- recalculated every 15 minutes from fiatAmount
     },
     create_unlimited = {
       path = "/api/v1/invoice/unlimited/create", source = "REF", doc = "an unlimited invoice (any deposits)",

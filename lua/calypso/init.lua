@@ -88,7 +88,7 @@ local function default_open(level)
   if default_client and default_client._closed then error("calypso: the default client is closed", level) end
 end
 
-for group, ns in pairs(client.bind(send_by_default, nil, false, default_open, "calypso.")) do
+for group, ns in pairs(client.bind(send_by_default, { check_open = default_open, prefix = "calypso." })) do
   M[group] = ns
 end
 

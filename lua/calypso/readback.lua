@@ -6,7 +6,10 @@
 -- sent (each field by its type's agree: amounts by exact decimal value, so
 -- 10 and 10.00 agree and 10.000000000000000001 does not; dates by instant;
 -- lists of codes as sets), and what the row implies (an unlimited invoice
--- create's object is no SINGLE invoice).  Otherwise the key was used for something else
+-- create's object is no SINGLE invoice); fields the server may change after
+-- the create (a fiat invoice's crypto amount) are not compared.  A client
+-- that decodes numbers as doubles (exact_numbers = false) compares amounts
+-- to a double's precision.  Otherwise the key was used for something else
 -- (what Stripe calls an idempotency error): the call fails with kind
 -- "idempotency", `err.idempotency_key` and the object found as
 -- `err.existing`, and is not retried.  Both client.lua paths (the blocking
@@ -35,7 +38,18 @@ local function shown(v)
   if type(v) == "string" then
     return '"' .. (#v > 40 and v:sub(1, 37) .. "..." or v) .. '"'
   end
+  if type(v) == "number" then return (core.number_text(v)) or tostring(v) end -- every digit
   return tostring(v)
+end
+
+-- What err.existing shows of the object found: a copy without what is
+-- secret (another subscription's secretKey).
+local function existing(object)
+  if object.secretKey == nil then return object end
+  local out = {}
+  for k, v in pairs(object) do out[k] = v end
+  out.secretKey = "[redacted]"
+  return out
 end
 
 local function conflict(label, key, field, sent, object, err, fetch_attempts)
@@ -43,7 +57,7 @@ local function conflict(label, key, field, sent, object, err, fetch_attempts)
     .. shown(sent)) or "it is another object"
   return nil, core.error("idempotency", label .. ": idempotency key " .. key .. " already names"
     .. " another object (" .. words .. ")", {
-    idempotency_key = key, existing = object, field = field, code = err.code, status = err.status,
+    idempotency_key = key, existing = existing(object), field = field, code = err.code, status = err.status,
     attempts = (err.attempts or 0) + fetch_attempts, retryable = false, maybe_applied = false,
     request_sent = true,
     hint = "a key names one operation: send a fresh key for a new one, and the same key only to"
@@ -55,8 +69,10 @@ end
 -- fetch_err): the object, with calypso.meta covering the whole call (the
 -- create's attempts since `started` included); or the 016 with
 -- fetch_error (the object could not be read); or an idempotency error.
--- payload is the checked payload the call sent, key its key.
-function M.settle(row, label, payload, key, err, started, answer, fetch_err)
+-- c is the call (its label and the checked payload it sent), key its key;
+-- lossy: the client decodes numbers as doubles.
+function M.settle(row, c, key, err, started, answer, fetch_err, lossy)
+  local label = c.label
   if answer == nil then
     err.fetch_error = fetch_err
     return nil, err
@@ -82,7 +98,13 @@ function M.settle(row, label, payload, key, err, started, answer, fetch_err)
   if type(object) ~= "table" or not same_key(object[row.key], key) then
     return conflict(label, key, row.key, key, type(object) == "table" and object or {}, err, fetch_attempts)
   end
-  local agrees, field = row.body.agree(payload, object)
+  local payload = c.payload
+  if row.volatile then -- not compared: the server may change them after the create
+    payload = {}
+    for k, v in pairs(c.payload) do payload[k] = v end
+    for _, name in ipairs(row.volatile) do payload[name] = nil end
+  end
+  local agrees, field = row.body.agree(payload, object, lossy)
   if not agrees then return conflict(label, key, field, payload[field], object, err, fetch_attempts) end
   for name, value in pairs(row.implies or {}) do
     if object[name] ~= nil and object[name] ~= core.null and object[name] ~= value then

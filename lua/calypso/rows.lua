@@ -28,6 +28,9 @@
 --   implies     { field = value }: what the object made carries though the
 --               call does not send it (an invoice create's `type`): a
 --               read-back object that carries another value is another's
+--   volatile    { field, ... }: fields the server may change after the
+--               create (a fiat invoice's crypto amount): a read-back does
+--               not compare them
 --   paged, each paged answers; `each` names the page walk (default "each")
 --   inferred    the path is deduced from naming, not seen in the docs
 --   source      the evidence for the path: "REF", "GUIDE", "GUIDE-rel",
@@ -43,6 +46,7 @@ local M = {}
 local KEYS = { path = "string", method = "string", envelope = "string", body = "table",
                params = "table", empty = "boolean", list = "boolean", idempotent = "boolean", key = "string",
                fetch = "string", fetch_by = "string", fetch_list = "string", implies = "table",
+               volatile = "table",
                paged = "boolean",
                each = "string", inferred = "boolean",
                source = "string", doc = "string" }
@@ -78,7 +82,7 @@ function M.check(label, row)
     bad(label, "names key " .. row.key .. ", which is not a body field")
   end
   if row.fetch and not row.key then bad(label, "fetches by a key it does not have") end
-  if (row.fetch_by or row.fetch_list or row.implies) and not row.fetch then
+  if (row.fetch_by or row.fetch_list or row.implies or row.volatile) and not row.fetch then
     bad(label, "says how to fetch, but not with what")
   end
   row.route = core.route{ method = row.method, envelope = row.envelope, empty = row.empty, list = row.list }

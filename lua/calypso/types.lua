@@ -3,10 +3,12 @@
 -- nil and a problem: a phrase that follows the field's name ("must be a
 -- UUID"), or one that starts with a sub-path (".in[2] must be a string").
 -- Each type also carries `name` and `doc`, from which the README's API table
--- is written, and `agree(sent, got)`: does a value the server holds (read
--- back by an idempotency key) agree with the checked value this call sent?
--- Amounts agree by exact decimal value, dates by instant, lists of codes as
--- sets; a field the server's object does not carry is not compared.
+-- is written, and `agree(sent, got [, lossy])`: does a value the server
+-- holds (read back by an idempotency key) agree with the checked value this
+-- call sent?  Amounts agree by exact decimal value (lossy: to a double's
+-- precision, for a client that decodes numbers as doubles), dates by
+-- instant, lists of codes as sets; a field the server's object does not
+-- carry is not compared.
 -- Constructors check their own arguments and raise, so that a
 -- row with a typo fails when the module loads, not on a user's first call.
 -- Enum-like values are checked for shape only: a value the client does not
@@ -35,26 +37,34 @@ local function absent(v)
   return v == nil or v == core.null
 end
 
+-- Is v a string that holds a JSON number token (an amount passed as a string)?
+local function number_text(v)
+  return type(v) == "string" and core.same_amount(v, v)
+end
+
 --- agree() for values of no known type (an open field, a json one): tables
 -- by the members sent that the other carries (lists in order, of the same
--- length), numbers by decimal value, the rest by equality.
-local function agree_any(sent, got)
+-- length), numbers by decimal value (an amount sent as a string such as
+-- "10.50" too), the rest by equality.
+local function agree_any(sent, got, lossy)
   if type(sent) == "table" then
     if type(got) ~= "table" then return false end
     local n = #sent
     if n > 0 or getmetatable(sent) ~= nil then -- a list
       if #got ~= n then return false end
       for i = 1, n do
-        if not agree_any(sent[i], got[i]) then return false end
+        if not agree_any(sent[i], got[i], lossy) then return false end
       end
       return true
     end
     for k, v in next, sent do
-      if not absent(got[k]) and not agree_any(v, got[k]) then return false end
+      if not absent(got[k]) and not agree_any(v, got[k], lossy) then return false end
     end
     return true
   end
-  if type(sent) == "number" or type(sent) == "userdata" then return core.same_amount(sent, got) end
+  if type(sent) == "number" or type(sent) == "userdata" or (number_text(sent) and sent ~= got) then
+    return core.same_amount(sent, got, lossy)
+  end
   return sent == got
 end
 M.agree_any = agree_any
@@ -66,6 +76,20 @@ end
 
 -- The metatable of core.decimal values (an amount as written).
 local DECIMAL = getmetatable(core.decimal("0"))
+
+-- A float whose shortest round-trip form has more than 15 significant
+-- digits: the digits its writer meant may be lost.  nil, or the problem.
+-- Integers (Lua 5.3+'s, and whole doubles up to 2^53) are exact.
+local function lossy_float(v)
+  if v ~= v or (math.type and math.type(v) == "integer") then return nil end
+  if v == math.floor(v) and math.abs(v) <= 2 ^ 53 then return nil end
+  local shown, digits = core.number_text(v)
+  if digits and digits > 15 then
+    return "has more significant digits than a Lua number keeps: it reads " .. shown .. ", and the"
+      .. " digits written may already be lost; pass the amount as a string of its exact digits, such"
+      .. " as \"10.10\""
+  end
+end
 
 local function need_type(v, where)
   if not M.is(v) then error("calypso.types: " .. where .. " is not a type (a typo?)", 3) end
@@ -102,6 +126,9 @@ end, { agree = function(sent, got) return type(got) == "string" and sent:lower()
 -- (an id read from an answer or a webhook that carries it as a number, such
 -- as the 2.0 invoice example's 1346 or parentExternalId), sent as its digits.
 M.id = new("id", "an id: a string, or a whole number (sent as its digits)", function(v)
+  if type(v) == "userdata" and getmetatable(v) == DECIMAL then -- typed on the command line (1346.0)
+    v = tonumber(tostring(v))
+  end
   if type(v) == "number" then
     if v ~= v or v < 0 or v ~= math.floor(v) or v > 9007199254740992 then
       return nil, "must be a string, or a whole number from 0 to 2^53"
@@ -115,6 +142,8 @@ end, { agree = function(sent, got)
   return sent == got or (type(got) == "number" and core.same_amount(sent, got))
 end })
 
+local function amounts_agree(sent, got, lossy) return core.same_amount(sent, got, lossy) end
+
 local function is_code(v)
   return type(v) == "string" and #v <= 64 and v:find("^[%w_%-]+$") ~= nil
 end
@@ -126,7 +155,9 @@ M.code = new("code", "a code: 1 to 64 letters, digits, _ or -", function(v)
   return v
 end)
 
-M.currency = new("currency", "a currency code, such as USDT_TRX", M.code.check)
+M.currency = new("currency", "a currency code, such as USDT_TRX", M.code.check, {
+  -- a server may answer a code with the Currency object that names it
+  agree = function(sent, got) return sent == got or (type(got) == "table" and got.name == sent) end })
 
 --- An enum: the values known today are listed for the docs, and any other
 -- code-shaped value is passed through (the API may add values).
@@ -150,9 +181,13 @@ function M.integer(opts)
   local min, max = opts and opts.min or 0, opts and opts.max or 2147483647
   local problem = "must be a whole number from " .. min .. " to " .. max
   return new("integer", "a whole number from " .. min .. " to " .. max, function(v)
+    if type(v) == "userdata" and getmetatable(v) == DECIMAL then -- typed on the command line (1e2)
+      v = tonumber(tostring(v))
+      v = math.tointeger and math.tointeger(v) or v
+    end
     if type(v) ~= "number" or v ~= math.floor(v) or v < min or v > max then return nil, problem end
     return v
-  end, { agree = core.same_amount })
+  end, { agree = amounts_agree })
 end
 
 M.count = M.integer{ min = 0 }    -- pageNumber: whether pages count from 0 or 1 is unknown
@@ -181,14 +216,8 @@ function M.decimal(opts)
     if t == "number" then
       if v ~= v or v == math.huge or v == -math.huge then return nil, "must be a finite number" end
       if positive and v <= 0 then return nil, "must be more than zero" end
-      if not (v == math.floor(v) and math.abs(v) <= 9007199254740992) then -- whole numbers are exact
-        local shown, digits = core.number_text(v)
-        if digits > 15 then
-          return nil, "has more significant digits than a Lua number keeps: it reads " .. shown
-            .. ", and the digits written may already be lost; pass the amount as a string of"
-            .. " its exact digits, such as \"10.10\""
-        end
-      end
+      local problem = lossy_float(v)
+      if problem then return nil, problem end
       return v
     end
     if t == "userdata" and getmetatable(v) == DECIMAL then
@@ -203,7 +232,7 @@ function M.decimal(opts)
     if not d then return nil, problem end
     if positive and (v:sub(1, 1) == "-" or all_zero(v)) then return nil, "must be more than zero" end
     return d
-  end, { agree = core.same_amount })
+  end, { agree = amounts_agree })
 end
 
 local DATETIME = "^(%d%d%d%d)%-(%d%d)%-(%d%d)T(%d%d):(%d%d):(%d%d)"
@@ -244,7 +273,8 @@ end, { agree = function(sent, got)
   local a, fa = instant(sent)
   local b, fb = instant(got)
   if b == nil then return sent == got end
-  return a == b and fa == fb
+  local digits = math.min(#fa, #fb) -- a server may keep milliseconds of microseconds sent
+  return a == b and fa:sub(1, digits) == fb:sub(1, digits)
 end })
 
 -- The checks both URL types share: text, and only bytes a URI may hold.
@@ -298,13 +328,13 @@ function M.array(item, opts)
       out[i] = value
     end
     return core.array(out)
-  end, { item = item, agree = function(sent, got)
+  end, { item = item, agree = function(sent, got, lossy)
     if type(got) ~= "table" or #got ~= #sent then return false end
     local used = {}
     for i = 1, #sent do -- in any order: a server may sort a list of codes
       local found = false
       for j = 1, #got do
-        if not used[j] and item.agree(sent[i], got[j]) then
+        if not used[j] and item.agree(sent[i], got[j], lossy) then
           used[j], found = true, true
           break
         end
@@ -317,9 +347,25 @@ end
 
 --- Any value JSON can carry, checked only by the encoder: for a part of a
 -- payload the docs do not show (a Java ZoneOffset, say).
+-- Every float inside v passes lossy_float: nil, or the problem.
+local function no_lossy_floats(v, depth)
+  if type(v) == "number" then return lossy_float(v) end
+  if type(v) == "table" and depth < 100 then
+    for _, x in next, v do
+      local problem = no_lossy_floats(x, depth + 1)
+      if problem then return problem end
+    end
+  end
+end
+
 M.json = new("json", "any JSON value (not checked here; the docs do not show its shape)", function(v)
   local t = type(v)
-  if t == "string" or t == "number" or t == "boolean" or t == "table" or v == core.null then return v end
+  if t == "number" or t == "table" then
+    local problem = no_lossy_floats(v, 0)
+    if problem then return nil, problem end
+    return v
+  end
+  if t == "string" or t == "boolean" or v == core.null then return v end
   if t == "userdata" and getmetatable(v) == DECIMAL then return v end -- a number as typed
   return nil, "must be a value JSON can carry, got " .. t
 end, { agree = agree_any })
@@ -384,11 +430,11 @@ function M.object(fields, opts)
   end
   --- agree(sent, got) -> true | false, field: every field sent that got
   -- carries agrees, by the field's type.
-  self.agree = function(sent, got)
+  self.agree = function(sent, got, lossy)
     if type(got) ~= "table" then return false end
     for name, value in next, sent do
       local t = fields[name] or M.json
-      if not absent(got[name]) and not t.agree(value, got[name]) then return false, name end
+      if not absent(got[name]) and not t.agree(value, got[name], lossy) then return false, name end
     end
     return true
   end
@@ -452,9 +498,9 @@ M.currency_ref = new("currency_ref", "a currency code such as USDT_TRX, or a Cur
   end
   if not is_code(v) then return nil, "must be a currency code such as USDT_TRX, or a Currency object" end
   return v
-end, { agree = function(sent, got)
+end, { agree = function(sent, got, lossy)
   if type(sent) == "table" then
-    if type(got) == "table" then return M.currency_object.agree(sent, got) end
+    if type(got) == "table" then return M.currency_object.agree(sent, got, lossy) end
     return sent.name == got
   end
   if type(got) == "table" then return got.name == sent end

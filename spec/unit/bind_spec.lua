@@ -122,6 +122,54 @@ describe("client.bind() for a row with an idempotency key", function()
     assert.are.equal("type", err.field)
   end)
 
+  -- What a server may do to this call's own object, read back: none of it is another's.
+  for _, c in ipairs{
+    { "an amount in an open field sent as a string, answered as a number",
+      "payout.create_mass", "/api/v1/payout/mass/create", "/api/v1/payout/mass",
+      { currency = "ETH", recipients = { { address = "0x1", amount = "10.50" } } },
+      { currency = "ETH", recipients = { { address = "0x1", amount = 10.5 } } } },
+    { "a fiat invoice's crypto amount, recalculated since",
+      "invoice.create_single_fiat", "/api/v1/invoice/single-fiat/create", GET,
+      { currency = "BTC", fiatAmount = "100", fiatCurrency = "EUR", description = "x", amount = "0.0015" },
+      { currency = "BTC", fiatAmount = 100, fiatCurrency = "EUR", description = "x", amount = "0.00151" } },
+    { "an expiration kept to milliseconds", "invoice.create_single", CREATE, GET,
+      { amount = "1", currency = "ETH", description = "x", expiration = "2030-07-05T22:31:09.255123Z" },
+      { amount = 1, currency = "ETH", description = "x", expiration = "2030-07-05T22:31:09.255Z" } },
+    { "the currency as a Currency object", "invoice.create_single", CREATE, GET,
+      { amount = "1", currency = "ETH", description = "x" },
+      { amount = 1, currency = { name = "ETH", crypto = true }, description = "x" } },
+  } do
+    it("returns this call's own object read back with " .. c[1], function()
+      local object = c[6]
+      object.idempotencyKey = KEY
+      local send = scripted{ [c[3]] = { { err = { code = "016", status = 400, attempts = 2 } } },
+                             [c[4]] = { { ok = object } } }
+      local group, name = c[2]:match("^(.-)%.(.+)$")
+      local made, err = client.bind(send)[group][name](c[5], { idempotency_key = KEY })
+      assert.is_nil(err, err and tostring(err))
+      assert.are.equal(object, made)
+    end)
+  end
+
+  it("compares amounts to a double's precision for a client that decodes them as doubles", function()
+    local object = { idempotencyKey = KEY, amount = 0.12345678901234568, currency = "ETH", description = "x" }
+    local params = { amount = "0.123456789012345678", currency = "ETH", description = "x" }
+    for _, lossy in ipairs{ true, false } do
+      local send = scripted{ [CREATE] = { { err = { code = "016", status = 400, attempts = 2 } } },
+                             [GET] = { { ok = object } } }
+      local made, err = client.bind(send, { lossy = lossy }).invoice.create_single(params,
+        { idempotency_key = KEY })
+      if lossy then
+        assert.are.equal(object, made)
+      else -- exact: 0.12345678901234568 is not the amount sent
+        assert.is_nil(made)
+        assert.are.equal("idempotency", err.kind)
+        assert.truthy(err.message:find("its amount is 0.12345678901234568, this call's", 1, true),
+          err.message)
+      end
+    end
+  end)
+
   it("finds a subscription read back in the list by its requestId, and checks it", function()
     local url = "https://shop.example/hook"
     local mine = { requestId = KEY, url = url, secretKey = "s", notificationEventTypes = { "INVOICE_PAID" } }
@@ -130,7 +178,8 @@ describe("client.bind() for a row with an idempotency key", function()
         { err = { code = "016", status = 400, attempts = 2 } }, { err = { code = "016", attempts = 2 } } },
       ["/api/v1/subscription/webhook"] = {
         { ok = { subscriptions = { { requestId = "other", url = url }, mine } } },
-        { ok = { subscriptions = { { requestId = KEY, url = "https://elsewhere.example/" } } } },
+        { ok = { subscriptions = {
+          { requestId = KEY, url = "https://elsewhere.example/", secretKey = "s2" } } } },
       },
     }
     local bound = client.bind(send)
@@ -142,6 +191,8 @@ describe("client.bind() for a row with an idempotency key", function()
     assert.is_nil(again)
     assert.are.equal("idempotency", err.kind)
     assert.are.equal("url", err.field)
+    assert.are.equal("[redacted]", err.existing.secretKey) -- another subscription's secret stays out
+    assert.are.equal("https://elsewhere.example/", err.existing.url)
   end)
 
   it("never sends a keyed create with no read-back again once it may have left", function()

@@ -38,6 +38,8 @@ local bad = {
   { "invoice.create_single", "amount is a Lua number that lost digits",
     with(INVOICE, { amount = 0.123456789012345678 }), "amount" },
   { "invoice.create_single", "amount is 0.1 + 0.2", with(INVOICE, { amount = 0.1 + 0.2 }), "amount" },
+  { "payout.create_mass", "an amount that lost digits in a passed-through field",
+    { currency = "ETH", recipients = { { address = "0x1", amount = 0.1 + 0.2 } } }, "recipients" },
   { "invoice.create_single", "idempotencyKey is not a UUID", with(INVOICE, { idempotencyKey = "k-1" }),
     "idempotencyKey" },
   { "invoice.create_single", "a field is unknown", with(INVOICE, { cartItems = {} }), "cartItems" },
@@ -126,6 +128,10 @@ describe("merchant validation", function()
     { "invoice.create_single", "an amount as a Lua number of 15 digits", with(INVOICE,
       { amount = 0.123456789012345 }) },
     { "customer.create", "an email with no dot in its domain", { email = "ada@localhost" } },
+    { "settlement.wallet_transactions", "a page size typed as 1e2 (a command-line number)",
+      { pageSize = require("calypso.core").decode_object('{"n":1e2}', { numbers = "tokens" }).n } },
+    { "invoice.get", "an id typed as 1346.0", { id = require("calypso.core").decode_object('{"n":1346.0}',
+      { numbers = "tokens" }).n } },
   } do
     local group, name = row[1]:match("^(.-)%.(.+)$")
     it("takes " .. row[1] .. " with " .. row[2], function()
@@ -134,6 +140,13 @@ describe("merchant validation", function()
       assert.are.equal("network", err.kind, tostring(err))
     end)
   end
+
+  it("takes an amount that is a Lua integer past 2^53 (exact), where the runtime has integers", function()
+    local n = math.tointeger and math.tointeger(12345678901234567) or 12345678901234567
+    local _, err = client.invoice.create_single(with(INVOICE, { amount = n }))
+    -- an integer is exact; on Lua 5.1 and LuaJIT the literal is a double, whose digits were lost
+    assert.are.equal(math.type and "network" or "validation", err.kind, tostring(err))
+  end)
 
   it("fills in an idempotency key, leaving the caller's table alone", function()
     local params = { currency = "USDT_TRX", description = "x" }

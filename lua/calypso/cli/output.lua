@@ -68,8 +68,13 @@ end
 
 -- What makes a rerun safe, after an error that may have been applied.
 local function rerun_advice(err, row)
-  if not err.maybe_applied then return nil end
   local key = err.idempotency_key
+  if err.code == "016" and err.fetch_error and key and row and row.fetch then
+    return "calypso: what idempotency key " .. key .. " names exists, but reading it back failed ("
+      .. tostring(err.fetch_error.message) .. "): rerun with --idempotency-key " .. key .. " to get it,"
+      .. " without making another\n"
+  end
+  if not err.maybe_applied then return nil end
   if key and row and row.fetch then
     return "calypso: the request may have been applied. Its idempotency key is " .. key .. ": rerun with"
       .. " --idempotency-key " .. key .. " to get what it made, without making another\n"
