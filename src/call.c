@@ -121,6 +121,7 @@ static int l_attempt(lua_State *L) {
   facts.empty_ok = route->empty_ok;
   facts.list_ok = route->list_ok;
   facts.decode = c->decode;
+  calypso_client_peer(c, &facts.peer);
   n = calypso_outcome(L, &facts, &keep);
   calypso_conn_settle(c, keep);
   calypso_tls_errors_clear();
@@ -151,6 +152,7 @@ static int l_prepare(lua_State *L) {
     ex->empty_ok = route->empty_ok;
     ex->list_ok = route->list_ok;
     ex->decode = c->decode;
+    calypso_client_peer(c, &ex->peer); /* the transport may name a trust store of its own (ex:fail) */
   }
   return 2;
 }

@@ -101,6 +101,16 @@ typedef struct calypso_http1 {
   char line[8192];
 } calypso_http1;
 
+/* Whom a transport reached and what it trusted, for the words of a TLS
+ * failure: the client's (calypso_client_peer), unless the transport says
+ * it trusted a store of its own (nginx's lua_ssl_trusted_certificate). */
+typedef struct calypso_peer {
+  int system_trust;        /* the client has no cafile: the system's store */
+  int loopback;            /* the host is localhost, 127.0.0.0/8 or ::1 (a local sandbox, say) */
+  int ip_host;             /* the host is an IP address, which a certificate rarely names */
+  char trust_name[48];     /* the transport's own trust store, or "" */
+} calypso_peer;
+
 /* What a transport saw in one attempt: plain facts, no judgement.
  * calypso_outcome() (outcome.c) alone turns them into the call's result or
  * error, and says whether the connection may carry another exchange; every
@@ -124,6 +134,7 @@ typedef struct calypso_facts {
   int list_ok;             /* ... and a JSON array as well as an object */
   calypso_decode decode;   /* the client's exact_numbers and response limits */
   const calypso_kept *kept; /* Retry-After and Date, or NULL */
+  calypso_peer peer;       /* whom the transport verified, and against what: for the hints */
 } calypso_facts;
 
 /* One answer as it arrives over a byte stream the core does not own (the
@@ -137,6 +148,7 @@ typedef struct calypso_exchange {
   int tunnel;                /* this is the answer to CONNECT (calypso_tunnel_outcome) */
   int empty_ok, list_ok;     /* as the route says */
   calypso_decode decode;     /* the client's exact_numbers and response limits */
+  calypso_peer peer;         /* as in facts */
   size_t received;           /* bytes fed to it: head, body and all (for hooks) */
   char detail[CURL_ERROR_SIZE]; /* the transport's words; also libcurl's error buffer */
 } calypso_exchange;
@@ -344,6 +356,7 @@ void calypso_client_open(lua_State *L); /* leaves the client methods table on to
 calypso_client *calypso_client_push(lua_State *L); /* a new, closed client */
 void calypso_client_release(calypso_client *c);  /* idempotent: closed afterwards */
 calypso_client *calypso_check_client(lua_State *L, int idx);
+void calypso_client_peer(const calypso_client *c, calypso_peer *p); /* whom c reaches, trusting what */
 
 /* settings.c: core.new */
 void calypso_settings_open(lua_State *L);

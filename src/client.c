@@ -12,6 +12,15 @@
 #include <string.h>
 #include "calypso.h"
 
+void calypso_client_peer(const calypso_client *c, calypso_peer *p) {
+  const char *h = c->host ? c->host : "";
+  memset(p, 0, sizeof *p);
+  p->system_trust = c->cafile == NULL;
+  p->loopback = strcmp(h, "localhost") == 0 || strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0 ||
+                (strlen(h) > 10 && strcmp(h + strlen(h) - 10, ".localhost") == 0);
+  p->ip_host = strchr(h, ':') != NULL || (h[0] != '\0' && strspn(h, "0123456789.") == strlen(h));
+}
+
 void calypso_client_release(calypso_client *c) {
   if (c->free_multi) c->free_multi(c); /* fork-aware, as is: */
   c->free_multi = NULL;

@@ -74,6 +74,7 @@ void calypso_exchange_facts(const calypso_exchange *ex, calypso_facts *f) {
   f->empty_ok = ex->empty_ok;
   f->list_ok = ex->list_ok;
   f->decode = ex->decode;
+  f->peer = ex->peer;
   f->kept = &p->kept;
 }
 
@@ -130,12 +131,17 @@ static int l_sent(lua_State *L) {
   return 0;
 }
 
-/* ex:fail(class, detail).  Raises for a class outcome.c does not know. */
+/* ex:fail(class, detail [, trust]).  trust: the trust store the transport
+ * verified against, when it is its own (nginx's
+ * "lua_ssl_trusted_certificate"), for the words of a TLS failure.  Raises
+ * for a class outcome.c does not know. */
 static int l_fail(lua_State *L) {
   calypso_exchange *ex = check(L);
   const char *failure = calypso_failure_class(luaL_checkstring(L, 2));
   luaL_argcheck(L, failure != NULL, 2, "not a failure class");
   snprintf(ex->detail, sizeof ex->detail, "%s", luaL_checkstring(L, 3));
+  if (!lua_isnoneornil(L, 4))
+    snprintf(ex->peer.trust_name, sizeof ex->peer.trust_name, "%s", luaL_checkstring(L, 4));
   calypso_exchange_fail(ex, failure);
   return 0;
 }

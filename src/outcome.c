@@ -129,21 +129,38 @@ static int api_error(lua_State *L, const calypso_facts *f, calypso_error *e) {
   return calypso_push_error(L, e);
 }
 
+/* The trust store to check, in words that fit the transport and the
+ * client: nginx's directive, a local sandbox's own CA, the system bundle, or
+ * the cafile option. */
+static const char *trust_words(const calypso_peer *p) {
+  if (p->trust_name[0] && strcmp(p->trust_name, "lua_ssl_trusted_certificate") == 0)
+    return "nginx's lua_ssl_trusted_certificate, which cosockets trust (not the cafile option)";
+  if (p->trust_name[0]) return p->trust_name;
+  if (p->system_trust && p->loopback)
+    return "the cafile option: a local sandbox's certificate comes from its own CA, so pass cafile ="
+           " sb.cafile, or set CALYPSO_CAFILE to the path `calypso sandbox start --env` prints";
+  if (p->system_trust) return "the system CA bundle from the ca-certificates package, or the cafile option";
+  return "the cafile option";
+}
+
 static int failed(lua_State *L, const calypso_facts *f, calypso_error *e) {
   size_t i;
+  const char *detail;
   for (i = 0; i < NCLASSES && strcmp(classes[i].failure, f->failure) != 0; i++) continue;
   if (i == NCLASSES) i = NCLASSES - 1; /* "local": exchange.c admits only known classes */
   e->kind = classes[i].kind;
+  detail = f->detail && f->detail[0] ? f->detail : classes[i].otherwise;
   if (strcmp(classes[i].failure, "tls_clock") == 0)
     return calypso_fail(L, e, "%s (by this machine's clock the certificate is not valid yet, or no"
-                              " longer: check the system clock (NTP) first, then the trust store: the"
-                              " cafile option, or lua_ssl_trusted_certificate in nginx)",
-                        f->detail && f->detail[0] ? f->detail : classes[i].otherwise);
+                              " longer: check the system clock (NTP) first, then %s)",
+                        detail, trust_words(&f->peer));
+  if (strcmp(e->kind, "tls") == 0 && f->peer.ip_host && strstr(detail, "match") != NULL)
+    return calypso_fail(L, e, "%s (the certificate does not name this IP address: connect by the host"
+                              " name it carries, such as localhost for a local sandbox)", detail);
   if (strcmp(e->kind, "tls") == 0)
-    return calypso_fail(L, e, "%s (the server's certificate or TLS handshake was refused: check the"
-                              " cafile option, or the system CA bundle from the ca-certificates"
-                              " package)", f->detail && f->detail[0] ? f->detail : classes[i].otherwise);
-  return calypso_fail(L, e, "%s", f->detail && f->detail[0] ? f->detail : classes[i].otherwise);
+    return calypso_fail(L, e, "%s (the server's certificate or TLS handshake was refused: check %s)",
+                        detail, trust_words(&f->peer));
+  return calypso_fail(L, e, "%s", detail);
 }
 
 int calypso_tunnel_outcome(lua_State *L, const calypso_facts *f) {

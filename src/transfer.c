@@ -234,6 +234,7 @@ void calypso_transfer_facts(const calypso_transfer *t, calypso_facts *f) {
   f->list_ok = t->route.list_ok;
   f->decode = t->m->c->decode;
   f->kept = &t->kept;
+  calypso_client_peer(t->m->c, &f->peer);
 }
 
 /* The outcome refused the answer: libcurl has already put the connection

@@ -116,7 +116,8 @@ end
 -- socket is left.
 local function failed(sock, ex, step, err, detail)
   sock:close()
-  ex:fail(failure_class(step, err), detail)
+  -- a cosocket verifies against nginx's trust store, not the cafile option
+  ex:fail(failure_class(step, err), detail, "lua_ssl_trusted_certificate")
   return nil
 end
 

@@ -57,7 +57,9 @@ function M.verify(raw_body, sign, secret, opts)
   end
   if type(sign) ~= "string" then return refuse("sign", "the Sign header is missing") end
   if not core.verify_sign(secret, raw_body, sign) then
-    return refuse("sign", "the Sign header does not match the body")
+    local _, err = refuse("sign", "the Sign header does not match the body")
+    err.hint = M.mismatch_hint(raw_body, sign, secret)
+    return nil, err
   end
   local event, why = core.decode_object(raw_body, not (opts ~= nil and opts.exact_numbers == false))
   if not event then return refuse("body", "the body is not a JSON object: " .. why) end
@@ -73,6 +75,21 @@ function M.verify(raw_body, sign, secret, opts)
     end
   end
   return event
+end
+
+--- webhook.mismatch_hint(raw_body, sign, secret) -> words: what usually
+-- makes a delivery's Sign not match, and which of it this one shows.
+-- @local
+function M.mismatch_hint(raw_body, sign, secret)
+  if raw_body:find("\r?\n$") and core.verify_sign(secret, (raw_body:gsub("\r?\n$", "")), sign) then
+    return "the body gained a newline at its end after Calypso signed it: verify the bytes as received"
+  end
+  if core.verify_sign(secret, raw_body .. "\n", sign) then
+    return "the body lost the newline at its end: verify the bytes as received"
+  end
+  return "the Sign is HMAC-SHA512 of the exact bytes received, keyed with the subscription's secretKey:"
+    .. " the usual causes are a body parsed and encoded again (other bytes), the API secret used"
+    .. " instead of the subscription's secretKey, or a newline added or dropped at the end"
 end
 
 --- webhook.sign(body, secret) -> hex: the Sign header Calypso sends with a

@@ -121,3 +121,33 @@ describe("calypso.webhook.sign(), delivery() and the seen option", function()
   end)
 end)
 
+
+describe("calypso.webhook.verify's hint when the Sign does not match", function()
+  local webhook = require "calypso.webhook"
+  local body = '{"requestId":"r","id":1,"eventType":"INVOICE_PAID","service":"INVOICE","data":{}}'
+  local sign = webhook.sign(body, "whsec")
+
+  -- { what was done to the delivery, body verified, secret used, words the hint must hold }
+  for _, c in ipairs{
+    { "a newline added at its end", body .. "\n", "whsec", "gained a newline at its end" },
+    { "a CR LF added at its end", body .. "\r\n", "whsec", "gained a newline at its end" },
+    { "the API secret used instead of the secretKey", body, "the-api-secret",
+      "the API secret used instead of the subscription's secretKey" },
+    { "the body parsed and encoded again", '{"id":1,"requestId":"r","eventType":"INVOICE_PAID",'
+      .. '"service":"INVOICE","data":{}}', "whsec", "a body parsed and encoded again" },
+  } do
+    it("says what usually causes it, for " .. c[1], function()
+      local event, err = webhook.verify(c[2], sign, c[3])
+      assert.is_nil(event)
+      assert.are.equal("sign", err.field)
+      assert.truthy(err.hint:find(c[4], 1, true), err.hint)
+      assert.truthy(tostring(err):find(c[4], 1, true)) -- tostring shows the hint
+    end)
+  end
+
+  it("says the body lost its final newline when Calypso signed one", function()
+    local with_newline = body .. "\n"
+    local _, err = webhook.verify(body, webhook.sign(with_newline, "whsec"), "whsec")
+    assert.truthy(err.hint:find("lost the newline at its end", 1, true), err.hint)
+  end)
+end)
