@@ -161,7 +161,8 @@ docs: all
 	ldoc .
 
 env:
-	@echo 'export LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;" LUA_CPATH="$(CURDIR)/$(OUT)/?.so;;"'
+	@echo 'export LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;" LUA_CPATH="$(CURDIR)/$(OUT)/?.so;;"\
+	  PATH="$(CURDIR)/bin:$$PATH"'
 
 clean:
 	rm -rf build
