@@ -53,6 +53,7 @@ build = {
     ["calypso.cli.listen"] = "lua/calypso/cli/listen.lua",
     ["calypso.cli.output"] = "lua/calypso/cli/output.lua",
     ["calypso.cli.sandbox"] = "lua/calypso/cli/sandbox.lua",
+    ["calypso.cli.webhook"] = "lua/calypso/cli/webhook.lua",
     ["calypso.client"] = "lua/calypso/client.lua",
     ["calypso.cosocket"] = "lua/calypso/cosocket.lua",
     ["calypso.endpoints"] = "lua/calypso/endpoints.lua",

@@ -123,19 +123,7 @@ local function build_parser()
   call:flag("--list", "the answer may be a JSON list, not only an object")
   call:option("--idempotency-key", "the key the payload carries, reported if the call may have been"
     .. " applied"):target("idempotency_key")
-  local webhook = parser:command("webhook", "sign or verify a webhook delivery read from stdin")
-    :command_target("webhook_command")
-  webhook:command("sign", "print the Sign of the body on stdin"):option("--secret", "the secretKey"):count(1)
-  local verify = webhook:command("verify", "verify the body on stdin; print the event")
-  verify:option("--secret", "the subscription's secretKey"):count(1)
-  verify:option("--sign", "the Sign header"):count(1)
-  local listen = webhook:command("listen", "receive deliveries on 127.0.0.1 and print whether each verifies")
-  listen:option("--port", "the port (0: any free one, printed)", "0"):convert(tonumber)
-  listen:option("--secret", "the subscription's secretKey"):count(1)
-  listen:option("--fail-first", "answer 500 to the first N deliveries", "0"):convert(tonumber)
-  listen:option("--count", "stop after N deliveries"):convert(tonumber)
-  listen:option("--wait", "give up (exit 1) after N seconds without a delivery"):convert(tonumber)
-  listen:flag("--body", "print each delivery's body too")
+  require("calypso.cli.webhook").add(parser)
   require("calypso.cli.sandbox").add(parser)
   add_endpoint_commands(parser)
   return parser
@@ -161,26 +149,6 @@ local function make_client(args)
     end
   end
   return calypso.new(opts), last
-end
-
-local function read_stdin()
-  return io.stdin:read("*a")
-end
-
-local function run_webhook(args)
-  if args.webhook_command == "listen" then
-    return require("calypso.cli.listen").run{ port = args.port, secret = args.secret,
-      fail_first = args.fail_first, count = args.count, show_body = args.body, wait = args.wait }
-  end
-  local body = read_stdin()
-  if args.webhook_command == "sign" then
-    io.stdout:write(calypso.webhook.sign(body, args.secret), "\n")
-    return 0
-  end
-  local event, err = calypso.webhook.verify(body, args.sign, args.secret)
-  if not event then return output.failure(err) end
-  output.answer(body, not args.compact and output.is_terminal())
-  return 0
 end
 
 local function params_of(args, row)
@@ -216,7 +184,7 @@ function M.main(argv)
 end
 
 run_command = function(args)
-  if args.command == "webhook" then return run_webhook(args) end
+  if args.command == "webhook" then return require("calypso.cli.webhook").run(args) end
   if args.command == "sandbox" then return require("calypso.cli.sandbox").run(args) end
   local client, last = make_client(args)
   if not client then

@@ -1,40 +1,67 @@
 --- `calypso webhook listen`: a local receiver for webhook deliveries, on
--- Debian's lua-socket.  It prints one line per delivery (verified or
--- refused, with the event's type, id and subscription) and answers 200, or
--- 401 when the signature does not verify; `--fail-first N` answers 500 to
--- the first N deliveries, to watch the sender retry.  One connection at a
--- time, Connection: close: a test tool, not a server.
+-- Debian's lua-socket.  It prints one line per delivery (verified, refused
+-- or replayed, with the event's type, id and subscription) and answers
+-- 200, or 401 when the signature does not verify; `--fail-first N` answers
+-- 500 to the first N deliveries, to watch the sender retry.  An event id it
+-- has handled (a replay, `calypso sandbox redeliver`) is answered 200 and
+-- not handled again.  What a sender may make it hold is bounded: a head of
+-- 64 KiB, a body of 8 MiB, and `client_timeout` seconds (5: what Calypso
+-- gives a receiver) for the whole request.  One connection at a time,
+-- Connection: close: a test tool, not a server.
 -- @module calypso.cli.listen
 -- @local
 local calypso = require "calypso"
 
 local M = {}
 
-local MAX_BODY = 8 * 1024 * 1024
+M.MAX_HEAD = 64 * 1024
+M.MAX_BODY = 8 * 1024 * 1024
+
+-- Reads from conn until want(got) is true, within the deadline and at most
+-- max bytes; returns what was read, or nil and why.
+local function read_until(conn, got, want, max, deadline, socket)
+  while not want(got) do
+    if #got > max then return nil, "more than " .. max .. " bytes" end
+    if socket.gettime() > deadline then return nil, "too slow: the request took longer than allowed" end
+    local data, err, partial = conn:receive(math.min(16384, max + 1 - #got))
+    local piece = data or partial
+    if piece and #piece > 0 then
+      got = got .. piece
+    elseif err ~= "timeout" then
+      return nil, "the connection " .. tostring(err) .. " before a whole request"
+    end
+  end
+  return got
+end
 
 -- Reads one HTTP/1.1 request: method, path, headers (lower-case names),
--- body; or nil and why.
-local function read_request(conn)
-  local line, err = conn:receive("*l")
-  if not line then return nil, err end
-  local method, path = line:match("^(%u+) (%S+) HTTP/1%.[01]$")
+-- body; or nil and why.  Bounded in bytes and in time: no header line or
+-- slow sender holds the listener.
+local function read_request(conn, timeout, socket)
+  local deadline = socket.gettime() + timeout
+  conn:settimeout(0.1)
+  local data, why = read_until(conn, "", function(got) return got:find("\r\n\r\n", 1, true) ~= nil end,
+    M.MAX_HEAD, deadline, socket)
+  if not data then return nil, "the head: " .. why end
+  local head_end = data:find("\r\n\r\n", 1, true)
+  local head, rest = data:sub(1, head_end - 1), data:sub(head_end + 4)
+  if #head > M.MAX_HEAD then return nil, "the head: more than " .. M.MAX_HEAD .. " bytes" end
+  local request_line = head:match("^([^\r\n]*)")
+  local method, path = request_line:match("^(%u+) (%S+) HTTP/1%.[01]$")
   if not method then return nil, "not an HTTP request line" end
   local headers = {}
-  while true do
-    local h = conn:receive("*l")
-    if not h then return nil, "the head was cut" end
-    if h == "" then break end
-    local name, value = h:match("^([^:]+):%s*(.-)%s*$")
+  for line in head:gmatch("\r\n([^\r\n]*)") do
+    local name, value = line:match("^([^:]+):%s*(.-)%s*$")
     if name then headers[name:lower()] = value end
   end
   local length = tonumber(headers["content-length"] or "0")
-  if not length or length < 0 or length > MAX_BODY then return nil, "no usable Content-Length" end
-  local body = ""
-  if length > 0 then
-    body = conn:receive(length)
-    if not body then return nil, "the body was cut" end
+  if not length or length < 0 or length ~= math.floor(length) or length > M.MAX_BODY then
+    return nil, "no usable Content-Length (at most " .. M.MAX_BODY .. " bytes)"
   end
-  return { method = method, path = path, headers = headers, body = body }
+  local body
+  body, why = read_until(conn, rest, function(got) return #got >= length end, length, deadline, socket)
+  if not body then return nil, "the body: " .. why end
+  return { method = method, path = path, headers = headers, body = body:sub(1, length) }
 end
 
 local function answer(conn, status, text)
@@ -44,8 +71,9 @@ end
 
 --- Serves until `opts.count` deliveries were taken (nil: forever).  opts:
 -- port (0: any; the port is printed), secret, fail_first, show_body, wait
--- (give up after so many seconds without a delivery: status 1), out (a
--- file to print to; default stdout).  Returns the exit status.
+-- (give up after so many seconds without a delivery: status 1),
+-- client_timeout (seconds for one whole request; default 5), out (a file
+-- to print to; default stdout).  Returns the exit status.
 function M.run(opts)
   local socket = require "socket"
   local out = opts.out or io.stdout
@@ -53,7 +81,10 @@ function M.run(opts)
   local _, port = server:getsockname()
   out:write("listening on http://127.0.0.1:", port, "/\n")
   out:flush()
-  local taken, failed = 0, 0
+  local taken, failed, handled = 0, 0, {}
+  -- events handled, by subscription and id text: one seen again is a replay
+  local function key_of(event) return tostring(event.requestId) .. ":" .. calypso.webhook.id_text(event) end
+  local function seen(event) return handled[key_of(event)] == true end
   if opts.wait then server:settimeout(opts.wait) end
   while not opts.count or taken < opts.count do
     local conn = server:accept()
@@ -62,15 +93,19 @@ function M.run(opts)
       server:close()
       return 1
     end
-    conn:settimeout(10)
-    local request, why = read_request(conn)
+    local request, why = read_request(conn, opts.client_timeout or 5, socket)
     if not request then
       out:write("bad request: ", tostring(why), "\n")
+      answer(conn, 400, "bad request")
     else
       taken = taken + 1
-      local event, err = calypso.webhook.verify(request.body, request.headers["sign"], opts.secret)
-      if not event then
-        out:write("refused: ", tostring(err.message), "\n")
+      local event, err = calypso.webhook.verify(request.body, request.headers["sign"], opts.secret,
+        { seen = seen })
+      if not event and err.field == "id" then -- answered, so that the sender stops; not handled again
+        out:write("replayed: ", tostring(err.message), "\n")
+        answer(conn, 200, "ok")
+      elseif not event then
+        out:write("refused: ", tostring(err.message), err.hint and (" (" .. err.hint .. ")") or "", "\n")
         answer(conn, 401, "refused")
       elseif failed < (opts.fail_first or 0) then
         failed = failed + 1
@@ -78,6 +113,7 @@ function M.run(opts)
           tostring(event.eventType), tostring(event.id), tostring(event.requestId)))
         answer(conn, 500, "failing on purpose")
       else
+        handled[key_of(event)] = true
         out:write(("verified %s event %s for %s\n"):format(tostring(event.eventType), tostring(event.id),
           tostring(event.requestId)))
         answer(conn, 200, "ok")
