@@ -248,6 +248,35 @@ describe("the sandbox", function()
     assert.is_string(first)
   end)
 
+  it("waits for a delivery by type and match, and filters the deliveries", function()
+    local ok, out = lua_in_tmp([[
+      local sb = require("calypso.sandbox").start()
+      local client = sb:client()
+      assert(client.subscription.create{ url = "http://127.0.0.1:9/closed" })
+      local a = assert(client.invoice.create_single{ amount = "10", currency = "ETH", description = "a" })
+      local b = assert(client.invoice.create_single{ amount = "10", currency = "ETH", description = "b" })
+      assert(sb:pay_invoice(b.id, "10"))
+      local paid = assert(sb:wait_for("INVOICE_PAID", { idempotencyKey = b.idempotencyKey }))
+      print("paid", paid.data.idempotencyKey == b.idempotencyKey, paid.delivery.eventType)
+      local none, err = sb:wait_for("INVOICE_PAID", { idempotencyKey = a.idempotencyKey }, 0.3)
+      print("none", tostring(none), err.kind)
+      local again = sb:wait_for("INVOICE_PAID", 0.3) -- b's was returned already
+      print("again", tostring(again))
+      print("created", #assert(sb:deliveries{ eventType = "INVOICE_CREATE_INVOICE" }))
+      local of_a = function(e) return e.data.idempotencyKey == a.idempotencyKey end
+      print("of a", #assert(sb:deliveries{ match = of_a }))
+      print("by data", #assert(sb:deliveries{ match = { description = "b" } }))
+      sb:stop()
+    ]])
+    assert(ok, out)
+    assert.truthy(out:find("paid%strue%sINVOICE_PAID"), out)
+    assert.truthy(out:find("none%snil%stimeout"), out)
+    assert.truthy(out:find("again%snil"), out)
+    assert.truthy(out:find("created%s2"), out)
+    assert.truthy(out:find("of a%s1\n"), out) -- its creation only: a was never paid
+    assert.truthy(out:find("by data%s6\n"), out) -- b's creation and the five steps of its payment
+  end)
+
   it("credits a deposit, refuses amounts JSON cannot carry, and expires invoices on time", function()
     local ok, out = lua_in_tmp([[
       local sb = require("calypso.sandbox").start()

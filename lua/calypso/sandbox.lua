@@ -379,14 +379,79 @@ function Sandbox:deposit_step(transaction_id, outcome)
   return self:control("deposit", { transactionId = transaction_id, outcome = outcome })
 end
 
---- sb:deliveries() -> list | nil, err: every webhook delivery, oldest first:
--- { id, eventId, eventType, service, requestId (the subscription), url, body,
--- state ("pending", "retrying", "delivered", "failed", "blocked"), attempts
--- = { { at, status?, error? }, ... } }.
-function Sandbox:deliveries()
+-- Does a delivery pass a filter of deliveries(): its fields, and `match`?
+local function passes(d, filter)
+  for _, field in ipairs{ "eventType", "service", "state", "requestId", "url" } do
+    if filter[field] ~= nil and d[field] ~= filter[field] then return false end
+  end
+  return filter.match == nil or M.matches(d, filter.match)
+end
+
+--- sandbox.matches(delivery, match) -> bool: does a delivery's event match?
+-- match: a function(event) -> bool, given the decoded delivery; or a table
+-- whose every field equals the event's data field (or, for the envelope's
+-- own fields such as eventType, the event's).
+-- @local
+function M.matches(d, match)
+  local event = d.event or calypso.webhook.decode_delivery(d.body)
+  if not event then return false end
+  d.event = event
+  if type(match) == "function" then return match(event) == true end
+  for k, v in pairs(match) do
+    local data = type(event.data) == "table" and event.data or {}
+    if data[k] ~= v and event[k] ~= v then return false end
+  end
+  return true
+end
+
+--- sb:deliveries([filter]) -> list | nil, err: the webhook deliveries,
+-- oldest first: { id, eventId, eventType, service, requestId (the
+-- subscription), url, body, state ("pending", "retrying", "delivered",
+-- "failed", "blocked"), attempts = { { at, status?, error? }, ... } }.
+-- filter: only those whose eventType, service, state, requestId or url are
+-- these, and whose event passes `match` (see sb:wait_for).
+function Sandbox:deliveries(filter)
   local answer, err = self:control("deliveries")
   if not answer then return nil, err end
-  return answer.deliveries
+  if filter == nil then return answer.deliveries end
+  if type(filter) ~= "table" then error("calypso.sandbox: deliveries takes a table of filters", 2) end
+  local out = {}
+  for _, d in ipairs(answer.deliveries) do
+    if passes(d, filter) then out[#out + 1] = d end
+  end
+  return out
+end
+
+--- sb:wait_for(event_type [, match] [, timeout]) -> event | nil, err: waits
+-- (polling the sandbox, at most timeout seconds, default 10) until a
+-- delivery of event_type whose event passes match (a table of data fields,
+-- or a function(event) -> bool) has been made, and returns its event: the
+-- decoded body, with `delivery` (its record).  Each delivery is returned
+-- once: a second wait_for for the same type waits for the next one.  err:
+-- kind "timeout" when none came.
+function Sandbox:wait_for(event_type, match, timeout)
+  if type(match) == "number" and timeout == nil then match, timeout = nil, match end
+  if type(event_type) ~= "string" then error("calypso.sandbox: wait_for takes an event type", 2) end
+  if match ~= nil and type(match) ~= "table" and type(match) ~= "function" then
+    error("calypso.sandbox: wait_for's match is a table of fields or a function", 2)
+  end
+  self._waited = self._waited or {}
+  local core = require "calypso.core"
+  local stop_at = core.monotonic() + (timeout or 10)
+  repeat
+    local list, err = self:deliveries{ eventType = event_type, match = match }
+    if not list then return nil, err end
+    for _, d in ipairs(list) do
+      if not self._waited[d.id] then
+        self._waited[d.id] = true
+        d.event.delivery = d
+        return d.event
+      end
+    end
+    core.sleep(0.05)
+  until core.monotonic() >= stop_at
+  return nil, core.error("timeout", "calypso.sandbox: no " .. event_type .. " delivery"
+    .. (match and " that matches" or "") .. " within " .. (timeout or 10) .. " s")
 end
 
 --- sb:redeliver(delivery_id) -> { id } | nil, err: sends that delivery's exact
