@@ -460,6 +460,16 @@ function Sandbox:redeliver(delivery_id)
   return self:control("redeliver", { id = delivery_id })
 end
 
+--- sb:advance(seconds) -> { advanced_s, now, invoices_expired, payouts_run,
+-- delivery_attempts } | nil, err: moves the sandbox's clock on (seconds, or
+-- a duration such as "15m", "2h", "1d"): invoices past their expiration
+-- expire, confirmed payouts whose executionDate came run, and webhook
+-- retries that fell due are made, at once, with no real waiting.  Requests'
+-- timestamps are still judged by real time.
+function Sandbox:advance(seconds)
+  return self:control("advance", { seconds = seconds })
+end
+
 --- sb:time_scale(x): every webhook retry wait is multiplied by x; 0.01
 -- makes the first retry 0.3 s (the blocking rule's 10 minutes stay wall-clock).
 function Sandbox:time_scale(x)

@@ -31,6 +31,10 @@
 --   POST redeliver {id}     send delivery id's bytes once more (a replay)
 --   POST emit {service, eventType, data, level}  any event, to the subscribers
 --   POST webhooks {time_scale}  multiply every webhook wait (tests: 0.01)
+--   POST advance {seconds}  move the sandbox's clock on (90, "15m", "2h", "1d"):
+--                           invoices past their expiration expire, confirmed
+--                           payouts whose executionDate came run, webhook
+--                           retries that fell due are made, at once
 -- stats also counts invoices, payouts, exchanges, widgets, subscriptions and
 -- onramp keys made.  A POST body may
 -- also be a calypso envelope: its payload is then the body.
@@ -40,6 +44,8 @@ local faults = require "emulator.faults"
 local accounts = require "emulator.merchant.accounts"
 local invoices = require "emulator.merchant.invoices"
 local payouts = require "emulator.merchant.payouts"
+local clock = require "emulator.clock"
+local ids = require "emulator.ids"
 local purses = require "emulator.purses"
 local respond = require "emulator.respond"
 local state = require "emulator.state"
@@ -176,6 +182,26 @@ function actions.emit()
   end
   return { deliveries = money.list(webhooks.emit(body.service, body.eventType,
     type(body.data) == "table" and body.data or {}, body.level)) }
+end
+
+-- "90", "90s", "15m", "2h", "1d" -> seconds, or nil.
+local function duration(v)
+  if type(v) == "number" then return v > 0 and v or nil end
+  local n, unit = tostring(v):match("^(%d+%.?%d*)([smhd]?)$")
+  n = tonumber(n)
+  if not n or n <= 0 then return nil end
+  return n * ({ [""] = 1, s = 1, m = 60, h = 3600, d = 86400 })[unit]
+end
+
+function actions.advance()
+  local seconds = duration(body_json().seconds)
+  if not seconds then return nil, "seconds must be a positive duration: 90, 90s, 15m, 2h or 1d" end
+  local offset = clock.advance(seconds)
+  -- what the new time makes due: expiries, scheduled payouts, then the
+  -- webhook retries (the deliveries they announced included)
+  local expired, ran = invoices.catch_up(), payouts.catch_up()
+  return { advanced_s = offset, now = ids.iso(), invoices_expired = expired, payouts_run = ran,
+           delivery_attempts = webhooks.catch_up() }
 end
 
 function actions.webhooks()

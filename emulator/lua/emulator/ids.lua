@@ -7,15 +7,17 @@ function M.uuid4()
     r(0, 0xfff), 0x8000 + r(0, 0x3fff), r(0, 0xffffff), r(0, 0xffffff))
 end
 
---- now, or now + seconds, as 2025-07-05T22:31:09Z
+local function now() return require("emulator.clock").now() end
+
+--- now (the sandbox's clock), or now + seconds, as 2025-07-05T22:31:09Z
 function M.iso(seconds)
-  return os.date("!%Y-%m-%dT%H:%M:%SZ", math.floor(ngx.now()) + (seconds or 0))
+  return os.date("!%Y-%m-%dT%H:%M:%SZ", math.floor(now()) + (seconds or 0))
 end
 
 --- now (or at, seconds since the epoch) as webhook examples write it:
 -- 2022-03-15T12:13:05.909616, six fraction digits and no zone.
 function M.event_time(at)
-  at = at or ngx.now()
+  at = at or now()
   local whole = math.floor(at)
   return os.date("!%Y-%m-%dT%H:%M:%S", whole) .. string.format(".%06d", math.floor((at - whole) * 1e6 + 0.5))
 end

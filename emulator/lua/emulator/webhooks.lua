@@ -15,6 +15,7 @@
 -- Receivers: http:// or https:// (verified against the system's CAs) on an
 -- address or localhost; the emulator has no resolver for other names.
 local cjson = require("cjson").new()
+local clock = require "emulator.clock"
 local hmac = require "emulator.hmac"
 local ids = require "emulator.ids"
 local money = require "emulator.money"
@@ -143,8 +144,13 @@ local function dequeue(d)
   if next_one then schedule(next_one, 0) end
 end
 
--- Schedules delivery d's next attempt after `seconds` (scaled).
-schedule = function(d, seconds)
+-- Schedules delivery d's next attempt after `seconds` (scaled) from now,
+-- or from `from` (the sandbox's time of the attempt just made, when the
+-- clock caught up), due by the sandbox's clock at due_at; a fresh token
+-- makes any timer set before a no-op.
+schedule = function(d, seconds, from)
+  d.token, d.due_at = ids.hex(16), (from or clock.now()) + seconds
+  save(d)
   local ok, err = ngx.timer.at(seconds * scale(), attempt, d.id, d.token)
   if not ok then
     d.state = "failed"
@@ -154,9 +160,10 @@ schedule = function(d, seconds)
   end
 end
 
--- token: the delivery's own, so that a timer left from before a reset
--- (which reuses ids) or from a finished delivery does nothing.
-attempt = function(premature, id, token)
+-- token: the delivery's current one, so that a timer left from before a
+-- reset (which reuses ids), from a finished delivery, or from before the
+-- clock moved the attempt on (catch_up) does nothing.
+attempt = function(premature, id, token, at)
   if premature then return end
   local d = load(id)
   if not d or d.token ~= token or (d.state ~= "pending" and d.state ~= "retrying") then return end
@@ -180,7 +187,7 @@ attempt = function(premature, id, token)
   d.state = "retrying"
   d.next_in = M.schedule[retries + 1]
   save(d)
-  schedule(d, d.next_in)
+  schedule(d, d.next_in, at)
 end
 
 -- A delivery record for one subscriber, sent at once.
@@ -210,6 +217,27 @@ function M.emit(service, event_type, data, level)
   return made
 end
 
+--- The clock moved on: every retry now due is made, in order, until none
+-- is (a dead receiver meets all of its retries at once); returns how many
+-- attempts were made.
+function M.catch_up()
+  local made = 0
+  for _ = 1, 100000 do
+    local due
+    for id = 1, state.get_number("deliveries") do
+      local d = load(id)
+      if d and d.state == "retrying" and d.due_at and d.due_at <= clock.now() then
+        due = d
+        break
+      end
+    end
+    if not due then break end
+    attempt(false, due.id, due.token, due.due_at) -- made as if at its time
+    made = made + 1
+  end
+  return made
+end
+
 --- Every delivery, oldest first.
 function M.list()
   local out = {}
@@ -217,7 +245,7 @@ function M.list()
     local d = load(id)
     if d then
       d.attempts = money.list(d.attempts)
-      d.sign, d.token = nil, nil -- what was sent, but not the Sign: no listing carries one
+      d.sign, d.token, d.due_at = nil, nil, nil -- what was sent, but not the Sign: no listing carries one
       out[#out + 1] = d
     end
   end

@@ -52,6 +52,10 @@ function M.add(parser)
     :argument("delivery", "the delivery's id"):convert(tonumber)
   sb:command("time-scale", "multiply every webhook wait (0.01: the first retry after 0.3 s)")
     :argument("factor", "a positive number"):convert(tonumber)
+  local clock = sb:command("clock", "the sandbox's clock, which its simulations follow")
+    :command_target("clock_command")
+  clock:command("advance", "move it on: invoices expire, scheduled payouts run, webhook retries fall due")
+    :argument("duration", "90, 90s, 15m, 2h or 1d")
 end
 
 -- This project's sandbox folder: CALYPSO_SANDBOX_DIR, else sandbox.home()/NAME.
@@ -151,6 +155,8 @@ local function simulate(sb, args)
     return sb:redeliver(args.delivery)
   elseif command == "time-scale" then
     return sb:time_scale(args.factor)
+  elseif command == "clock" then
+    return sb:advance(args.duration)
   end
 end
 

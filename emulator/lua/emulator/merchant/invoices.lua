@@ -25,6 +25,7 @@
 -- createdDate is written as the examples write it (fractional seconds, no
 -- zone).
 local accounts = require "emulator.merchant.accounts"
+local clock = require "emulator.clock"
 local check = require "emulator.check"
 local ids = require "emulator.ids"
 local money = require "emulator.money"
@@ -84,19 +85,20 @@ end
 -- open, so an expired one reads so here.  An emulator's choice, not a fact.
 local EXPIRED_STATE = "ARCHIVED"
 
--- The emulator's clock (skewed by the clock control), in seconds.
+-- The sandbox's clock (advanced by the advance control, skewed by the
+-- clock control), in seconds.
 local function now()
-  return ngx.now() + state.get_number("clock_skew_ms") / 1000
+  return clock.now() + state.get_number("clock_skew_ms") / 1000
 end
 
-local function expired(inv)
+local function expired_at(inv)
   local at = ids.parse_iso(inv.expiration)
   return inv.state == "PENDING_PAYMENT" and at ~= nil and at <= now()
 end
 
 local function load(id)
   local inv = id and state.get_json("invoice:" .. id)
-  if inv and expired(inv) then
+  if inv and expired_at(inv) then
     inv.state = EXPIRED_STATE
     save(inv)
     announce(inv, "INVOICE_EXPIRED", "WARNING", { expirationDate = inv.expiration,
@@ -127,7 +129,7 @@ local function create(kind, payload, raw, fields)
   save(inv)
   state.put_json("invoice-key:" .. inv.idempotencyKey, { id = inv.id })
   state.put_json("invoice-system:" .. inv.systemId, { id = inv.id })
-  state.count("invoices")
+  state.put_json("invoice-list:" .. state.count("invoices"), inv.id)
   announce(inv, kind == "UNLIMITED" and "INVOICE_CREATE_UNLIMITED_INVOICE" or "INVOICE_CREATE_INVOICE",
     "INFO",
     { message = "the invoice was created", fiatCurrency = inv.fiatCurrency,
@@ -245,12 +247,27 @@ function M.pay(id, amount, mempool, outcome)
   return dto(inv)
 end
 
+--- The clock moved on: every invoice past its expiration expires now
+-- (announced); returns how many did.
+function M.catch_up()
+  local expired = 0
+  for n = 1, state.get_number("invoices") do
+    local id = state.get_json("invoice-list:" .. n)
+    local before = id and state.get_json("invoice:" .. id)
+    if before and expired_at(before) then
+      load(id)
+      expired = expired + 1
+    end
+  end
+  return expired
+end
+
 --- Control: expire invoice `id` now; returns the invoice, or nil, why.
 function M.expire(id)
   local inv = load(id)
   if not inv then return nil, "no invoice " .. tostring(id) end
   if inv.state ~= "PENDING_PAYMENT" then return nil, "invoice " .. id .. " is " .. inv.state end
-  inv.expiration = ids.iso(math.floor(now() - ngx.now()))
+  inv.expiration = ids.iso(math.floor(now() - clock.now()))
   save(inv)
   return dto(load(id))
 end

@@ -4,7 +4,9 @@
 -- says the account confirms payouts; advance_payout{id} confirms a pending
 -- one, or takes a confirmed one through IN_PROGRESS to COMPLETED, drawing
 -- its amount, or to FAILED with a NOT_ENOUGH_FUNDS withdrawal error when the
--- balance is short; cancel_payout{id} cancels one not yet in progress.  Mass
+-- balance is short; cancel_payout{id} cancels one not yet in progress.  A
+-- payout with an executionDate is processed once the sandbox's clock
+-- (emulator.clock, moved by the advance control) reaches it.  Mass
 -- payouts are kept as sent (their recipients' field is undocumented) and
 -- advance from CREATION_IN_PROGRESS through IN_PROGRESS to COMPLETED, or
 -- PARTIAL with advance_payout{id, outcome = "PARTIAL"}.  A reused
@@ -15,6 +17,7 @@
 -- once the transaction is sent, PAYOUT_VALIDATION_ERROR before a failure; data's
 -- parentExternalId is the payout's numeric system id.
 local accounts = require "emulator.merchant.accounts"
+local clock = require "emulator.clock"
 local check = require "emulator.check"
 local config = require "emulator.config"
 local ids = require "emulator.ids"
@@ -81,7 +84,7 @@ local function keep(kind, object)
   local key = object.idempotencyKey
   state.put_json(kind .. ":" .. object.id, object)
   state.put_json(kind .. "-key:" .. key, { id = object.id })
-  state.count(kind .. "s")
+  state.put_json(kind .. "-list:" .. state.count(kind .. "s"), object.id)
 end
 
 local function reused(kind, key)
@@ -124,6 +127,22 @@ function M.advance(id, outcome)
     change("payout", p, "FAILED")
   end
   return dto(p)
+end
+
+--- The clock moved on: every confirmed payout whose executionDate has come
+-- is processed now; returns how many were.
+function M.catch_up()
+  local ran = 0
+  for n = 1, state.get_number("payouts") do
+    local id = state.get_json("payout-list:" .. n)
+    local p = id and state.get_json("payout:" .. id)
+    local at = p and ids.parse_iso(p.executionDate)
+    if p and p.state == "CONFIRMED" and at and at <= clock.now() then
+      M.advance(id)
+      ran = ran + 1
+    end
+  end
+  return ran
 end
 
 --- Control: cancel payout `id`, not yet in progress; returns it, or nil and why.
