@@ -470,6 +470,30 @@ function Sandbox:advance(seconds)
   return self:control("advance", { seconds = seconds })
 end
 
+--- sb:webhook_faults{ duplicate =, out_of_order =, late = } -> what is armed
+-- | nil, err: faults for testing a receiver, on the deliveries to come:
+-- each sent `duplicate` (0 to 10) more times with the same bytes; later
+-- ones overtaking earlier ones of a subscription (`out_of_order = true`);
+-- each first sent `late` seconds after its event (by the sandbox's clock:
+-- sb:advance brings it at once).  {} clears them.
+function Sandbox:webhook_faults(opts)
+  return self:control("webhook_faults", opts or {})
+end
+
+--- sb:fault{ mode =, count =, status =, retry_after =, seconds = } -> { ok } | nil,
+-- err: misbehaviour of the API for the next `count` requests (default 1),
+-- for testing your code's handling of it: "drop_reply" (the request is
+-- processed and no answer comes: the maybe_applied case), "fail_after"
+-- (processed, then answered `status`, default 500), "status" (answered
+-- `status`, such as 429, with Retry-After `retry_after`, before any
+-- processing), "stall" (`seconds` before answering).
+function Sandbox:fault(opts)
+  if type(opts) ~= "table" or type(opts.mode) ~= "string" then
+    error("calypso.sandbox: fault takes a table with a mode", 2)
+  end
+  return self:control("fault", opts)
+end
+
 --- sb:time_scale(x): every webhook retry wait is multiplied by x; 0.01
 -- makes the first retry 0.3 s (the blocking rule's 10 minutes stay wall-clock).
 function Sandbox:time_scale(x)

@@ -31,6 +31,8 @@
 --   POST redeliver {id}     send delivery id's bytes once more (a replay)
 --   POST emit {service, eventType, data, level}  any event, to the subscribers
 --   POST webhooks {time_scale}  multiply every webhook wait (tests: 0.01)
+--   POST webhook_faults {duplicate, out_of_order, late}  faults for a receiver's
+--                           test (webhooks.lua); {} clears them
 --   POST advance {seconds}  move the sandbox's clock on (90, "15m", "2h", "1d"):
 --                           invoices past their expiration expire, confirmed
 --                           payouts whose executionDate came run, webhook
@@ -202,6 +204,10 @@ function actions.advance()
   local expired, ran = invoices.catch_up(), payouts.catch_up()
   return { advanced_s = offset, now = ids.iso(), invoices_expired = expired, payouts_run = ran,
            delivery_attempts = webhooks.catch_up() }
+end
+
+function actions.webhook_faults()
+  return webhooks.set_faults(body_json())
 end
 
 function actions.webhooks()

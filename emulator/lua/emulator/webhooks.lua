@@ -12,6 +12,10 @@
 --   M.list()                            every delivery and its attempts
 --   M.redeliver(id)                     send delivery id's event once more
 --   M.set_time_scale(x)                 every wait times x (tests: 0.01)
+--   M.set_faults{duplicate, out_of_order, late}   faults for a receiver's test:
+--       every delivery sent `duplicate` more times (the same bytes), later
+--       ones overtaking earlier ones of a subscription (out_of_order), each
+--       first sent `late` seconds after its event (by the sandbox's clock)
 -- Receivers: http:// or https:// (verified against the system's CAs) on an
 -- address or localhost; the emulator has no resolver for other names.
 local cjson = require("cjson").new()
@@ -124,15 +128,31 @@ end
 
 local attempt, schedule
 
+-- The receiver-test faults set_faults armed (none by default).
+local function faults() return state.get_json("webhook_faults") or {} end
+
+--- Arms faults for the deliveries to come (see the banner); {} clears them.
+function M.set_faults(f)
+  local armed = { duplicate = tonumber(f.duplicate) or 0, out_of_order = f.out_of_order == true,
+                  late = tonumber(f.late) or 0 }
+  if armed.duplicate < 0 or armed.duplicate > 10 or armed.duplicate ~= math.floor(armed.duplicate) then
+    return nil, "duplicate must be a whole number from 0 to 10"
+  end
+  if armed.late < 0 then return nil, "late must be a number of seconds, 0 or more" end
+  state.put_json("webhook_faults", armed)
+  return armed
+end
+
 -- The subscription's queue of delivery ids; the head is the one in flight.
 local function queue(request_id) return state.get_json("queue:" .. request_id) or {} end
 
 -- Queues delivery d; starts it if nothing of its subscription is in flight.
+-- Out of order: it goes ahead of those waiting (next after the one in flight).
 local function enqueue(d)
   local q = queue(d.requestId)
-  q[#q + 1] = d.id
+  if faults().out_of_order and #q >= 2 then table.insert(q, 2, d.id) else q[#q + 1] = d.id end
   state.put_json("queue:" .. d.requestId, q)
-  if #q == 1 then schedule(d, 0) end
+  if #q == 1 then schedule(d, faults().late) end
 end
 
 -- Delivery d is over (delivered, failed, blocked): the next one goes.
@@ -141,7 +161,7 @@ local function dequeue(d)
   if q[1] == d.id then table.remove(q, 1) end
   state.put_json("queue:" .. d.requestId, q)
   local next_one = q[1] and load(q[1])
-  if next_one then schedule(next_one, 0) end
+  if next_one then schedule(next_one, next_one.attempts[1] and 0 or faults().late) end
 end
 
 -- Schedules delivery d's next attempt after `seconds` (scaled) from now,
@@ -211,7 +231,9 @@ function M.emit(service, event_type, data, level)
                       createdDate = ids.event_time(), level = level or "INFO",
                       service = service, eventType = event_type, data = data }
       data.type = data.type or event_type -- "every event's data also carries type"
-      made[#made + 1] = deliver(sub, event, money.unmark(cjson.encode(event))).id
+      local d = deliver(sub, event, money.unmark(cjson.encode(event)))
+      made[#made + 1] = d.id
+      for _ = 1, faults().duplicate do made[#made + 1] = M.redeliver(d.id).id end -- the same bytes
     end
   end
   return made
@@ -226,7 +248,7 @@ function M.catch_up()
     local due
     for id = 1, state.get_number("deliveries") do
       local d = load(id)
-      if d and d.state == "retrying" and d.due_at and d.due_at <= clock.now() then
+      if d and (d.state == "retrying" or d.state == "pending") and d.due_at and d.due_at <= clock.now() then
         due = d
         break
       end

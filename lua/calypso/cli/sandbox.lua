@@ -52,6 +52,21 @@ function M.add(parser)
     :argument("delivery", "the delivery's id"):convert(tonumber)
   sb:command("time-scale", "multiply every webhook wait (0.01: the first retry after 0.3 s)")
     :argument("factor", "a positive number"):convert(tonumber)
+  local wf = sb:command("webhook-faults", "faults for testing a receiver, on the deliveries to come (none:"
+    .. " clear them)")
+  wf:option("--duplicate", "send each delivery N more times, the same bytes", "0"):convert(tonumber)
+  wf:flag("--out-of-order", "let later deliveries overtake earlier ones"):target("out_of_order")
+  wf:option("--late", "send each delivery this many seconds after its event (sandbox clock)", "0")
+    :convert(tonumber)
+  local fault = sb:command("fault", "misbehave on the API's next requests, for testing your code")
+  fault:argument("mode", "drop-reply (processed, no answer), fail-after (processed, then an error"
+    .. " status), status (an error status first, such as 429), stall"):choices{ "drop-reply", "fail-after",
+    "status", "stall" }
+  fault:option("--status", "the status for fail-after and status", "500"):convert(tonumber)
+  fault:option("--retry-after", "a Retry-After in seconds, for status"):convert(tonumber)
+    :target("retry_after")
+  fault:option("--seconds", "how long stall waits", "5"):convert(tonumber)
+  fault:option("--count", "how many requests", "1"):convert(tonumber)
   local clock = sb:command("clock", "the sandbox's clock, which its simulations follow")
     :command_target("clock_command")
   clock:command("advance", "move it on: invoices expire, scheduled payouts run, webhook retries fall due")
@@ -157,6 +172,12 @@ local function simulate(sb, args)
     return sb:time_scale(args.factor)
   elseif command == "clock" then
     return sb:advance(args.duration)
+  elseif command == "webhook-faults" then
+    return sb:webhook_faults{ duplicate = args.duplicate, out_of_order = args.out_of_order or nil,
+      late = args.late }
+  elseif command == "fault" then
+    return sb:fault{ mode = args.mode:gsub("%-", "_"), status = args.status, retry_after = args.retry_after,
+      seconds = args.seconds, count = args.count }
   end
 end
 
