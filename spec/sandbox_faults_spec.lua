@@ -89,7 +89,8 @@ describe("the sandbox's faults", function()
 
   it("answers 429 with Retry-After, which the client waits out", function()
     local waits = {}
-    local patient = sb:client{ max_retries = 1, on_retry = function(info) waits[#waits + 1] = info.wait_ms end }
+    local patient = sb:client{ max_retries = 1,
+                               on_retry = function(info) waits[#waits + 1] = info.wait_ms end }
     local customer = assert(patient.customer.create{})
     assert(sb:fault{ mode = "status", status = 429, retry_after = 1 })
     assert(patient.customer.update{ id = customer.id, description = "after 429" })
