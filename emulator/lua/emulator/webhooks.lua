@@ -128,8 +128,10 @@ end
 
 local attempt, schedule
 
--- The receiver-test faults set_faults armed (none by default).
-local function faults() return state.get_json("webhook_faults") or {} end
+-- The receiver-test faults set_faults armed (none by default, and none
+-- after a reset, which clears the state).
+local NO_FAULTS = { duplicate = 0, out_of_order = false, late = 0 }
+local function faults() return state.get_json("webhook_faults") or NO_FAULTS end
 
 --- Arms faults for the deliveries to come (see the banner); {} clears them.
 function M.set_faults(f)
