@@ -7,6 +7,8 @@
 --    calypso webhook sign --secret S < body
 --    calypso webhook verify --secret S --sign SIGN < body
 --    eval "$(calypso sandbox start --env)"   ... calypso sandbox stop
+--    calypso trigger invoice.paid --override amount=25   (cli/trigger.lua)
+--    calypso fixtures calls.json                         (cli/fixtures.lua)
 --
 -- The parser is Debian's lua-argparse; the endpoint subcommands and their
 -- options are made from the rows, and the rows validate the values.  JSON
@@ -27,58 +29,12 @@ local calypso = require "calypso"
 local core = require "calypso.core"
 local endpoints = require "calypso.endpoints"
 local output = require "calypso.cli.output"
+local values = require "calypso.cli.values"
 
 local M = {}
 
-local function sorted(t)
-  local out = {}
-  for k in pairs(t) do out[#out + 1] = k end
-  table.sort(out)
-  return out
-end
-
--- JSON from the command line: numbers stay the text typed.
-local TYPED = { numbers = "tokens" }
-
--- Any JSON value from text (core.decode_object reads objects only).
-local function json_value(text)
-  local wrapped = core.decode_object('{"v":' .. text .. "}", TYPED)
-  if wrapped == nil then return nil end
-  return wrapped.v
-end
-
--- A command-line string as the value a field of type t takes; what cannot
--- be read stays the string, and the row's check names the problem.
-local function value_for(t, s)
-  if t.name == "integer" then return math.tointeger and math.tointeger(tonumber(s)) or tonumber(s) or s end
-  if t.name == "boolean" then
-    if s == "true" then return true elseif s == "false" then return false end
-    return s
-  end
-  if t.name == "array" then
-    if s:find("^%s*%[") then
-      local list = json_value(s)
-      return list ~= nil and list or s
-    end
-    local list = {}
-    for item in (s .. ","):gmatch("([^,]*),") do list[#list + 1] = value_for(t.item, item) end
-    return calypso.array(list)
-  end
-  if t.name == "object" or t.name == "json" or t.members then
-    local v = json_value(s)
-    if v == nil then return s end
-    return v
-  end
-  return s
-end
-
--- The fields a row takes on the command line: path parameters and body fields.
-local function row_fields(row)
-  local fields = {}
-  for name, t in pairs(row.params or {}) do fields[name] = t end
-  for name, t in pairs(row.body and row.body.fields or {}) do fields[name] = t end
-  return fields
-end
+local TYPED = values.TYPED
+local value_for, row_fields, sorted = values.for_type, values.row_fields, values.sorted
 
 local function add_endpoint_commands(parser)
   for _, group in ipairs(sorted(endpoints)) do
@@ -125,6 +81,8 @@ local function build_parser()
     .. " applied"):target("idempotency_key")
   require("calypso.cli.webhook").add(parser)
   require("calypso.cli.sandbox").add(parser)
+  require("calypso.cli.trigger").add(parser)
+  require("calypso.cli.fixtures").add(parser)
   add_endpoint_commands(parser)
   return parser
 end
@@ -186,6 +144,8 @@ end
 run_command = function(args)
   if args.command == "webhook" then return require("calypso.cli.webhook").run(args) end
   if args.command == "sandbox" then return require("calypso.cli.sandbox").run(args) end
+  if args.command == "trigger" then return require("calypso.cli.trigger").run(args) end
+  if args.command == "fixtures" then return require("calypso.cli.fixtures").run(args) end
   local client, last = make_client(args)
   if not client then
     io.stderr:write("calypso: ", last, "\n")

@@ -24,6 +24,7 @@
 -- another user (nobody) can load it with lua_ssl_trusted_certificate.
 -- @module calypso.sandbox
 local calypso = require "calypso"
+local triggers = require "calypso.triggers"
 
 local M = {}
 
@@ -506,57 +507,64 @@ function Sandbox:emit(service, event_type, data, level)
   return self:control("emit", { service = service, eventType = event_type, data = data, level = level })
 end
 
--- A single invoice of 10 USDT_TRX for a trigger.
-local function invoice_for(client, trigger)
-  return assert(client.invoice.create_single{ amount = "10", currency = "USDT_TRX",
-    description = "calypso sandbox trigger " .. trigger })
+--- sb:events([since]) -> list, last | nil, err: the events the sandbox made
+-- after number `since` (default 0: the last 1000 kept), subscribed to or
+-- not, oldest first: { n, service, eventType, data }; last is the number of
+-- the last one made (pass it as since to see only what comes next).
+function Sandbox:events(since)
+  local answer, err = self:control("events", { since = since or 0 })
+  if not answer then return nil, err end
+  return answer.events, answer.last
 end
 
--- The trigger shortcuts: name -> function(sb, client) -> what it made.
-local TRIGGERS = {
-  ["invoice.paid"] = function(sb, client)
-    return sb:pay_invoice(invoice_for(client, "invoice.paid").id, "10")
-  end,
-  ["invoice.underpaid"] = function(sb, client)
-    return sb:pay_invoice(invoice_for(client, "invoice.underpaid").id, "4")
-  end,
-  ["invoice.expired"] = function(sb, client)
-    return sb:expire_invoice(invoice_for(client, "invoice.expired").id)
-  end,
-  ["deposit.confirmed"] = function(sb, client)
-    local customer = assert(client.customer.create{ description = "calypso sandbox trigger" })
-    return sb:deposit(customer.id, "USDT_TRX", "12.5")
-  end,
-  ["deposit.declined"] = function(sb, client)
-    local customer = assert(client.customer.create{ description = "calypso sandbox trigger" })
-    return sb:deposit(customer.id, "USDT_TRX", "12.5", { outcome = "DECLINED" })
-  end,
-  ["payout.completed"] = function(sb, client)
-    assert(sb:credit("USDT_TRX", "100"))
-    local payout = assert(client.payout.create{ depositAddress = "0x" .. ("ab"):rep(20), amount = "5",
-      currency = "USDT_TRX" })
-    return sb:advance_payout(payout.id)
-  end,
-  ["payout.failed"] = function(sb, client)
-    local payout = assert(client.payout.create{ depositAddress = "0x" .. ("cd"):rep(20),
-      amount = "1000000000", currency = "USDT_TRX" })
-    return sb:advance_payout(payout.id)
-  end,
-}
+-- A trigger's overrides, judged before anything is made: a table of field
+-- names; for a trigger that reads a list of fields, only those (a row
+-- judges the rest when it is called).
+local function check_overrides(name, trigger, overrides)
+  if overrides == nil then return true end
+  if type(overrides) ~= "table" then return nil, "overrides must be a table of fields" end
+  for field in pairs(overrides) do
+    if type(field) ~= "string" then return nil, "overrides must be a table of fields" end
+    if type(trigger.takes) == "table" then
+      local known = false
+      for _, f in ipairs(trigger.takes) do known = known or f == field end
+      if not known then
+        return nil, ("trigger %s takes %s, not %s"):format(name, table.concat(trigger.takes, " and "), field)
+      end
+    end
+  end
+  return true
+end
 
---- The names sb:trigger takes.
-M.triggers = {}
-for name in pairs(TRIGGERS) do M.triggers[#M.triggers + 1] = name end
-table.sort(M.triggers)
+--- The names sb:trigger takes (calypso.triggers: each with its doc and events).
+M.triggers = triggers.names
 
---- sb:trigger(name) -> what it made | nil, err: a common event end to end,
--- through the API and the simulations (see sandbox.triggers):
--- "invoice.paid", "invoice.underpaid", "invoice.expired", "deposit.confirmed",
--- "deposit.declined", "payout.completed", "payout.failed".
-function Sandbox:trigger(name)
-  local run_it = TRIGGERS[name]
-  if not run_it then error("calypso.sandbox: no trigger " .. tostring(name), 2) end
-  return run_it(self, control_client(self))
+--- sb:trigger(name [, overrides]) -> what it made, events | nil, err: a
+-- documented event end to end, through the API and the simulations
+-- (calypso.triggers lists them: invoice.paid, .underpaid, .overpaid,
+-- .declined, .expired, .unlimited_deposit, deposit.confirmed, .declined,
+-- purse.expired, payout.completed, .failed, .canceled,
+-- .pending_confirmation, mass_payout.partial).  overrides replace fields
+-- of what it makes first ({ amount = "25", currency = "BTC" }); a field it
+-- does not take is refused before anything is made.  events: those the
+-- sandbox made while it ran (see sb:events).
+function Sandbox:trigger(name, overrides)
+  local trigger = triggers.all[name]
+  local core = require "calypso.core"
+  if not trigger then
+    return nil, core.error("validation", "calypso.sandbox: no trigger " .. tostring(name)
+      .. require("calypso.suggest").words(tostring(name), triggers.names))
+  end
+  local fine, problem = check_overrides(name, trigger, overrides)
+  if not fine then return nil, core.error("validation", "calypso.sandbox: " .. problem) end
+  local none, before = self:events(1e15) -- no events: only the last one's number
+  if not none then return nil, before end
+  local ok, result = pcall(trigger.run, self, control_client(self), overrides)
+  if not ok then
+    if type(result) == "table" then return nil, result end
+    return nil, core.error("validation", "calypso.sandbox: " .. tostring(result))
+  end
+  return result, (self:events(before))
 end
 
 --- sb:stats() -> what the sandbox has seen (requests, creates, the last request).

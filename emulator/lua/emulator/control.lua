@@ -28,6 +28,8 @@
 --                           customer's purse, through its states (purses.lua);
 --                           {transactionId, outcome} moves a stopped one on
 --   POST deliveries         every webhook delivery and its attempts (webhooks.lua)
+--   POST events {since}     the events made after number since (0: the last
+--                           1000), subscribed to or not, and the last's number
 --   POST redeliver {id}     send delivery id's bytes once more (a replay)
 --   POST emit {service, eventType, data, level}  any event, to the subscribers
 --   POST webhooks {time_scale}  multiply every webhook wait (tests: 0.01)
@@ -171,6 +173,12 @@ end
 
 function actions.deliveries()
   return { deliveries = money.list(webhooks.list()) }
+end
+
+function actions.events()
+  local since = tonumber(body_json().since) or 0
+  local events, last = webhooks.events(since)
+  return { events = money.list(events), last = last }
 end
 
 function actions.redeliver()

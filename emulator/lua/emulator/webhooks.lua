@@ -10,6 +10,8 @@
 -- (the docs promise no order; in order is what a receiver's test wants).
 --   M.emit(service, eventType, data)    one event, to every subscriber
 --   M.list()                            every delivery and its attempts
+--   M.events(since)                     every event made after number since,
+--                                       subscribed to or not (the last 1000)
 --   M.redeliver(id)                     send delivery id's event once more
 --   M.set_time_scale(x)                 every wait times x (tests: 0.01)
 --   M.set_faults{duplicate, out_of_order, late}   faults for a receiver's test:
@@ -224,15 +226,35 @@ local function deliver(sub, event, body)
   return d
 end
 
+-- The event log (M.events): each event made, numbered from 1, the last
+-- EVENTS_KEPT of them.
+local EVENTS_KEPT = 1000
+local function log_event(service, event_type, data)
+  local n = state.count("events")
+  state.put_json("event:" .. n, { n = n, service = service, eventType = event_type, data = data })
+  state.delete("event:" .. (n - EVENTS_KEPT))
+end
+
+--- The events made after number `since` (0: all kept), oldest first, and
+-- the number of the last one made.
+function M.events(since)
+  local last, out = state.get_number("events"), {}
+  for n = math.max(since or 0, last - EVENTS_KEPT) + 1, last do
+    out[#out + 1] = state.get_json("event:" .. n)
+  end
+  return out, last
+end
+
 --- One event to every subscriber that asks for it; returns the deliveries' ids.
 function M.emit(service, event_type, data, level)
   local made = {}
+  data.type = data.type or event_type -- "every event's data also carries type"
+  log_event(service, event_type, data)
   for _, sub in pairs(subscriptions()) do
     if not sub.blocked and wants(sub, service, event_type) then
       local event = { requestId = sub.requestId, id = state.count("event_id"),
                       createdDate = ids.event_time(), level = level or "INFO",
                       service = service, eventType = event_type, data = data }
-      data.type = data.type or event_type -- "every event's data also carries type"
       local d = deliver(sub, event, money.unmark(cjson.encode(event)))
       made[#made + 1] = d.id
       for _ = 1, faults().duplicate do made[#made + 1] = M.redeliver(d.id).id end -- the same bytes

@@ -45,8 +45,7 @@ function M.add(parser)
   local step = sb:command("deposit-step", "move a deposit stopped with --stop on")
   step:argument("transaction", "the deposit's transaction id")
   step:option("--outcome", "CONFIRMED or DECLINED", "CONFIRMED"):choices{ "CONFIRMED", "DECLINED" }
-  sb:command("trigger", "a common event end to end: " .. table.concat(sandbox.triggers, ", "))
-    :argument("event", "the trigger's name"):choices(sandbox.triggers)
+  require("calypso.cli.trigger").options(sb:command("trigger", "the same as calypso trigger"))
   sb:command("deliveries", "every webhook delivery and its attempts")
   sb:command("redeliver", "send a delivery's exact bytes again (a replay)")
     :argument("delivery", "the delivery's id"):convert(tonumber)
@@ -162,8 +161,6 @@ local function simulate(sb, args)
     return sb:deposit(args.customer, args.currency, args.amount, { outcome = args.outcome, stop = args.stop })
   elseif command == "deposit-step" then
     return sb:deposit_step(args.transaction, args.outcome)
-  elseif command == "trigger" then
-    return sb:trigger(args.event)
   elseif command == "deliveries" then
     return sb:control("deliveries")
   elseif command == "redeliver" then
@@ -181,6 +178,22 @@ local function simulate(sb, args)
   end
 end
 
+--- This project's running sandbox (args.name names the project), or nil
+-- and the exit status, the reason printed.
+function M.attach(args)
+  local dir, problem = folder(args)
+  if not dir then
+    io.stderr:write("calypso: ", problem, "\n")
+    return nil, 2
+  end
+  local sb, why = sandbox.attach(dir)
+  if not sb then
+    io.stderr:write("calypso: ", why, " (calypso sandbox start)\n")
+    return nil, 8
+  end
+  return sb
+end
+
 --- Runs `calypso sandbox ...`; returns the exit status.
 function M.run(args)
   local dir, problem, name = folder(args)
@@ -191,11 +204,9 @@ function M.run(args)
   local command = args.sandbox_command
   if command == "start" then return start(args, dir, name) end
   if command == "status" then return status(dir) end
-  local sb, why = sandbox.attach(dir)
-  if not sb then
-    io.stderr:write("calypso: ", why, " (calypso sandbox start)\n")
-    return 8
-  end
+  if command == "trigger" then return require("calypso.cli.trigger").run(args) end
+  local sb, code = M.attach(args)
+  if not sb then return code end
   if command == "stop" then
     sb:stop() -- removes the folder if start made it
     io.stdout:write("stopped\n")
