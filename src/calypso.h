@@ -270,6 +270,9 @@ void calypso_buf_free(calypso_buf *b);
 /* uuid.c */
 void calypso_uuid_open(lua_State *L);
 
+/* forward.c: core.forward, a plain POST for `calypso listen --forward-to` */
+void calypso_forward_open(lua_State *L);
+
 /* route.c */
 void calypso_route_open(lua_State *L);
 const calypso_route *calypso_check_route(lua_State *L, int idx); /* nil: POST, full, object */

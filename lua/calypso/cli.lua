@@ -9,6 +9,7 @@
 --    eval "$(calypso sandbox start --env)"   ... calypso sandbox stop
 --    calypso trigger invoice.paid --override amount=25   (cli/trigger.lua)
 --    calypso fixtures calls.json                         (cli/fixtures.lua)
+--    calypso listen --forward-to http://localhost:8080/hook  (cli/forward.lua)
 --
 -- The parser is Debian's lua-argparse; the endpoint subcommands and their
 -- options are made from the rows, and the rows validate the values.  JSON
@@ -83,6 +84,7 @@ local function build_parser()
   require("calypso.cli.sandbox").add(parser)
   require("calypso.cli.trigger").add(parser)
   require("calypso.cli.fixtures").add(parser)
+  require("calypso.cli.forward").add(parser)
   add_endpoint_commands(parser)
   return parser
 end
@@ -146,6 +148,7 @@ run_command = function(args)
   if args.command == "sandbox" then return require("calypso.cli.sandbox").run(args) end
   if args.command == "trigger" then return require("calypso.cli.trigger").run(args) end
   if args.command == "fixtures" then return require("calypso.cli.fixtures").run(args) end
+  if args.command == "listen" then return require("calypso.cli.forward").run(args) end
   local client, last = make_client(args)
   if not client then
     io.stderr:write("calypso: ", last, "\n")

@@ -24,7 +24,6 @@
 -- failed (what ran before it); stderr: a line per step, and the error.
 -- @module calypso.cli.fixtures
 -- @local
-local calypso = require "calypso"
 local core = require "calypso.core"
 local output = require "calypso.cli.output"
 local suggest = require "calypso.suggest"
@@ -211,27 +210,12 @@ local function connect(args, steps)
     local simulated = step.kind == "trigger" or step.kind == "sandbox"
     needs_sandbox, has_calls = needs_sandbox or simulated, has_calls or not simulated
   end
-  local env_set = (os.getenv("CALYPSO_API_KEY") or "") ~= ""
-  local sb
-  if needs_sandbox or not env_set then
-    local code
-    sb, code = require("calypso.cli.sandbox").attach(args)
+  if not has_calls then
+    local sb, code = require("calypso.cli.sandbox").attach(args)
     if not sb then return nil, code end
+    return {}, sb
   end
-  if not has_calls then return {}, sb end
-  if not env_set then return sb:client(), sb end
-  local opts, problem = require("calypso.options").from_env(os.getenv, core.has_env)
-  if not opts then
-    io.stderr:write("calypso: ", problem, "\n")
-    return nil, 2
-  end
-  if sb and opts.base_url ~= sb.base_url then
-    io.stderr:write("calypso: the calls would go to ", tostring(opts.base_url), " and the sandbox steps to ",
-      sb.base_url, ": point CALYPSO_* at the sandbox (eval \"$(calypso sandbox start --env)\"),"
-      .. " or unset them\n")
-    return nil, 2
-  end
-  return calypso.new(opts), sb
+  return require("calypso.cli.sandbox").client(args, needs_sandbox)
 end
 
 -- The answers as one JSON object, in the order of the steps.

@@ -23,7 +23,8 @@ local function read_until(conn, got, want, max, deadline, socket)
   while not want(got) do
     if #got > max then return nil, "more than " .. max .. " bytes" end
     if socket.gettime() > deadline then return nil, "too slow: the request took longer than allowed" end
-    local data, err, partial = conn:receive(math.min(16384, max + 1 - #got))
+    socket.select({ conn }, nil, math.max(0, math.min(0.25, deadline - socket.gettime())))
+    local data, err, partial = conn:receive(math.min(16384, max + 1 - #got)) -- what has come, at once
     local piece = data or partial
     if piece and #piece > 0 then
       got = got .. piece
@@ -39,7 +40,7 @@ end
 -- slow sender holds the listener.
 local function read_request(conn, timeout, socket)
   local deadline = socket.gettime() + timeout
-  conn:settimeout(0.1)
+  conn:settimeout(0)
   local data, why = read_until(conn, "", function(got) return got:find("\r\n\r\n", 1, true) ~= nil end,
     M.MAX_HEAD, deadline, socket)
   if not data then return nil, "the head: " .. why end
@@ -73,11 +74,15 @@ end
 -- port (0: any; the port is printed), secret, fail_first, show_body, wait
 -- (give up after so many seconds without a delivery: status 1),
 -- client_timeout (seconds for one whole request; default 5), out (a file
--- to print to; default stdout).  Returns the exit status.
+-- to print to; default stdout), server (a socket bound already, instead of
+-- port), forward (function(request) -> status to answer, note to print:
+-- called for each verified delivery, replays included; a delivery counts
+-- as handled once it answered 200).  Returns the exit
+-- status.
 function M.run(opts)
   local socket = require "socket"
   local out = opts.out or io.stdout
-  local server = assert(socket.bind("127.0.0.1", opts.port or 0))
+  local server = opts.server or assert(socket.bind("127.0.0.1", opts.port or 0))
   local _, port = server:getsockname()
   out:write("listening on http://127.0.0.1:", port, "/\n")
   out:flush()
@@ -85,13 +90,20 @@ function M.run(opts)
   -- events handled, by subscription and id text: one seen again is a replay
   local function key_of(event) return tostring(event.requestId) .. ":" .. calypso.webhook.id_text(event) end
   local function seen(event) return handled[key_of(event)] == true end
-  if opts.wait then server:settimeout(opts.wait) end
+  -- accept in short turns, so that Lua sees a Ctrl-C (the caller's pcall
+  -- then cleans up) and --wait is kept
+  server:settimeout(0.25)
+  local idle_since = socket.gettime()
   while not opts.count or taken < opts.count do
-    local conn = server:accept()
-    if not conn then
-      out:write("no delivery within ", opts.wait, " s\n")
-      server:close()
-      return 1
+    local conn, failure = server:accept()
+    while not conn do
+      if failure ~= "timeout" then error("calypso: the listener cannot accept: " .. tostring(failure), 0) end
+      if opts.wait and socket.gettime() - idle_since >= opts.wait then
+        out:write("no delivery within ", opts.wait, " s\n")
+        if not opts.server then server:close() end
+        return 1
+      end
+      conn, failure = server:accept()
     end
     local request, why = read_request(conn, opts.client_timeout or 5, socket)
     if not request then
@@ -101,7 +113,15 @@ function M.run(opts)
       taken = taken + 1
       local event, err = calypso.webhook.verify(request.body, request.headers["sign"], opts.secret,
         { seen = seen })
-      if not event and err.field == "id" then -- answered, so that the sender stops; not handled again
+      if opts.forward and (event or err.field == "id") then -- a replay too: the app must handle it
+        local status, note = opts.forward(request)
+        local parsed = event or calypso.webhook.decode_delivery(request.body)
+        out:write(("%s%s event %s for %s: %s\n"):format(event and "" or "replayed ",
+          tostring(parsed and parsed.eventType), tostring(parsed and parsed.id),
+          tostring(parsed and parsed.requestId), note))
+        if event and status == 200 then handled[key_of(event)] = true end -- the app took it
+        answer(conn, status, status == 200 and "ok" or "the app did not take it")
+      elseif not event and err.field == "id" then -- answered, so that the sender stops; not handled again
         out:write("replayed: ", tostring(err.message), "\n")
         answer(conn, 200, "ok")
       elseif not event then
@@ -122,8 +142,9 @@ function M.run(opts)
     end
     out:flush()
     conn:close()
+    idle_since = socket.gettime()
   end
-  server:close()
+  if not opts.server then server:close() end
   return 0
 end
 

@@ -194,6 +194,33 @@ function M.attach(args)
   return sb
 end
 
+--- A client for a command that calls the API: with the CALYPSO_*
+-- credentials, or for this project's sandbox when they are unset; and the
+-- sandbox, when with_sandbox asks for it (its simulations), or it is the
+-- one called.  The credentials must then point at it.  nil and an exit
+-- status when they cannot be had (the reason printed).
+function M.client(args, with_sandbox)
+  local env_set = (os.getenv("CALYPSO_API_KEY") or "") ~= ""
+  local sb, code
+  if with_sandbox or not env_set then
+    sb, code = M.attach(args)
+    if not sb then return nil, code end
+  end
+  if not env_set then return sb:client(), sb end
+  local opts, problem = require("calypso.options").from_env(os.getenv, core.has_env)
+  if not opts then
+    io.stderr:write("calypso: ", problem, "\n")
+    return nil, 2
+  end
+  if sb and opts.base_url ~= sb.base_url then
+    io.stderr:write("calypso: the calls would go to ", tostring(opts.base_url), " and the sandbox steps to ",
+      sb.base_url, ": point CALYPSO_* at the sandbox (eval \"$(calypso sandbox start --env)\"),"
+      .. " or unset them\n")
+    return nil, 2
+  end
+  return require("calypso").new(opts), sb
+end
+
 --- Runs `calypso sandbox ...`; returns the exit status.
 function M.run(args)
   local dir, problem, name = folder(args)
