@@ -1,7 +1,7 @@
 -- examples/invoice.lua: ask for a payment.  Create a single invoice for an
--- exact amount, print where to send the payer, and read the invoice back by
--- its idempotency key, as a shop does when it is not sure the create went
--- through.  Configured from the same variables as examples/customers.lua;
+-- exact amount, print where to send the payer (client:invoice_url), and
+-- read the invoice back by its idempotency key, as a shop does when it is
+-- not sure the create went through.  Configured from the same variables as examples/customers.lua;
 -- the secret is read by the core from CALYPSO_API_SECRET (secret_env), so it
 -- never becomes a Lua string.  `make demo` runs it against the emulator.
 local calypso = require "calypso"
@@ -12,6 +12,7 @@ local client = calypso.new{
   account = os.getenv("CALYPSO_ACCOUNT"),
   base_url = os.getenv("CALYPSO_BASE_URL"), -- nil: the real API
   cafile = os.getenv("CALYPSO_CAFILE"),     -- nil: the system's CAs
+  pay_url = os.getenv("CALYPSO_PAY_URL"),   -- nil: https://pay.calypso.finance (a sandbox has its own)
   exact_numbers = true, -- amounts a double cannot hold come back as their exact text
 }
 
@@ -31,7 +32,7 @@ local invoice, err = client.invoice.create_single{
 if not invoice then fail("invoice.create_single", err) end
 print("invoice " .. invoice.id .. " for " .. invoice.amount .. " " .. invoice.currency
   .. " is " .. invoice.state)
-print("pay at https://pay.calypso.finance/invoice/" .. invoice.idempotencyKey)
+print("pay at " .. client:invoice_url(invoice)) -- the hosted payment page, by the invoice's key
 
 -- The key the client filled in finds the same invoice again.
 local again

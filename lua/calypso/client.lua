@@ -30,6 +30,7 @@ local readback = require "calypso.readback"
 local retry = require "calypso.retry"
 local rows = require "calypso.rows"
 local suggest = require "calypso.suggest"
+local text = require "calypso.text"
 
 local M = {}
 
@@ -270,8 +271,8 @@ Client.__index = function(_, name)
   if method ~= nil or type(name) ~= "string" or name:sub(1, 1) == "_" then return method end
   local groups = names_of(endpoints)
   error("calypso: the client has no " .. name .. suggest.words(name, groups) .. "; its groups: "
-    .. table.concat(groups, ", ") .. " (and the methods call, envelope, poll, wait, fds, clock_offset,"
-    .. " close)", 2)
+    .. table.concat(groups, ", ") .. " (and the methods call, envelope, invoice_url, poll, wait, fds,"
+    .. " clock_offset, close)", 2)
 end
 
 --- client:call(path, payload [, opts]) -> result | nil, err
@@ -295,6 +296,33 @@ function Client:call(path, payload, opts)
   local result, err = self._send(c)
   if err and c.key then err.idempotency_key = c.key end
   return result, err
+end
+
+--- The hosted payment page of invoice (a create's answer, or its
+-- idempotencyKey) under pay_url: pay_url .. "/invoice/" .. key, as the
+-- docs give it (reference/payment-link).  Raises at `level` for anything
+-- else: a redirect to a wrong page is no error a shop would see.
+-- @local
+function M.invoice_url(pay_url, invoice, level, label)
+  local key = invoice
+  if type(invoice) == "table" then key = invoice.idempotencyKey end
+  if type(key) ~= "string" or not text.is_uuid(key) then
+    error(label .. ": give the invoice a create answered, or its idempotencyKey (a UUID); "
+      .. (type(invoice) == "table" and "this one has no idempotencyKey"
+        or type(invoice) == "string" and "this string is not a UUID" or "not a " .. type(invoice)), level)
+  end
+  return (pay_url:gsub("/+$", "")) .. "/invoice/" .. key
+end
+
+--- client:invoice_url(invoice) -> url: where a buyer pays invoice (a
+-- create's answer, or its idempotencyKey): the documented
+-- https://pay.calypso.finance/invoice/{idempotencyKey}, or under the
+-- client's pay_url (a sandbox's own page).
+function Client:invoice_url(invoice)
+  if getmetatable(self) ~= Client then
+    error("calypso: call it with a colon: client:invoice_url(invoice)", 2)
+  end
+  return M.invoice_url(self._pay_url, invoice, 3, "client:invoice_url")
 end
 
 --- client:envelope(payload [, timestamp_ms]) -> body, sign: what a call would send.
@@ -417,7 +445,8 @@ function M.new(core_client, options)
   local watch = observe.new(options)
   local send = sender(core_client, options, watch)
   local engine = async.new(core_client, retry_env(core_client, options, core.sleep), watch)
-  local self = setmetatable({ _core = core_client, _send = send, _async = engine, _watch = watch },
+  local self = setmetatable({ _core = core_client, _send = send, _async = engine, _watch = watch,
+                              _pay_url = options.pay_url or option_rules.defaults.pay_url },
                             Client)
   local function check_open(level)
     if self._closed then error("calypso: the client is closed", level) end

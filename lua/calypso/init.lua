@@ -64,6 +64,24 @@ function M.sign(secret, body)
   return core.sign(secret, body)
 end
 
+--- `calypso.invoice_url(invoice [, client]) -> url`: where a buyer pays
+-- invoice (a create's answer, or its idempotencyKey): the documented
+-- `https://pay.calypso.finance/invoice/{idempotencyKey}`; under
+-- `client`'s `pay_url` when one is given (a sandbox's client: the
+-- sandbox's own page), else under `CALYPSO_PAY_URL` when it is set.
+-- Raises for anything but an invoice or a UUID key.
+function M.invoice_url(invoice, with_client)
+  if with_client ~= nil then
+    if type(with_client) ~= "table" or type(with_client.invoice_url) ~= "function" then
+      error("calypso.invoice_url: the second argument is a client", 2)
+    end
+    return client.invoice_url(with_client._pay_url, invoice, 3, "calypso.invoice_url")
+  end
+  local pay_url = os.getenv("CALYPSO_PAY_URL")
+  if pay_url == nil or pay_url == "" then pay_url = options.defaults.pay_url end
+  return client.invoice_url(pay_url, invoice, 3, "calypso.invoice_url")
+end
+
 local default_client
 
 --- `calypso.default() -> client`: the client behind `calypso.customer.*` and

@@ -11,6 +11,8 @@
 --                        none may have whitespace at its ends)
 --    account             (required) merchant account, "0x" and 40 hex digits
 --    base_url            "https://api.calypso.finance"; must be https://
+--    pay_url             "https://pay.calypso.finance": the hosted payment pages
+--                        (client:invoice_url); a sandbox's client has its own
 --    cafile              nil: PEM CA bundle; nil means the system trust store
 --    timeout             30: seconds for one attempt, the whole exchange
 --    connect_timeout     10: seconds to set up the connection (TCP and TLS)
@@ -60,6 +62,7 @@ local M = {}
 --- The defaults of the options that have one.
 M.defaults = {
   base_url = "https://api.calypso.finance",
+  pay_url = "https://pay.calypso.finance",
   timeout = 30,
   connect_timeout = 10,
   max_response_bytes = 1024 * 1024,
@@ -178,6 +181,7 @@ local spec = {
   secret_env = { type = "string", check = env_name },
   account = { type = "string", required = true, check = account },
   base_url = { type = "string", check = https_url },
+  pay_url = { type = "string", check = https_url },
   cafile = { type = "string", check = readable_file },
   timeout = { type = "number", check = attempt_timeout },
   connect_timeout = { type = "number", check = positive },
@@ -266,6 +270,7 @@ local env_names = {
   key = "CALYPSO_API_KEY",
   account = "CALYPSO_ACCOUNT",
   base_url = "CALYPSO_BASE_URL",
+  pay_url = "CALYPSO_PAY_URL",
   cafile = "CALYPSO_CAFILE",
   log_level = "CALYPSO_LOG",
 }

@@ -290,7 +290,7 @@ end
 --- sb:options([overrides]) -> the calypso.new options that reach this sandbox.
 function Sandbox:options(overrides)
   local o = { key = self.key, secret = self.secret, account = self.account, base_url = self.base_url,
-              cafile = self.cafile }
+              cafile = self.cafile, pay_url = self.base_url .. "/pay" }
   for k, v in pairs(overrides or {}) do o[k] = v end
   return o
 end
@@ -301,11 +301,12 @@ function Sandbox:client(overrides)
 end
 
 --- sb:env() -> { CALYPSO_BASE_URL = ..., CALYPSO_CAFILE = ..., CALYPSO_API_KEY = ...,
--- CALYPSO_API_SECRET = ..., CALYPSO_ACCOUNT = ... }: for the default client
+-- CALYPSO_API_SECRET = ..., CALYPSO_ACCOUNT = ..., CALYPSO_PAY_URL = ... }: for the default client
 -- and the calypso command.
 function Sandbox:env()
   return { CALYPSO_BASE_URL = self.base_url, CALYPSO_CAFILE = self.cafile, CALYPSO_API_KEY = self.key,
-           CALYPSO_API_SECRET = self.secret, CALYPSO_ACCOUNT = self.account }
+           CALYPSO_API_SECRET = self.secret, CALYPSO_ACCOUNT = self.account,
+           CALYPSO_PAY_URL = self.base_url .. "/pay" }
 end
 
 -- The client the controls and triggers use, made on first use.
@@ -323,10 +324,13 @@ end
 --- sb:pay_invoice(id, amount [, opts]) -> invoice | nil, err: a payment of
 -- amount arrives and passes compliance (opts.mempool: it stops at
 -- MEM_POOL_FOUND, and pay_invoice(id) confirms it; opts.outcome =
--- "DECLINED": it fails compliance and the invoice is DECLINED).
+-- "DECLINED": it fails compliance and the invoice is DECLINED).  amount
+-- may instead be "full", "half" or "double": that share of the invoice's
+-- own amount, to the digit (an underpayment, an overpayment).
 function Sandbox:pay_invoice(id, amount, opts)
-  return self:control("pay_invoice", { id = id, amount = amount, mempool = opts and opts.mempool or nil,
-    outcome = opts and opts.outcome })
+  local share = (amount == "full" or amount == "half" or amount == "double") and amount or nil
+  return self:control("pay_invoice", { id = id, amount = not share and amount or nil, share = share,
+    mempool = opts and opts.mempool or nil, outcome = opts and opts.outcome })
 end
 
 --- sb:expire_invoice(id) -> invoice | nil, err: its expiration passes now.

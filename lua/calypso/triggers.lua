@@ -17,44 +17,6 @@ local function with(base, overrides)
   return out
 end
 
--- A plain decimal's digits times 2, or divided by 2, exactly (an under-
--- or overpayment of the caller's amount, however many digits it has).
-local function digits_of(amount)
-  local text = tostring(amount)
-  local whole, frac = text:match("^(%d+)%.?(%d*)$")
-  if not whole then error("amount must be a plain decimal, such as 12.5, not " .. text, 0) end
-  return whole .. frac, #frac
-end
-
-local function as_decimal(digits, places)
-  digits = ("0"):rep(places + 1 - #digits) .. digits
-  local whole, frac = digits:sub(1, #digits - places), digits:sub(#digits - places + 1)
-  whole, frac = whole:gsub("^0+(%d)", "%1"), frac:gsub("0+$", "")
-  return frac == "" and whole or whole .. "." .. frac
-end
-
-local function doubled(amount)
-  local digits, places = digits_of(amount)
-  local out, carry = {}, 0
-  for i = #digits, 1, -1 do
-    local d = (digits:byte(i) - 48) * 2 + carry
-    out[#out + 1], carry = d % 10, math.floor(d / 10)
-  end
-  if carry > 0 then out[#out + 1] = carry end
-  return as_decimal(table.concat(out):reverse(), places)
-end
-
-local function halved(amount)
-  local digits, places = digits_of(amount)
-  digits = digits .. "0" -- one more place: halving ends there
-  local out, rest = {}, 0
-  for i = 1, #digits do
-    local d = rest * 10 + digits:byte(i) - 48
-    out[#out + 1], rest = math.floor(d / 2), d % 2
-  end
-  return as_decimal(table.concat(out), places + 1)
-end
-
 -- A call's result, or its error raised as it is (sb:trigger returns it).
 local function made(_, result, err)
   if result == nil then error(err, 0) end
@@ -63,7 +25,7 @@ end
 
 local function invoice(client, params, overrides)
   local p = with(params, overrides)
-  return made("invoice", client.invoice.create_single(p)), p
+  return made("invoice", client.invoice.create_single(p))
 end
 
 local function customer(client)
@@ -94,38 +56,34 @@ M.all = {
     events = { "INVOICE_CREATE_INVOICE", "INVOICE_MEMPOOL_FOUND", "INVOICE_PENDING_COMPLIANCE",
       "INVOICE_FUNDS_RECEIVED_FOR_INVOICE", "INVOICE_PAID", "INVOICE_TRANSLATION_TO_ACCOUNT_COMPLETED" },
     run = function(sb, client, overrides)
-      local inv, p = invoice(client, INVOICE, overrides)
-      return sb:pay_invoice(inv.id, p.amount)
+      return sb:pay_invoice(invoice(client, INVOICE, overrides).id, "full")
     end },
   ["invoice.underpaid"] = { doc = "a single invoice paid in part (half)",
     takes = "invoice.create_single",
     events = { "INVOICE_CREATE_INVOICE", "INVOICE_MEMPOOL_FOUND", "INVOICE_PENDING_COMPLIANCE",
       "INVOICE_FUNDS_RECEIVED_FOR_INVOICE", "INVOICE_PENDING_INTERVENTION" },
     run = function(sb, client, overrides)
-      local inv, p = invoice(client, INVOICE, overrides)
-      return sb:pay_invoice(inv.id, halved(p.amount))
+      return sb:pay_invoice(invoice(client, INVOICE, overrides).id, "half")
     end },
   ["invoice.overpaid"] = { doc = "a single invoice paid twice over",
     takes = "invoice.create_single",
     events = { "INVOICE_CREATE_INVOICE", "INVOICE_MEMPOOL_FOUND", "INVOICE_PENDING_COMPLIANCE",
       "INVOICE_FUNDS_RECEIVED_FOR_INVOICE", "INVOICE_PENDING_INTERVENTION" },
     run = function(sb, client, overrides)
-      local inv, p = invoice(client, INVOICE, overrides)
-      return sb:pay_invoice(inv.id, doubled(p.amount))
+      return sb:pay_invoice(invoice(client, INVOICE, overrides).id, "double")
     end },
   ["invoice.declined"] = { doc = "a payment that fails compliance",
     takes = "invoice.create_single",
     events = { "INVOICE_CREATE_INVOICE", "INVOICE_MEMPOOL_FOUND", "INVOICE_PENDING_COMPLIANCE",
       "INVOICE_COMPLIANCE_DECLINED" },
     run = function(sb, client, overrides)
-      local inv, p = invoice(client, INVOICE, overrides)
-      return sb:pay_invoice(inv.id, p.amount, { outcome = "DECLINED" })
+      return sb:pay_invoice(invoice(client, INVOICE, overrides).id, "full", { outcome = "DECLINED" })
     end },
   ["invoice.expired"] = { doc = "a single invoice left unpaid past its expiration",
     takes = "invoice.create_single",
     events = { "INVOICE_CREATE_INVOICE", "INVOICE_EXPIRED" },
     run = function(sb, client, overrides)
-      return sb:expire_invoice((invoice(client, INVOICE, overrides)).id)
+      return sb:expire_invoice(invoice(client, INVOICE, overrides).id)
     end },
   ["invoice.unlimited_deposit"] = { doc = "a deposit to an unlimited invoice",
     takes = "invoice.create_unlimited", -- and amount: the deposit's

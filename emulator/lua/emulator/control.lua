@@ -9,9 +9,11 @@
 --                           (states and currencies cycle, one state unknown)
 --   POST clock {skew_ms, date}  shift the emulator's clock, to make timestamps
 --                           stale; its Date header follows unless date=false
---   POST pay_invoice {id, amount, mempool, outcome}   a payment of amount to the
---                           invoice (merchant/invoices.lua): the invoice as it then
---                           is; mempool=true stops at MEM_POOL_FOUND, and {id} alone
+--   POST pay_invoice {id, amount, share, mempool, outcome}   a payment of amount
+--                           (or share of the invoice's: "full", "half", "double",
+--                           to the digit) to the invoice (merchant/invoices.lua): the
+--                           invoice as it then is; mempool=true stops at
+--                           MEM_POOL_FOUND, and {id} alone
 --                           then confirms it; outcome "DECLINED": it fails compliance
 --   POST expire_invoice {id}  an unpaid invoice's expiration passes now
 --   POST advance_payout {id, outcome}  move a payout on (merchant/payouts.lua):
@@ -131,7 +133,8 @@ function actions.pay_invoice()
   if body.outcome ~= nil and body.outcome ~= "DECLINED" and body.outcome ~= "CONFIRMED" then
     return nil, "outcome must be CONFIRMED or DECLINED"
   end
-  return invoices.pay(body.id, body.amount, body.mempool == true, body.outcome)
+  if body.amount ~= nil and body.share ~= nil then return nil, "give amount or share, not both" end
+  return invoices.pay(body.id, body.amount, body.mempool == true, body.outcome, body.share)
 end
 
 function actions.expire_invoice()

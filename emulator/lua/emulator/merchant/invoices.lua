@@ -215,13 +215,26 @@ local function check_and_settle(inv, paid, outcome)
   settle(inv, paid)
 end
 
---- Control: pay invoice `id` with `amount` (a number or decimal text); with
--- `mempool`, stop at MEM_POOL_FOUND; with no amount, confirm the payment an
--- invoice at MEM_POOL_FOUND holds; outcome "DECLINED": the deposit fails
--- compliance.  Returns the invoice, or nil, why.
-function M.pay(id, amount, mempool, outcome)
+-- What share makes of the invoice's amount, exactly: "full", "half" (an
+-- underpayment) or "double" (an overpayment).
+local SHARES = { full = function(text) return text end, half = money.half, double = money.double }
+
+--- Control: pay invoice `id` with `amount` (a number or decimal text), or
+-- `share` of its amount ("full", "half", "double"); with `mempool`, stop at
+-- MEM_POOL_FOUND; with neither, confirm the payment an invoice at
+-- MEM_POOL_FOUND holds; outcome "DECLINED": the deposit fails compliance.
+-- Returns the invoice, or nil, why.
+function M.pay(id, amount, mempool, outcome, share)
   local inv = load(id)
   if not inv then return nil, "no invoice " .. tostring(id) end
+  if share ~= nil then
+    if not SHARES[share] then return nil, "share must be full, half or double" end
+    if not inv.amount then return nil, "invoice " .. id .. " has no amount to take a share of" end
+    amount = SHARES[share](inv.amount)
+    if not amount then
+      return nil, "invoice " .. id .. "'s amount " .. inv.amount .. " is not a plain decimal"
+    end
+  end
   inv.history = inv.history or {}
   if amount == nil and inv.state == "MEM_POOL_FOUND" then
     check_and_settle(inv, tonumber(inv.paid), outcome)
@@ -260,6 +273,13 @@ function M.catch_up()
     end
   end
   return expired
+end
+
+--- The invoice whose idempotencyKey is key, as stored (amounts as text,
+-- `paid` too), or nil: what the pay page shows.
+function M.by_key(key)
+  local ref = type(key) == "string" and state.get_json("invoice-key:" .. key)
+  return ref and load(ref.id) or nil
 end
 
 --- Control: expire invoice `id` now; returns the invoice, or nil, why.
