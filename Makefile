@@ -21,7 +21,7 @@ TESTLIBS := $(OUT)/testsys.so
 export LUA_PATH  := lua/?.lua;lua/?/init.lua;spec/?.lua;;
 export LUA_CPATH := $(OUT)/?.so;;
 
-.PHONY: all deps test unit demo lint valgrind asan fuzz rock bench docs static embed clean help env
+.PHONY: all deps test unit demo shop lint valgrind asan fuzz rock bench docs static embed clean help env
 
 all: $(CORE)
 
@@ -101,9 +101,13 @@ unit: deps all $(TESTLIBS)
 demo: deps all
 	@scripts/demo
 
+# make shop: the example shop (examples/openresty) against a sandbox, until Ctrl-C.
+shop: deps all $(NGINX_CORE)
+	@scripts/shop run
+
 lint:
 	@scripts/deps lint
-	luacheck lua spec examples bench emulator/lua scripts/embed-lua scripts/api-doc scripts/docs-check bin/calypso
+	luacheck lua spec examples bench emulator/lua scripts/embed-lua scripts/api-doc scripts/docs-check scripts/shop bin/calypso
 
 valgrind: all $(TESTLIBS)
 	@scripts/deps valgrind
@@ -172,6 +176,7 @@ help:
 	@echo 'make test     install missing Debian packages (as root), build, run the busted suite'
 	@echo 'make unit     only spec/unit, the specs that need no server (any LUA)'
 	@echo 'make demo     the same install and build, then run examples/customers.lua and invoice.lua on the emulator'
+	@echo 'make shop     the example shop (examples/openresty) against a sandbox, until Ctrl-C'
 	@echo 'make lint     luacheck'
 	@echo 'make valgrind the suite under valgrind memcheck'
 	@echo 'make asan     the suite with the core under ASan and UBSan (clang), scripts/asan-suite'

@@ -1,9 +1,10 @@
 -- examples/openresty/handler.lua: POST /customers with a JSON body such as
 -- {"email":"ada@example.com"} creates a customer and answers 201 {"id":...}.
 -- The client is made once per worker (init_worker_by_lua) from CALYPSO_API_KEY,
--- CALYPSO_API_SECRET, CALYPSO_ACCOUNT, CALYPSO_BASE_URL and CALYPSO_CAFILE
--- (the cafile serves only calls made outside cosocket phases; cosockets use
--- nginx's lua_ssl_trusted_certificate).
+-- CALYPSO_API_SECRET, CALYPSO_ACCOUNT, CALYPSO_BASE_URL, CALYPSO_CAFILE (which
+-- serves only calls made outside cosocket phases; cosockets use nginx's
+-- lua_ssl_trusted_certificate) and CALYPSO_PAY_URL (where buyers pay: the
+-- sandbox's page in a test; shop.lua sends them there).
 local calypso = require "calypso"
 local cjson = require "cjson.safe"
 
@@ -16,6 +17,7 @@ local function options()
     account = os.getenv("CALYPSO_ACCOUNT"),
     base_url = os.getenv("CALYPSO_BASE_URL"),
     cafile = os.getenv("CALYPSO_CAFILE"),
+    pay_url = os.getenv("CALYPSO_PAY_URL"), -- nil: https://pay.calypso.finance
   }
 end
 
@@ -39,6 +41,9 @@ function M.init_worker()
   by_address.max_retries = 0
   M.by_address = calypso.new(by_address)
 end
+
+--- This worker's client (shop.lua uses it).
+function M.client() return client end
 
 local function reply(status, value)
   ngx.status = status

@@ -11,11 +11,14 @@ local calypso = require "calypso"
 
 local M = {}
 
--- The work an event triggers; here it is only logged.
+-- The work an event triggers: logged, and an invoice's event moves the
+-- shop's order on (shop.lua), by the invoice's idempotencyKey.
 local function handle(premature, event)
   if premature then return end
+  local data = type(event.data) == "table" and event.data or {}
   ngx.log(ngx.NOTICE, "calypso webhook: ", tostring(event.eventType), " event ", tostring(event.id),
-    " for customer ", tostring(event.data and event.data.customerId))
+    " for customer ", tostring(data.customerId))
+  if event.service == "INVOICE" then require("shop").on_invoice_event(data.idempotencyKey, event) end
 end
 
 local seen -- made on first use: the shared dict exists only in a worker
