@@ -122,6 +122,19 @@ local function per_call(opts, what, extra, level)
   return checked
 end
 
+--- How the retry policy treats a row's calls: "idempotent" (gets,
+-- updates, deletes), "keyed" (a create whose key a 016 can be read back
+-- and checked by, row.fetch: sent again with the same key like an
+-- idempotent call) or "unkeyed" (any other create: never sent again once
+-- the request may have left).  scripts/api-doc writes the README's policy
+-- table from this and calypso.retry.
+-- @local
+function M.retry_class(row)
+  if row.idempotent then return "idempotent" end
+  if row.key and row.fetch then return "keyed" end
+  return "unkeyed"
+end
+
 -- The call table that send() and calypso.retry take.  idempotent: may it
 -- be sent again after it may have left (a keyed row's key makes it so).
 local function new_call(label, path, payload, route, method, idempotent, key, opts)
@@ -197,11 +210,8 @@ function M.bind(send, how)
         if not to then return nil, err end
         if check_open then check_open(3) end
         local key_sent = row.key and payload[row.key]
-        -- A key makes a create safe to send again only where a 016 can be
-        -- read back and checked (row.fetch); a keyed row without one is
-        -- never sent again after the request may have left.
-        local c = new_call(label, to, payload, row.route, method,
-                           row.idempotent or (key_sent ~= nil and row.fetch ~= nil), key_sent, opts)
+        local again = M.retry_class(row) ~= "unkeyed" and (row.idempotent or key_sent ~= nil)
+        local c = new_call(label, to, payload, row.route, method, again, key_sent, opts)
         return (requests and request or call)(send, row, c, fetch, lossy)
       end
       if row.paged and not requests then

@@ -1,50 +1,8 @@
 --- The options of `calypso.new`, and of one call.
 --
--- Every option of `calypso.new`, with its default:
---
---    key                 (required) public API key, sent as the Key header
---    secret              secret key: signs requests; then only OpenSSL's HMAC state holds it
---    secret_file         a file holding the secret (one final newline is dropped),
---                        read in C: the secret never becomes a Lua string
---    secret_env          the name of an environment variable holding the secret, read in C
---                        (exactly one of secret, secret_file, secret_env is required;
---                        none may have whitespace at its ends)
---    account             (required) merchant account, "0x" and 40 hex digits
---    base_url            "https://api.calypso.finance"; must be https://
---    pay_url             "https://pay.calypso.finance": the hosted payment pages
---                        (client:invoice_url); a sandbox's client has its own
---    cafile              nil: PEM CA bundle; nil means the system trust store
---    timeout             30: seconds for one attempt, the whole exchange
---    connect_timeout     10: seconds to set up the connection (TCP and TLS)
---    max_response_bytes  1048576: a larger response body is a "decode" error
---    max_response_values 100000 (10000 on PUC Lua 5.1 to 5.3): an answer of more values
---                        in all (objects, arrays, members and elements) is a "decode" error
---    max_object_members  10000 (1000 on PUC Lua 5.1 to 5.3): so is one object with more
---                        members.  Lua 5.1 to 5.3 hash only some bytes of a long string:
---                        an answer of strings made to collide costs them quadratic time
---                        to decode, outside every timeout; these bounds make that finite
---    max_retries         2: retries after the first attempt, as calypso.retry allows
---    deadline            60: seconds for a whole call, all attempts and waits included
---    clock_offset_ms     0: milliseconds added to the local clock when stamping
---    max_connections     8: connections the non-blocking API (client.async) may open
---    http2               true: may the non-blocking API use HTTP/2 when the server offers it
---    exact_numbers       true: every number a double cannot hold exactly (more than 15
---                        significant digits, integers past 2^53 that are no Lua integer,
---                        numbers past a double's range or below it) comes back as a string
---                        of its exact text; numbers a double holds stay numbers.  false:
---                        the nearest double, digits lost (and a keyed create's read-back
---                        then checks amounts only to a double's precision)
---    proxy               nil: "http://host:port", an HTTP proxy to tunnel through
---                        (CONNECT); nil means none, and https_proxy and the like in
---                        the environment are ignored
---    paths               nil: { ["customer.block"] = "/api/v1/..." } replaces an
---                        endpoint's path (some paths are inferred; see the README)
---    on_request          nil: function(info) before each attempt (calypso.observe)
---    on_response         nil: function(info) after each attempt
---    on_retry            nil: function(info) when the client tries again
---    logger              nil: function(level, message); nil: ngx.log in nginx, else stderr
---    log_level           "warn": "debug", "info", "warn" or "off"
---    log_bodies          false: give the hooks the bodies sent and received
+-- Every option of `calypso.new`, with its default and meaning, is in
+-- `M.documented` below; the README's table and the LDoc page's
+-- (`calypso.api`) are written from it by scripts/api-doc.
 --
 -- Per call, every endpoint function, `client:call` and `client.async` take
 -- a table of their own:
@@ -74,6 +32,51 @@ M.defaults = {
   exact_numbers = true,
   max_response_values = require("calypso.core").limits.max_response_values,
   max_object_members = require("calypso.core").limits.max_object_members,
+}
+
+--- Every option of `calypso.new`, in the order the README gives them:
+-- { names (one or more options that share the line), meaning (markdown)
+-- [, default = the text shown when M.defaults has no value for it, or its
+-- value depends on the runtime] }.  scripts/api-doc writes the tables;
+-- spec/unit/docs_spec.lua holds this list to the options there are.
+M.documented = {
+  { { "key" }, "public API key, sent as the `Key` header; visible ASCII, no spaces", default = "required" },
+  { { "secret" }, "secret key; keys the HMAC once (see \"The secret\")", default = "one of three" },
+  { { "secret_file" }, "a file holding the secret (one final newline is dropped), read in C",
+    default = "one of three" },
+  { { "secret_env" }, "the name of an environment variable holding the secret, read in C",
+    default = "one of three" },
+  { { "account" }, "merchant account, `0x` and 40 hex digits", default = "required" },
+  { { "base_url" }, "must be `https://`" },
+  { { "pay_url" }, "the hosted payment pages `client:invoice_url` points at (`CALYPSO_PAY_URL` for the"
+    .. " default client); a sandbox's client has the sandbox's own" },
+  { { "cafile" }, "PEM CA bundle to trust *instead of* the system store" },
+  { { "timeout" }, "seconds for one attempt, the whole exchange" },
+  { { "connect_timeout" }, "seconds to connect (TCP and TLS)" },
+  { { "max_response_bytes" }, "a longer response body is a `\"decode\"` error" },
+  { { "max_response_values" }, "an answer of more JSON values in all (objects, arrays, members, elements)"
+    .. " is a `\"decode\"` error", default = "`100000` (`10000` on PUC Lua 5.1 to 5.3)" },
+  { { "max_object_members" }, "so is one object of more members. Lua 5.1 to 5.3 hash only some bytes of a"
+    .. " long string: 28 000 strings made to collide, under 1 MiB, took Lua 5.1 1.5 s of CPU to decode,"
+    .. " outside every timeout; these bounds make that cost finite (raise them for a larger answer you"
+    .. " trust)", default = "`10000` (`1000` on PUC Lua 5.1 to 5.3)" },
+  { { "max_retries" }, "retries after the first attempt, where the retry policy allows them" },
+  { { "deadline" }, "seconds for a whole call: every attempt and every wait" },
+  { { "clock_offset_ms" }, "milliseconds added to the local clock when stamping requests" },
+  { { "paths" }, "`{ [\"group.name\"] = \"/api/v1/…\" }`: replaces an endpoint's path (see \"inferred\""
+    .. " below)" },
+  { { "max_connections" }, "connections `client.async` may open at once (1 to 1024)" },
+  { { "http2" }, "may `client.async` use HTTP/2 when the server offers it (then requests share one"
+    .. " connection)" },
+  { { "exact_numbers" }, "decode numbers a double cannot hold exactly as strings of their text (see"
+    .. " \"Exact amounts\"); `false`: the nearest double" },
+  { { "proxy" }, "`\"http://host:port\"`: an HTTP proxy to tunnel through (CONNECT); `nil` means none"
+    .. " (see \"Proxies\")" },
+  { { "on_request", "on_response", "on_retry" }, "hooks, each `function(info)`: see \"Seeing every call\"" },
+  { { "logger" }, "`function(level, message)`; `nil`: `ngx.log` in nginx, else stderr" },
+  { { "log_level" }, "`\"debug\"`, `\"info\"`, `\"warn\"` or `\"off\"` (`CALYPSO_LOG` for the default"
+    .. " client)", default = "`\"warn\"`" },
+  { { "log_bodies" }, "give `on_response` the bodies sent and received", default = "`false`" },
 }
 
 local function header_value(s)
@@ -203,6 +206,15 @@ local spec = {
   log_level = { type = "string", check = log_level },
   log_bodies = { type = "boolean", check = any },
 }
+
+--- The names of calypso.new's options, sorted.
+-- @local
+function M.names()
+  local out = {}
+  for name in pairs(spec) do out[#out + 1] = name end
+  table.sort(out)
+  return out
+end
 
 -- What one call may set for itself (the second argument of an endpoint
 -- function, the third of client:call).

@@ -48,6 +48,53 @@ describe("the README's API table", function()
   end)
 end)
 
+describe("the README's generated tables", function()
+  local function readme(path)
+    local f = assert(io.open(path or "README.md", "rb"))
+    local text = f:read("*a")
+    f:close()
+    return text
+  end
+
+  it("give the options as calypso.options documents them, every option once", function()
+    assert.are.equal("\n\n" .. doc.options_markdown() .. "\n",
+      doc.section(readme(), doc.OPTIONS_BEGIN, doc.OPTIONS_END))
+    local options = require "calypso.options"
+    local listed = {}
+    for _, entry in ipairs(options.documented) do
+      for _, name in ipairs(entry[1]) do
+        assert.is_nil(listed[name], name .. " twice")
+        listed[name] = true
+      end
+      -- a default the table shows as text must not hide one the code has
+      if entry.default and options.defaults[entry[1][1]] ~= nil then
+        assert.truthy(entry.default:find(tostring(options.defaults[entry[1][1]]), 1, true), entry[1][1])
+      end
+    end
+    local known = {}
+    for _, name in ipairs(options.names()) do
+      known[name] = true
+      assert.is_true(listed[name] == true, name .. " is not in the table")
+    end
+    for name in pairs(listed) do assert.is_true(known[name] == true, name .. " is no option") end
+  end)
+
+  it("give the retry policy as calypso.retry decides it", function()
+    local text = doc.section(readme(), doc.RETRY_BEGIN, doc.RETRY_END)
+    assert.are.equal("\n\n" .. doc.retry_markdown() .. "\n", text)
+    -- and the verdicts are the policy's: a dropped answer is never resent for a create without a key
+    assert.truthy(text:find("| network error after the request may have left: reset, closed, no answer"
+      .. " | retried | retried, same key | never |", 1, true), text)
+  end)
+
+  it("and the tables of contents, of the README and of the testing manual", function()
+    assert.are.equal("\n\n" .. doc.toc(readme()) .. "\n", doc.section(readme(), doc.TOC_BEGIN, doc.TOC_END))
+    local manual = readme(doc.MANUAL)
+    assert.are.equal("\n\n" .. doc.toc(manual) .. "\n", doc.section(manual, doc.TOC_BEGIN, doc.TOC_END))
+    assert.truthy(doc.toc(manual):find("- [Triggers](#triggers)", 1, true))
+  end)
+end)
+
 describe("scripts/docs-check (make docs)", function()
   local function check(path)
     local pipe = assert(io.popen("lua5.4 scripts/docs-check " .. (path or "") .. " 2>&1; echo rc=$?"))
