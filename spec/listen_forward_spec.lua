@@ -36,40 +36,13 @@ describe("calypso listen --forward-to", function()
     return port
   end
 
-  local function read(path)
-    local f = io.open(path)
-    if not f then return "" end
-    local text = f:read("*a")
-    f:close()
-    return text
-  end
+  local until_true = shell.until_true
 
-  -- Polls until f() is true (a readiness check, 20 s at most).
-  local function until_true(f, what)
-    local stop_at = socket.gettime() + 20
-    while not f() do
-      if socket.gettime() > stop_at then error("gave up waiting for " .. what, 2) end
-      socket.sleep(0.02)
-    end
-  end
-
-  -- Starts a command in the background with the sandbox's folder; returns
-  -- a handle with its pid, its output file and, once it exits, its status.
+  -- A calypso command in the background with the sandbox's folder: its
+  -- handle (shell.background's).
   local function background(args, env)
-    local out = os.tmpname()
-    local cmd = ("cd /tmp && env -u CALYPSO_API_KEY CALYPSO_SANDBOX_DIR=%s %s %s/bin/calypso %s >%s 2>&1 &"
-      .. " echo $! >%s.pid; wait $!; echo \"exit:$?\" >>%s"):format(sb.dir, env or "", root, args, out, out,
-      out)
-    assert(os.execute("sh -c " .. shell.quote(cmd) .. " &"))
-    local h = { out = out }
-    until_true(function() return read(out .. ".pid"):find("%d") end, "the pid")
-    h.pid = tonumber(read(out .. ".pid"):match("%d+"))
-    function h.text() return read(out) end
-    function h.wait()
-      until_true(function() return read(out):find("exit:%d+") end, "the exit of " .. args)
-      return tonumber(read(out):match("exit:(%d+)"))
-    end
-    return h
+    return shell.background(("cd /tmp && exec env -u CALYPSO_API_KEY CALYPSO_SANDBOX_DIR=%s %s %s/bin/calypso"
+      .. " %s"):format(sb.dir, env or "", root, args))
   end
 
   -- A forwarder to an app on app_port, ready: its handle and the secretKey it printed.

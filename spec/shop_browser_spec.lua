@@ -10,6 +10,14 @@ local sandbox = require "calypso.sandbox"
 local shell = require "support.shell"
 local socket = require "socket"
 
+local function client_subscriptions(sb)
+  local client = sb:client()
+  local listed, err = client.subscription.list()
+  client:close()
+  if not listed then return nil, err end
+  return listed.subscriptions
+end
+
 describe("a buyer in a browser", function()
   local dir, shop_url, sb, b
 
@@ -102,5 +110,61 @@ describe("a buyer in a browser", function()
   it("shows the balance the payments made", function()
     b:go(shop_url .. "balance")
     assert.truthy(b:text("#balances"):find("USDT_TRX", 1, true), b:text("#balances"))
+  end)
+end)
+
+-- The session of issue 19's note: `calypso listen --forward-to` in front of
+-- the shop's webhook endpoint, the shop verifying with the secretKey it
+-- printed, while the browser pays.
+describe("a buyer in a browser, the shop's webhooks through calypso listen --forward-to", function()
+  local root = select(2, shell.run("pwd")):gsub("%s+$", "")
+  local dir, sb, b
+
+  setup(function()
+    dir = select(2, shell.run("mktemp -d /tmp/calypso-shop.XXXXXX")):gsub("%s+$", "")
+    sb = sandbox.start()
+    b = browser.start{ trust = { sb.cafile } }
+  end)
+
+  teardown(function()
+    if b then b:stop() end
+    shell.run("env CALYPSO_SANDBOX_DIR=" .. sb.dir .. " scripts/shop stop " .. dir .. "/run")
+    sb:stop()
+    shell.run("rm -rf " .. dir)
+  end)
+
+  it("forwards each verified delivery to the shop, which takes it, while the buyer pays", function()
+    local probe = assert(socket.bind("127.0.0.1", 0))
+    local port = select(2, probe:getsockname())
+    probe:close()
+    local fw = shell.background(("cd /tmp && exec env -u CALYPSO_API_KEY CALYPSO_SANDBOX_DIR=%s"
+      .. " %s/bin/calypso listen --forward-to http://127.0.0.1:%d/webhooks/calypso --count 6 --wait 30")
+      :format(sb.dir, root, port))
+    shell.until_true(function() return fw.text():find("listening on", 1, true) end, "the forwarder")
+    local secret = fw.text():match("%(shown once%): (%x+)")
+    local secret_file = dir .. "/whsec" -- the secretKey reaches the shop by a file, out of every argv
+    local f = assert(io.open(secret_file, "w"))
+    f:write(secret)
+    f:close()
+    local ok, out = shell.run(("CALYPSO_SANDBOX_DIR=%s CALYPSO_WEBHOOK_SECRET=$(cat %s) scripts/shop start"
+      .. " %s/run --port %d 2>/dev/null"):format(sb.dir, secret_file, dir, port))
+    assert(ok, out)
+    assert.are.equal(1, #assert(client_subscriptions(sb))) -- the forwarder's only
+    b:go(out:match("shop_url=(%S+)"))
+    b:click("#buy")
+    assert.are.equal("PENDING_PAYMENT", b:text("#state"))
+    b:click("#full")
+    assert.are.equal("COMPLETED", b:text("#state"))
+    b:click("#return")
+    shell.until_true(function()
+      b:go(b:url())
+      return b:text("#state") == "paid"
+    end, "the order paid")
+    assert.are.equal(0, fw.wait(), fw.text())
+    local text = fw.text()
+    local _, answered = text:gsub(": the app answered 200", "")
+    assert.are.equal(6, answered, text)
+    assert.truthy(text:find("\nINVOICE_PAID event %d+ for [^\n]*: the app answered 200"), text)
+    assert.truthy(text:find("removed subscription", 1, true), text)
   end)
 end)
