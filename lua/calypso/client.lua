@@ -410,6 +410,13 @@ local function sender(core_client, all_options, watch)
   }
   local blocking = retry_env(core_client, options, core.sleep)
   local cosocket, cosocket_env
+  -- A blocking call keeps its request in the core client's buffers while it
+  -- runs, hooks included: a call of the same client from a hook would write
+  -- over them (and the outer call would send the inner one's request).
+  -- Such a call is refused; the hook's error is logged, and the outer call
+  -- goes on with its own request.  (Cosockets and client.async give each
+  -- request its own bytes: a hook may call from there.)
+  local busy = false
   return function(c)
     local phase = nginx_phase()
     if phase and cosocket_phases[phase] then
@@ -420,7 +427,15 @@ local function sender(core_client, all_options, watch)
       return retry.run(cosocket, c, cosocket_env, watch)
     end
     if phase then warn_blocking(watch, phase) end
-    return retry.run(core_client, c, blocking, watch)
+    if busy then
+      error("calypso: " .. (c.label or c.path) .. " was called from a hook of its own client during a"
+        .. " call: that client's request is on its way; make it from another client, or after the call", 0)
+    end
+    busy = true
+    local ran, result, err = pcall(retry.run, core_client, c, blocking, watch)
+    busy = false
+    if not ran then error(result, 0) end
+    return result, err
   end
 end
 

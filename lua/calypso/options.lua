@@ -65,7 +65,7 @@ M.documented = {
   { { "clock_offset_ms" }, "milliseconds added to the local clock when stamping requests" },
   { { "paths" }, "`{ [\"group.name\"] = \"/api/v1/…\" }`: replaces an endpoint's path (see \"inferred\""
     .. " below)" },
-  { { "max_connections" }, "connections `client.async` may open at once (1 to 1024)" },
+  { { "max_connections" }, "connections `client.async` may open at once" },
   { { "http2" }, "may `client.async` use HTTP/2 when the server offers it (then requests share one"
     .. " connection)" },
   { { "exact_numbers" }, "decode numbers a double cannot hold exactly as strings of their text (see"
@@ -118,27 +118,21 @@ local function readable_file(s)
   f:close()
 end
 
-local function positive(n)
-  if n ~= n or n <= 0 or n == math.huge then return "must be a positive number" end
+
+-- A number option's rule: its bounds (and whole: a whole number), which the
+-- check says and M.bounds gives.  The core takes at least these ranges
+-- (settings.c, call.c): an option calypso.new accepts, the core accepts.
+local function number(min, max, whole, unit)
+  return { type = "number", min = min, max = max, whole = whole, check = function(n)
+    if n ~= n or n < min or n > max or (whole and n ~= math.floor(n)) then
+      return ("must be %s from %s to %s"):format(whole and "a whole number" or "a number of " .. unit,
+        ("%.17g"):format(min), ("%.17g"):format(max))
+    end
+  end }
 end
 
-local function byte_count(n)
-  if n ~= n or n < 1 or n ~= math.floor(n) or n > 2147483647 then
-    return "must be a whole number from 1 to 2147483647"
-  end
-end
-
-local function retry_count(n)
-  if n ~= n or n < 0 or n > 10 or n ~= math.floor(n) then
-    return "must be a whole number from 0 to 10"
-  end
-end
-
-local function connection_count(n)
-  if n ~= n or n < 1 or n > 1024 or n ~= math.floor(n) then
-    return "must be a whole number from 1 to 1024"
-  end
-end
+local SECONDS = { 0.001, 1e6, false, "seconds" } -- a timeout, a deadline: 1 ms to 11 days
+local unpack = table.unpack or unpack -- LuaJIT and 5.1 have the global
 
 local function any() end
 
@@ -148,9 +142,6 @@ local function log_level(s)
   end
 end
 
-local function attempt_timeout(n)
-  if n ~= n or n <= 0 or n > 1e6 then return "must be a number of seconds, more than 0, at most 1e6" end
-end
 
 local function key_text(s)
   if s == "" or #s > 255 or s:find("[^\33-\126]") then
@@ -158,11 +149,6 @@ local function key_text(s)
   end
 end
 
-local function milliseconds(n)
-  if n ~= n or n ~= math.floor(n) or math.abs(n) > 1e12 then
-    return "must be a whole number of milliseconds"
-  end
-end
 
 local function endpoint_paths(t)
   local endpoints = require "calypso.endpoints"
@@ -186,15 +172,15 @@ local spec = {
   base_url = { type = "string", check = https_url },
   pay_url = { type = "string", check = https_url },
   cafile = { type = "string", check = readable_file },
-  timeout = { type = "number", check = attempt_timeout },
-  connect_timeout = { type = "number", check = positive },
-  max_response_bytes = { type = "number", check = byte_count },
-  max_response_values = { type = "number", check = byte_count },
-  max_object_members = { type = "number", check = byte_count },
-  max_retries = { type = "number", check = retry_count },
-  deadline = { type = "number", check = positive },
-  clock_offset_ms = { type = "number", check = milliseconds },
-  max_connections = { type = "number", check = connection_count },
+  timeout = number(unpack(SECONDS)),
+  connect_timeout = number(unpack(SECONDS)),
+  max_response_bytes = number(1, 2147483647, true),
+  max_response_values = number(1, 2147483647, true),
+  max_object_members = number(1, 2147483647, true),
+  max_retries = number(0, 10, true),
+  deadline = number(unpack(SECONDS)),
+  clock_offset_ms = number(-1e12, 1e12, true),
+  max_connections = number(1, 1024, true),
   http2 = { type = "boolean", check = any },
   exact_numbers = { type = "boolean", check = any },
   proxy = { type = "string", check = proxy_url },
@@ -219,11 +205,20 @@ end
 -- What one call may set for itself (the second argument of an endpoint
 -- function, the third of client:call).
 local per_call_spec = {
-  timeout = { type = "number", check = attempt_timeout },
-  deadline = { type = "number", check = positive },
-  max_retries = { type = "number", check = retry_count },
+  timeout = number(unpack(SECONDS)),
+  deadline = number(unpack(SECONDS)),
+  max_retries = number(0, 10, true),
   idempotency_key = { type = "string", check = key_text },
 }
+
+--- The bounds of a number option of calypso.new ("per_call": of a call's):
+-- min, max, whole; nil for another option.
+-- @local
+function M.bounds(name, per_call)
+  local rule = (per_call and per_call_spec or spec)[name]
+  if not (rule and rule.min) then return nil end
+  return rule.min, rule.max, rule.whole
+end
 
 --- Returns a checked copy of opts with defaults filled in, or nil and a message.
 -- @local
