@@ -332,7 +332,9 @@ function Client:invoice_url(invoice)
   if getmetatable(self) ~= Client then
     error("calypso: call it with a colon: client:invoice_url(invoice)", 2)
   end
-  return M.invoice_url(self._pay_url, invoice, 3, "client:invoice_url")
+  -- no tail call: level 3 must be the caller, on every Lua
+  local url = M.invoice_url(self._pay_url, invoice, 3, "client:invoice_url")
+  return url
 end
 
 --- client:envelope(payload [, timestamp_ms]) -> body, sign: what a call would send.

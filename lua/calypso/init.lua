@@ -71,15 +71,19 @@ end
 -- sandbox's own page), else under `CALYPSO_PAY_URL` when it is set.
 -- Raises for anything but an invoice or a UUID key.
 function M.invoice_url(invoice, with_client)
+  local pay_url
   if with_client ~= nil then
     if type(with_client) ~= "table" or type(with_client.invoice_url) ~= "function" then
       error("calypso.invoice_url: the second argument is a client", 2)
     end
-    return client.invoice_url(with_client._pay_url, invoice, 3, "calypso.invoice_url")
+    pay_url = with_client._pay_url
+  else
+    pay_url = os.getenv("CALYPSO_PAY_URL")
+    if pay_url == nil or pay_url == "" then pay_url = options.defaults.pay_url end
   end
-  local pay_url = os.getenv("CALYPSO_PAY_URL")
-  if pay_url == nil or pay_url == "" then pay_url = options.defaults.pay_url end
-  return client.invoice_url(pay_url, invoice, 3, "calypso.invoice_url")
+  -- no tail call: level 3 must be the caller, on every Lua
+  local url = client.invoice_url(pay_url, invoice, 3, "calypso.invoice_url")
+  return url
 end
 
 local default_client

@@ -34,11 +34,18 @@ describe("invoice_url", function()
 
   it("refuses anything but an invoice or its key, at the caller's line", function()
     for _, bad in ipairs{ { id = "7" }, "order-7", 7, false } do
-      local ok, err = pcall(calypso.invoice_url, bad)
+      local ok, err = pcall(function()
+        local url = calypso.invoice_url(bad)
+        return url
+      end)
       assert.is_false(ok)
-      assert.truthy(tostring(err):find("calypso.invoice_url: give the invoice a create answered", 1, true))
+      assert.truthy(tostring(err):find("invoice_url_spec.lua:%d+: calypso.invoice_url: give the invoice a"
+        .. " create answered"), tostring(err))
     end
-    local ok, err = pcall(function() return client():invoice_url{ id = "7" } end)
+    local ok, err = pcall(function()
+      local url = client():invoice_url{ id = "7" } -- not a tail call: Lua 5.1 keeps no line for those
+      return url
+    end)
     assert.is_false(ok)
     assert.truthy(tostring(err):find("invoice_url_spec.lua:%d+: client:invoice_url: give the invoice"), err)
     assert.has_error(function() calypso.new{ key = "k", secret = "s", account = "0x" .. ("ab"):rep(20),
