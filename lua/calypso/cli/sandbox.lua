@@ -83,16 +83,9 @@ local function folder(args)
   return sandbox.home() .. "/" .. name, nil, name
 end
 
-local function sorted(t)
-  local out = {}
-  for k in pairs(t) do out[#out + 1] = k end
-  table.sort(out)
-  return out
-end
-
 local function print_env(sb, as_exports)
   local env = sb:env()
-  for _, name in ipairs(sorted(env)) do
+  for _, name in ipairs(require("calypso.cli.values").sorted(env)) do
     if as_exports then
       io.stdout:write("export ", name, "=", sandbox.quote(env[name]), "\n")
     else
