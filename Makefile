@@ -44,7 +44,7 @@ deps:
 STATIC     := build/libcalypso.a
 STATIC_OBJ := $(patsubst src/%.c,build/static/%.o,$(SRC)) build/static/preload.o
 EMBED_HOST := build/embed/host build/embed/host-cxx
-LUA_SRC    := $(wildcard lua/calypso/*.lua)
+LUA_SRC    := $(wildcard lua/calypso/*.lua lua/calypso/loops/*.lua)
 
 static: $(STATIC)
 embed: $(EMBED_HOST)

@@ -4,8 +4,8 @@
 -- returned the inner purse call's 004.  Now the nested call is refused
 -- with a clear error (logged as the hook's), the outer call sends its own
 -- request and returns its own result, and the client is whole after.
--- client.async gives each request its own bytes: there the nested call
--- works.
+-- client.async gives each request its own bytes, and an event loop each
+-- call its own lane: there the nested call works.
 local emulator = require "support.emulator"
 
 describe("a hook that calls its own client", function()
@@ -60,4 +60,24 @@ describe("a hook that calls its own client", function()
     assert.are.same({ "004" }, nested) -- it ran, and got its own answer
     client:close()
   end)
+
+  for _, kind in ipairs({ "cqueues", "luv" }) do
+    it("lets the nested call through in a " .. kind .. " loop, the outer intact", function()
+      local client, nested = client_with_nested_hook{ loop = kind }
+      local customer, err
+      local function outer() customer, err = client.customer.create{ description = "outer" } end
+      if kind == "cqueues" then
+        local cq = require("cqueues").new()
+        cq:wrap(outer)
+        assert(cq:loop())
+      else
+        coroutine.wrap(outer)()
+        require("luv").run()
+      end
+      assert.is_nil(err)
+      assert.are.equal("outer", customer.description)
+      assert.are.same({ "004" }, nested)
+      client:close()
+    end)
+  end
 end)

@@ -188,7 +188,8 @@ typedef struct calypso_client {
   calypso_exchange ex;       /* the blocking transport's current exchange */
   calypso_sockets sockets;   /* every descriptor the blocking handle opened */
   struct calypso_multi *multi; /* the non-blocking transport, made on first use */
-  void (*free_multi)(struct calypso_client *c); /* set by multi.c with multi */
+  struct calypso_multi *lanes; /* client:lane()'s, each a multi handle of its own */
+  void (*free_multi)(struct calypso_client *c); /* set by multi.c with multi or a lane */
 } calypso_client;
 
 /* What one runtime failure says; error.c turns it into the Lua value. */

@@ -25,6 +25,8 @@
 #include <unistd.h>
 #include "multi.h"
 
+#define CALYPSO_LANE_MT "calypso.Lane"
+
 /* ---- libcurl's callbacks: plain C, never Lua ---- */
 
 static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp) {
@@ -102,11 +104,8 @@ static int multi_teardown(calypso_multi *m) {
   return 1;
 }
 
-static void multi_free(calypso_client *c) {
-  calypso_multi *m = c->multi;
+static void multi_destroy(calypso_multi *m) {
   int i;
-  if (m == NULL) return;
-  c->multi = NULL;
   if (!multi_teardown(m)) return;
   for (i = 0; i < m->nslots; i++) calypso_transfer_free(m->slots[i]);
   free(m->slots);
@@ -116,10 +115,33 @@ static void multi_free(calypso_client *c) {
   free(m);
 }
 
-/* The client's multi handle, made on first use and remade after fork(). */
+/* The client closes: client.async's handle and every lane's go, and each
+ * lane's userdata is left closed. */
+static void multi_free(calypso_client *c) {
+  calypso_multi *m = c->multi, *next;
+  c->multi = NULL;
+  if (m) multi_destroy(m);
+  for (m = c->lanes, c->lanes = NULL; m; m = next) {
+    next = m->next;
+    m->lane->m = NULL;
+    multi_destroy(m);
+  }
+}
+
+/* m, ready to use: remade after fork(), its libcurl handle set up. */
+static calypso_multi *multi_ready(lua_State *L, calypso_multi *m) {
+  if (m->pid != 0 && m->pid != getpid()) abandon(m);
+  if (m->handle == NULL && !multi_setup(m)) {
+    if (m->handle) curl_multi_cleanup(m->handle);
+    m->handle = NULL;
+    luaL_error(L, "calypso: out of memory, or libcurl refused the multi settings");
+  }
+  return m;
+}
+
+/* The client's own multi handle (client.async's), made on first use. */
 static calypso_multi *multi_of(lua_State *L, calypso_client *c) {
   calypso_multi *m = c->multi;
-  if (m && m->pid != getpid()) abandon(m);
   if (m == NULL) {
     m = calloc(1, sizeof *m);
     if (m == NULL) luaL_error(L, "calypso: out of memory");
@@ -127,12 +149,23 @@ static calypso_multi *multi_of(lua_State *L, calypso_client *c) {
     c->multi = m;
     c->free_multi = multi_free;
   }
-  if (m->handle == NULL && !multi_setup(m)) {
-    if (m->handle) curl_multi_cleanup(m->handle);
-    m->handle = NULL;
-    luaL_error(L, "calypso: out of memory, or libcurl refused the multi settings");
-  }
-  return m;
+  return multi_ready(L, m);
+}
+
+/* The multi handle of the method's self: a lane's own, or the client's. */
+static calypso_multi *self_multi(lua_State *L) {
+  calypso_lane *lane = luaL_testudata(L, 1, CALYPSO_LANE_MT);
+  if (lane == NULL) return multi_of(L, calypso_check_client(L, 1));
+  if (lane->m == NULL) luaL_error(L, "calypso: the client is closed");
+  return multi_ready(L, lane->m);
+}
+
+/* The same, or NULL where none was made yet (release and watch make none). */
+static calypso_multi *self_multi_if_any(lua_State *L) {
+  calypso_lane *lane = luaL_testudata(L, 1, CALYPSO_LANE_MT);
+  if (lane == NULL) return calypso_check_client(L, 1)->multi;
+  if (lane->m == NULL) luaL_error(L, "calypso: the client is closed");
+  return lane->m;
 }
 
 static calypso_transfer *slot_of(lua_State *L, calypso_multi *m, int arg) {
@@ -183,15 +216,14 @@ static void release_slot(calypso_multi *m, calypso_transfer *t) {
  * The transfer is in its slot before the envelope is built, so that a raise
  * there (out of memory) leaves it owned by the multi handle, not leaked. */
 static int l_submit(lua_State *L) {
-  calypso_client *c = calypso_check_client(L, 1);
+  calypso_multi *m = self_multi(L);
+  calypso_client *c = m->c;
   size_t path_len, digits;
   const char *path = calypso_check_path(L, 2, &path_len);
   const calypso_route *route = calypso_check_route(L, 4);
-  calypso_multi *m;
   calypso_transfer *t;
   int slot;
   lua_settop(L, 4);
-  m = multi_of(L, c);
   slot = free_slot(L, m);
   t = m->nspare > 0 ? m->spare[--m->nspare] : calypso_transfer_new(m);
   if (t == NULL) luaL_error(L, "calypso: out of memory, or libcurl refused the transfer settings");
@@ -220,8 +252,8 @@ static int l_submit(lua_State *L) {
 
 /* client:start(slot, timeout) -> nothing; timeout: seconds for this attempt */
 static int l_start(lua_State *L) {
-  calypso_client *c = calypso_check_client(L, 1);
-  calypso_multi *m = multi_of(L, c);
+  calypso_multi *m = self_multi(L);
+  calypso_client *c = m->c;
   calypso_transfer *t = slot_of(L, m, 2);
   long timeout_ms = calypso_check_timeout(L, 3);
   luaL_argcheck(L, t->state != T_RUNNING, 2, "the request is running");
@@ -293,9 +325,8 @@ static int collect(lua_State *L, int ended, calypso_multi *m, int n) {
 
 /* client:drive(seconds) -> ended, running */
 static int l_drive(lua_State *L) {
-  calypso_client *c = calypso_check_client(L, 1);
+  calypso_multi *m = self_multi(L);
   lua_Number seconds = luaL_optnumber(L, 2, 0);
-  calypso_multi *m = multi_of(L, c);
   long long now = calypso_conn_mono_ms();
   long long end = now + (seconds > 0 ? (seconds > 1e9 ? (long long)1e12 : (long long)(seconds * 1000)) : 0);
   int n = 0, i, ended;
@@ -339,8 +370,7 @@ static int l_drive(lua_State *L) {
 
 /* client:release(slot) -> nothing */
 static int l_release(lua_State *L) {
-  calypso_client *c = calypso_check_client(L, 1);
-  calypso_multi *m = c->multi;
+  calypso_multi *m = self_multi_if_any(L);
   calypso_transfer *t = slot_of(L, m, 2);
   if (t->state == T_RUNNING) {
     curl_multi_remove_handle(m->handle, t->easy);
@@ -353,17 +383,24 @@ static int l_release(lua_State *L) {
 /* client:bodies(slot) -> request_body, response_body: the envelope of the
  * slot's last attempt, as stamped, and the body it got (for log_bodies). */
 static int l_bodies(lua_State *L) {
-  calypso_client *c = calypso_check_client(L, 1);
-  calypso_transfer *t = slot_of(L, multi_of(L, c), 2);
+  calypso_transfer *t = slot_of(L, self_multi(L), 2);
   lua_pushlstring(L, t->body.data ? t->body.data : "", t->body.len);
   lua_pushlstring(L, t->response.data ? t->response.data : "", t->response.len);
   return 2;
 }
 
+/* client:handed(slot) -> bool: has the slot's attempt been handed to a
+ * connection (the connect and handshake are behind it, and its request is
+ * stamped)?  The event-loop transport counts handshakes by it. */
+static int l_handed(lua_State *L) {
+  calypso_transfer *t = slot_of(L, self_multi(L), 2);
+  lua_pushboolean(L, t->handed);
+  return 1;
+}
+
 /* client:watch() -> { [fd] = "r" | "w" | "rw" }, seconds | nil */
 static int l_watch(lua_State *L) {
-  calypso_client *c = calypso_check_client(L, 1);
-  calypso_multi *m = c->multi;
+  calypso_multi *m = self_multi_if_any(L);
   int i;
   lua_newtable(L);
   if (m == NULL || m->pid != getpid()) {
@@ -384,10 +421,60 @@ static int l_watch(lua_State *L) {
   return 2;
 }
 
+/* client:lane() -> lane: a multi handle of its own, with the same methods
+ * (submit, start, drive, release, watch, bodies) and connections of its
+ * own, for one call at a time (and handed(slot)): the event-loop transport
+ * (lua/calypso/loop.lua) gives each running call one, so that no two
+ * coroutines ever wait on one descriptor.  A lane holds no secret: it signs
+ * with its client's signer, and closes with the client. */
+static int l_lane(lua_State *L) {
+  calypso_client *c = calypso_check_client(L, 1);
+  calypso_lane *lane = lua_newuserdatauv(L, sizeof *lane, 0);
+  calypso_multi *m;
+  lane->m = NULL;
+  luaL_getmetatable(L, CALYPSO_LANE_MT);
+  lua_setmetatable(L, -2);
+  m = calloc(1, sizeof *m);
+  if (m == NULL) luaL_error(L, "calypso: out of memory");
+  m->c = c;
+  m->lane = lane;
+  m->next = c->lanes;
+  c->lanes = m;
+  c->free_multi = multi_free;
+  lane->m = m;
+  return 1;
+}
+
+/* lane:close(): its connections go now (also __gc); idempotent. */
+static int l_lane_close(lua_State *L) {
+  calypso_lane *lane = luaL_checkudata(L, 1, CALYPSO_LANE_MT);
+  calypso_multi *m = lane->m, **at;
+  if (m == NULL) return 0;
+  for (at = &m->c->lanes; *at && *at != m; at = &(*at)->next) continue;
+  if (*at) *at = m->next;
+  lane->m = NULL;
+  multi_destroy(m);
+  calypso_tls_errors_clear();
+  return 0;
+}
+
 void calypso_multi_open(lua_State *L) {
   static const luaL_Reg methods[] = {{"submit", l_submit},   {"start", l_start},
                                      {"drive", l_drive},     {"release", l_release},
                                      {"watch", l_watch},     {"bodies", l_bodies},
-                                     {NULL, NULL}};
+                                     {"handed", l_handed},   {NULL, NULL}};
   luaL_setfuncs(L, methods, 0);
+  lua_pushcfunction(L, l_lane);
+  lua_setfield(L, -2, "lane");
+  /* a lane's metatable: the same methods, and close */
+  luaL_newmetatable(L, CALYPSO_LANE_MT);
+  lua_pushcfunction(L, l_lane_close);
+  lua_setfield(L, -2, "__gc");
+  lua_pushliteral(L, CALYPSO_LANE_MT);
+  lua_setfield(L, -2, "__name");
+  luaL_newlib(L, methods);
+  lua_pushcfunction(L, l_lane_close);
+  lua_setfield(L, -2, "close");
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
 }

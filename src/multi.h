@@ -35,6 +35,11 @@ typedef struct calypso_transfer {
   char detail[CURL_ERROR_SIZE]; /* also libcurl's error buffer */
 } calypso_transfer;
 
+/* A lane's userdata: its multi handle, NULL once the client closed it. */
+typedef struct calypso_lane {
+  struct calypso_multi *m;
+} calypso_lane;
+
 typedef struct calypso_multi {
   CURLM *handle;
   calypso_client *c;
@@ -47,6 +52,8 @@ typedef struct calypso_multi {
   int nwatch, capwatch;
   long long timer_at;  /* monotonic ms when libcurl wants its timeout; -1: none */
   calypso_sockets sockets;
+  struct calypso_multi *next; /* the client's next lane */
+  calypso_lane *lane;  /* the lane's userdata; NULL: client.async's own handle */
 } calypso_multi;
 
 #if defined(__GNUC__)

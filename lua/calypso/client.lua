@@ -23,6 +23,7 @@
 local async = require "calypso.async"
 local core = require "calypso.core"
 local endpoints = require "calypso.endpoints"
+local loop = require "calypso.loop"
 local observe = require "calypso.observe"
 local option_rules = require "calypso.options"
 local pages = require "calypso.pages"
@@ -301,7 +302,7 @@ function Client:call(path, payload, opts)
   if getmetatable(self) ~= Client then
     error("calypso: call it with a colon: client:call(path, payload [, opts])", 2)
   end
-  if self._closed then error("calypso: the client is closed", 2) end
+  self._check_open(3)
   local c = generic_call(path, payload, opts, 3)
   local result, err = self._send(c)
   if err and c.key then err.idempotency_key = c.key end
@@ -411,6 +412,15 @@ local function sender(core_client, all_options, watch)
     connect_timeout = all_options.connect_timeout,
   }
   local blocking = retry_env(core_client, options, core.sleep)
+  if all_options.loop then
+    -- The event loop's transport for every call: each waits in the loop,
+    -- its retries' waits too; calls run side by side, each on its own lane.
+    local adapter = loop.adapter(all_options.loop)
+    local transport = loop.new(core_client, adapter, watch.bodies)
+    local env = retry_env(core_client, options, adapter.sleep)
+    env.monotonic = adapter.now
+    return function(c) return retry.run(transport, c, env, watch) end, adapter
+  end
   local cosocket, cosocket_env
   -- A blocking call keeps its request in the core client's buffers while it
   -- runs, hooks included: a call of the same client from a hook would write
@@ -470,14 +480,22 @@ end
 -- @local
 function M.new(core_client, options)
   local watch = observe.new(options)
-  local send = sender(core_client, options, watch)
+  local send, adapter = sender(core_client, options, watch)
   local engine = async.new(core_client, retry_env(core_client, options, core.sleep), watch)
   local self = setmetatable({ _core = core_client, _send = send, _async = engine, _watch = watch,
                               _pay_url = options.pay_url or option_rules.defaults.pay_url },
                             Client)
   local function check_open(level)
     if self._closed then error("calypso: the client is closed", level) end
+    local can_wait = adapter and adapter.can_wait
+    if can_wait then
+      local can, why = can_wait()
+      if not can then
+        error("calypso: this call cannot wait here without blocking the loop: " .. why, level)
+      end
+    end
   end
+  self._check_open = check_open
   for group, ns in pairs(M.bind(send, { paths = options.paths, check_open = check_open,
                                         lossy = options.exact_numbers == false })) do
     self[group] = ns

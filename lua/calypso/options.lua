@@ -70,6 +70,8 @@ M.documented = {
     .. " connection)" },
   { { "exact_numbers" }, "decode numbers a double cannot hold exactly as strings of their text (see"
     .. " \"Exact amounts\"); `false`: the nearest double" },
+  { { "loop" }, "`\"cqueues\"`, `\"luv\"`, `\"tarantool\"` or an adapter table: every call waits in that"
+    .. " event loop instead of blocking it (see \"Event loops\"); `nil`: cosockets in nginx, else blocking" },
   { { "proxy" }, "`\"http://host:port\"`: an HTTP proxy to tunnel through (CONNECT); `nil` means none"
     .. " (see \"Proxies\")" },
   { { "on_request", "on_response", "on_retry" }, "hooks, each `function(info)`: see \"Seeing every call\"" },
@@ -184,6 +186,7 @@ local spec = {
   http2 = { type = "boolean", check = any },
   exact_numbers = { type = "boolean", check = any },
   proxy = { type = "string", check = proxy_url },
+  loop = { type = "string or table", check = function(v) return require("calypso.loop").problem(v) end },
   paths = { type = "table", check = endpoint_paths },
   on_request = { type = "function", check = any },
   on_response = { type = "function", check = any },
@@ -236,7 +239,7 @@ function M.check(opts)
       if value == nil and rule.required then return nil, "option '" .. name .. "' is required" end
     end
     if value ~= nil then
-      if type(value) ~= rule.type then
+      if type(value) ~= rule.type and not rule.type:find(type(value), 1, true) then
         return nil, "option '" .. name .. "' must be a " .. rule.type .. ", got " .. type(value)
       end
       local problem = rule.check(value)

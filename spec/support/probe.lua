@@ -13,11 +13,9 @@
 local calypso = require "calypso"
 local cjson = require "cjson.safe"
 local recorder = require "recorder"
+local run_calls = require "run_calls"
 
 local M = {}
-
-local ERR_FIELDS = { "kind", "status", "code", "request_sent", "attempts", "maybe_applied", "message",
-                     "idempotency_key", "field", "existing", "retryable" }
 
 local function options(overrides)
   local o = {
@@ -94,28 +92,7 @@ function M.call()
   local wrapped, take = recorder.wrap(request.options)
   local client = calypso.new(options(wrapped))
   drain_pool(client)
-  local answers = {}
-  for i, call in ipairs(request.calls or {}) do
-    local payload = call.payload or {}
-    if call.pad then payload.description = ("x"):rep(call.pad) end
-    if call.unencodable then payload.callback = print end -- no JSON for a function
-    local group, name = (call.row or ""):match("^(.-)%.(.+)$")
-    local result, err
-    if group then
-      result, err = client[group][name](call.params, call.opts)
-    else
-      result, err = client:call(call.path, payload, call.opts)
-    end
-    if result ~= nil then
-      answers[i] = { result = result }
-    else
-      local e = {}
-      for _, field in ipairs(ERR_FIELDS) do e[field] = err[field] end
-      answers[i] = { err = e }
-    end
-    answers[i].events = take()
-    answers[i].meta = result ~= nil and calypso.meta(result) or nil
-  end
+  local answers = run_calls(calypso, client, request.calls, take)
   client:close()
   ngx.header["Content-Type"] = "application/json"
   ngx.say(cjson.encode(answers))

@@ -5,6 +5,11 @@
 --             (src/transfer.c, on libcurl's HTTP engine)
 --   cosocket  client:call inside nginx (lua/calypso/cosocket.lua), through
 --             the probe server of spec/support/probe.conf
+--   cqueues   client:call in a cq:wrap function, loop = "cqueues"
+--   luv       client:call in a coroutine under uv.run(), loop = "luv"
+--   tarantool client:call in a Tarantool fiber, loop = "tarantool"
+--             (spec/support/tarantool_run.lua, in a tarantool process)
+--   (the three loops: lua/calypso/loop.lua, each call on a lane of its own)
 --   local t = transports.start(emu)
 --   t:run("cosocket", { timeout = 1 }, { { path = ..., payload = {}, pad = n, opts = {} }, ... }
 --         [, location])
@@ -24,7 +29,8 @@ local openresty = require "support.openresty"
 local recorder = require "support.recorder"
 local shell = require "support.shell"
 
-local M = { names = { "blocking", "async", "cosocket" } }
+local M = { names = { "blocking", "async", "cosocket", "cqueues", "luv", "tarantool" },
+            loops = { "cqueues", "luv", "tarantool" } }
 
 local Transports = {}
 Transports.__index = Transports
@@ -66,7 +72,52 @@ local function in_process(client, take, calls, async)
   return answers
 end
 
+-- in_process inside an event loop's coroutine (cqueues, luv).
+local function in_loop(kind, client, take, calls)
+  local answers, failure
+  local function body()
+    local ran, out = pcall(in_process, client, take, calls, false)
+    if ran then answers = out else failure = out end
+  end
+  if kind == "cqueues" then
+    local cq = require("cqueues").new()
+    cq:wrap(body)
+    assert(cq:loop())
+  else
+    coroutine.wrap(body)()
+    require("luv").run()
+  end
+  if failure then error(failure, 0) end
+  return answers
+end
+
+-- The calls in a tarantool process (spec/support/tarantool_run.lua), which
+-- answers as the probe does.
+local function in_tarantool(emu, options, calls)
+  local input = os.tmpname()
+  local f = assert(io.open(input, "wb"))
+  f:write(cjson.encode({ options = emu:options(options), calls = calls }))
+  f:close()
+  local ok, out = shell.run("tarantool spec/support/tarantool_run.lua " .. shell.quote(input))
+  os.remove(input)
+  assert(ok, "the tarantool run failed: " .. out)
+  local answers = assert(out:match("ANSWERS (%b[])"), out)
+  return cjson.decode(answers)
+end
+
 function Transports:run(name, options, calls, location)
+  if name == "cqueues" or name == "luv" then
+    local o, take = recorder.wrap(options)
+    if o.http2 == nil then o.http2 = false end -- the emulator's raw answers are HTTP/1.1 bytes
+    o.loop = name
+    return in_loop(name, self.emu:client(o), take, calls)
+  end
+  if name == "tarantool" then
+    local o = {}
+    for k, v in pairs(options or {}) do o[k] = v end
+    if o.http2 == nil then o.http2 = false end
+    return in_tarantool(self.emu, o, calls)
+  end
   if name == "blocking" then
     local o, take = recorder.wrap(options)
     return in_process(self.emu:client(o), take, calls, false)
