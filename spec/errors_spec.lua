@@ -63,6 +63,7 @@ describe("client errors", function()
       local err = expect("api", client.customer.update{ id = UNKNOWN_ID, description = "x" })
       assert.are.equal(400, err.status)
       assert.are.equal("004", err.code)
+      assert.are.equal("status", err.cause)
     end)
 
     it("is code 011 when the server's clock is 10 minutes ahead and its Date does not say so", function()
@@ -95,7 +96,7 @@ describe("client errors", function()
     it("is returned when the server's certificate is from another CA", function()
       local other = emu:client{ cafile = emu.other_cafile }
       local before = emu:stats().received
-      expect("tls", other.customer.create{})
+      assert.are.equal("tls", expect("tls", other.customer.create{}).cause)
       assert.are.equal(before, emu:stats().received)
       other:close()
     end)
@@ -112,6 +113,7 @@ describe("client errors", function()
       local refused = emu:client{ base_url = "https://127.0.0.1:1", max_retries = 0 }
       local err = expect("network", refused.customer.create{})
       assert.is_nil(err.status)
+      assert.are.equal("connect", err.cause)
       refused:close()
     end)
   end)
@@ -120,7 +122,7 @@ describe("client errors", function()
     it("is returned when the server stalls past the timeout", function()
       local impatient = emu:client{ timeout = 0.3 }
       emu:fault{ mode = "stall", seconds = 3 }
-      expect("timeout", impatient.customer.create{})
+      assert.are.equal("timeout", expect("timeout", impatient.customer.create{}).cause)
       impatient:close()
     end)
   end)
@@ -131,6 +133,7 @@ describe("client errors", function()
         emu:fault{ mode = mode }
         local err = expect("decode", client.customer.create{})
         assert.are.equal(200, err.status)
+        assert.are.equal("not_object", err.cause) -- text, a JSON array, nothing: none is an object
       end)
     end
 
@@ -138,6 +141,7 @@ describe("client errors", function()
       emu:fault{ mode = "oversize", bytes = 2 * 1024 * 1024 }
       local err = expect("decode", client.customer.create{})
       assert.truthy(err.message:find("max_response_bytes", 1, true))
+      assert.are.equal("too_large", err.cause)
     end)
 
     it("is returned for a chunked body that grows past the cap", function()

@@ -166,6 +166,7 @@ describe("the HTTP/1.1 framing", function()
           flood = "1;x=" .. ("y"):rep(8000) .. "\r\n \r\n" })[1]
         assert.is_nil(answer.result)
         assert.are.equal("timeout", answer.err.kind)
+        assert.are.equal("timeout", answer.err.cause)
         assert.is_true(answer.err.request_sent)
       end)
 

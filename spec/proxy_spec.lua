@@ -46,6 +46,7 @@ describe("the proxy option", function()
         local answer = over:run(name, { proxy = closed.url, max_retries = 0 }, { { path = CREATE } })[1]
         assert.is_nil(answer.result)
         assert.are.equal("network", answer.err.kind)
+        assert.are.equal("connect", answer.err.cause)
         assert.is_false(answer.err.request_sent)
         assert.is_false(answer.err.maybe_applied)
         assert.are.equal(received, emu:stats().received)

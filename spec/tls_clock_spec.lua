@@ -31,6 +31,7 @@ describe("a certificate not yet valid by this machine's clock", function()
       for i = 1, 8 do calls[i] = { path = "/api/v1/customer-purse/customer/create", payload = {} } end
       for i, answer in ipairs(t:run(name, options, calls)) do
         assert.are.equal("tls", answer.err.kind, i)
+        assert.are.equal("tls_clock", answer.err.cause, i)
         local message = answer.err.message
         assert.truthy(message:find("check the system clock (NTP) first", 1, true), message)
         assert.is_false(answer.err.request_sent)

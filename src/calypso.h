@@ -200,6 +200,8 @@ typedef struct calypso_error {
   const char *code;     /* Calypso errorCode or NULL */
   const char *trace_id; /* Calypso traceId or NULL */
   const char *hint;     /* what the caller should check, or NULL */
+  const char *cause;    /* the failure class (outcome.c): "dns", "connect", "tls", "tls_clock",
+                           "timeout", "reset", "closed", "framing", "too_large", ...; or NULL */
   int request_sent;     /* the request was handed to a connection */
   double retry_after;   /* seconds the server asked us to wait; < 0 when it did not */
   long long date;       /* the server's Date as Unix seconds; 0 when absent */

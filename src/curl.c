@@ -83,6 +83,11 @@ void calypso_tls_errors_clear(void) {
 }
 
 const char *calypso_curl_failure(CURL *curl, CURLcode rc, const char *message) {
+  long tunnel = 0;
+  /* A proxy that refused the tunnel ("CONNECT tunnel failed, response 403"
+   * is a CURLE_RECV_ERROR): no connection to the origin, as on cosockets. */
+  if (curl && curl_easy_getinfo(curl, CURLINFO_HTTP_CONNECTCODE, &tunnel) == CURLE_OK && tunnel >= 300)
+    return "connect";
   switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
       return "timeout";
@@ -90,6 +95,9 @@ const char *calypso_curl_failure(CURL *curl, CURLcode rc, const char *message) {
     case CURLE_COULDNT_RESOLVE_PROXY:
       return "dns";
     case CURLE_COULDNT_CONNECT:
+#if LIBCURL_VERSION_NUM >= 0x074900 /* 7.73: a proxy's own failure, such as a refused CONNECT */
+    case CURLE_PROXY:
+#endif
       return "connect";
     case CURLE_SSL_CONNECT_ERROR:
       return handshake_cut(message) ? "closed" : "tls";

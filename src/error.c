@@ -28,6 +28,7 @@ int calypso_push_error(lua_State *L, const calypso_error *e) {
   set_string(L, "code", e->code);
   set_string(L, "trace_id", e->trace_id);
   set_string(L, "hint", e->hint);
+  set_string(L, "cause", e->cause);
   if (e->status > 0) {
     lua_pushinteger(L, (lua_Integer)e->status);
     lua_setfield(L, -2, "status");

@@ -11,6 +11,10 @@
  *   4. a 2xx must be one JSON object: the result (or, where the route says
  *      so, nothing at all: true);
  *   5. any other status is an "api" error, with Calypso's code if it sent one.
+ * Each error also says its cause, one word for the failure class (a
+ * transport's, as in classes[] below; or "framing", "closed", "too_large",
+ * "not_object", "bad_json", "status", "proxy"), so that nobody reads the
+ * message to tell them apart.
  * calypso_tunnel_outcome judges a proxy's answer to CONNECT the same way.
  * The connection is kept for another exchange only after an answer that
  * was framed for reuse and accepted (a result or an api error): after
@@ -102,8 +106,11 @@ static int decoded_result(lua_State *L, const calypso_facts *f, calypso_error *e
       calypso_json_decode(L, data, f->len, &f->decode))
     return 1;
   read_kept(e, f);
-  if (!calypso_json_is_object(data, f->len) && !(f->list_ok && is_array(data, f->len)))
+  if (!calypso_json_is_object(data, f->len) && !(f->list_ok && is_array(data, f->len))) {
+    e->cause = "not_object";
     return calypso_fail(L, e, "HTTP %d response is not a JSON object", f->status);
+  }
+  e->cause = "bad_json";
   return calypso_fail(L, e, "HTTP %d response is not valid JSON: %s", f->status, lua_tostring(L, -1));
 }
 
@@ -112,6 +119,7 @@ static int decoded_result(lua_State *L, const calypso_facts *f, calypso_error *e
 static int api_error(lua_State *L, const calypso_facts *f, calypso_error *e) {
   const char *data = f->body ? f->body : "";
   e->kind = "api";
+  e->cause = "status";
   if (calypso_json_is_object(data, f->len) && calypso_json_decode(L, data, f->len, &f->decode) &&
       lua_istable(L, -1)) {
     int t = lua_gettop(L);
@@ -149,6 +157,7 @@ static int failed(lua_State *L, const calypso_facts *f, calypso_error *e) {
   for (i = 0; i < NCLASSES && strcmp(classes[i].failure, f->failure) != 0; i++) continue;
   if (i == NCLASSES) i = NCLASSES - 1; /* "local": exchange.c admits only known classes */
   e->kind = classes[i].kind;
+  e->cause = classes[i].failure;
   detail = f->detail && f->detail[0] ? f->detail : classes[i].otherwise;
   if (strcmp(classes[i].failure, "tls_clock") == 0)
     return calypso_fail(L, e, "%s (by this machine's clock the certificate is not valid yet, or no"
@@ -166,6 +175,7 @@ static int failed(lua_State *L, const calypso_facts *f, calypso_error *e) {
 int calypso_tunnel_outcome(lua_State *L, const calypso_facts *f) {
   calypso_error e = calypso_error_init("network", f->status);
   if (f->failure) return failed(L, f, &e);
+  e.cause = "proxy";
   if (f->bad_framing || !f->complete)
     return calypso_fail(L, &e, "the proxy's answer to CONNECT: %s",
                         f->bad_framing ? f->bad_framing : "incomplete");
@@ -193,11 +203,13 @@ int calypso_outcome(lua_State *L, const calypso_facts *f, int *keep) {
     /* A refusal too big to keep (an HTML 502, say) stays "api" with its
      * status, so the retry policy can still act on it. */
     e.kind = f->status >= 300 ? "api" : "decode";
+    e.cause = "too_large";
     return calypso_fail(L, &e, "response body is larger than max_response_bytes (%d)", (int)f->cap);
   }
   if (f->failure) return failed(L, f, &e);
   if (f->bad_framing || !f->complete) {
     e.kind = "network";
+    e.cause = f->bad_framing ? "framing" : "closed";
     return calypso_fail(L, &e, "%s", f->bad_framing ? f->bad_framing : "the answer is incomplete");
   }
   if (keep) *keep = f->reusable;

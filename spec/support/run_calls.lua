@@ -5,7 +5,7 @@
 --   run_calls(calypso, client, calls, take) -> { { result = ... } |
 --     { err = { kind, status, code, ... } }, events = take(), meta = ... }, ... }
 local ERR_FIELDS = { "kind", "status", "code", "request_sent", "attempts", "maybe_applied", "message",
-                     "idempotency_key", "field", "existing", "retryable" }
+                     "idempotency_key", "field", "existing", "retryable", "cause" }
 
 return function(calypso, client, calls, take)
   local answers = {}

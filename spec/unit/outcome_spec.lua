@@ -102,3 +102,36 @@ describe("core.outcome()", function()
     assert.has_error(function() core.outcome{ failure = "gremlins" } end)
   end)
 end)
+
+-- err.cause: the failure in one word, so that nobody reads the message.
+describe("core.outcome()'s err.cause", function()
+  local causes = {
+    { "a 204", whole(204, ""), "not_object" },
+    { "a 200 with text", whole(200, "OK"), "not_object" },
+    { "a 200 with broken JSON", whole(200, '{"id":'), "bad_json" },
+    { "a 200 over the cap", whole(200, OBJECT, { over_cap = true, complete = false }), "too_large" },
+    { "a 502 over the cap", whole(502, "<html>", { over_cap = true }), "too_large" },
+    { "a 400 with Calypso's error", whole(400, CALYPSO_ERROR), "status" },
+    { "a 502 with an HTML page", whole(502, "<html>bad gateway</html>"), "status" },
+    { "bytes that are not HTTP", { status = 0, bad_framing = "malformed HTTP status line" }, "framing" },
+    { "a 200 cut short", whole(200, '{"id"', { complete = false }), "closed" },
+    { "a timeout mid-body", whole(200, "{", { complete = false, failure = "timeout" }), "timeout" },
+    { "a certificate outside this machine's time", { failure = "tls_clock" }, "tls_clock" },
+  }
+  for _, failure in ipairs{ "dns", "connect", "tls", "timeout", "reset", "closed", "resend", "forked",
+                            "stamp", "local" } do
+    causes[#causes + 1] = { "a " .. failure .. " failure", { failure = failure }, failure }
+  end
+  for _, row in ipairs(causes) do
+    it("is " .. row[3] .. " for " .. row[1], function()
+      local v = judge(row[2])
+      assert.is_false(v.ok)
+      assert.are.equal(row[3], v.err.cause)
+    end)
+  end
+
+  it("is absent on a result", function()
+    local result = judge(whole(200, OBJECT)).result
+    assert.is_nil(result.cause)
+  end)
+end)
