@@ -121,7 +121,7 @@ describe("calypso in an event loop", function()
   end
 
   for kind, advice in pairs({ cqueues = "cq:wrap", luv = "inside a coroutine" }) do
-    it(kind .. ": a call where the loop cannot wait raises at the caller's line, and sends nothing", function()
+    it(kind .. ": a call where the loop cannot wait raises at the caller's line, sends nothing", function()
       local client = emu:client{ loop = kind }
       local line = debug.getinfo(1, "l").currentline + 2
       local ok, problem = pcall(function()

@@ -7,17 +7,21 @@
 --    client:wait()               -- block until none is left (scripts, tests)
 --
 -- A validation error comes back at once, and nothing is sent.  Otherwise the
--- request goes to the core's multi transport, which stamps and signs each
--- attempt as it leaves.  Failed attempts follow the blocking API's retry
--- policy, with the same error model; a retry waits its turn without
--- blocking.  The per-call options and the hooks work here as on the
--- blocking calls.  For a host loop that waits on sockets itself,
--- `client:fds()` says which descriptors to watch and for how long; the
--- README shows it with poll(2).
+-- request runs the same driver as a blocking call (calypso.retry.run, the
+-- keyed read-back, the hooks), as a coroutine of its own: where a blocking
+-- call would wait for the network or sleep before a retry, the request's
+-- coroutine yields to this engine, which moves every attempt on the core's
+-- multi transport (src/multi.c, which stamps and signs each attempt as it
+-- leaves) and resumes each request when its attempt ends or its wait is
+-- over.  For a host loop that waits on sockets itself, `client:fds()` says
+-- which descriptors to watch and for how long; the README shows it with
+-- poll(2).
 -- @module calypso.async
-local retry = require "calypso.retry"
+local core = require "calypso.core"
 
 local M = {}
+
+local ATTEMPT, SLEEP = {}, {} -- what a request's coroutine yields for
 
 local Request = {}
 Request.__index = Request
@@ -52,101 +56,101 @@ end
 local Engine = {}
 Engine.__index = Engine
 
---- A new engine for a core client; env is calypso.retry's, watch calypso.observe's.
+--- A new engine for a core client; monotonic: the clock its retries' waits
+-- are kept on.
 -- @local
-function M.new(core_client, env, watch)
+function M.new(core_client, monotonic)
   return setmetatable({
     core = core_client,
-    env = env,
-    watch = watch,
-    running = {}, -- slot -> request, its attempt with libcurl
+    monotonic = monotonic,
+    running = {}, -- slot -> request whose attempt libcurl has
     inflight = 0, -- entries in running
     waiting = {}, -- requests waiting to retry, each with its _at
     count = 0,    -- requests not yet done
   }, Engine)
 end
 
---- Starts the request's next attempt.
+--- sleep(seconds): a retry's wait, from inside a request's coroutine
+-- (calypso.retry's env.sleep): the engine resumes it when it is due.
 -- @local
-function Engine:start(req)
-  local state = req._retry
-  req._at = nil
-  state.attempts = state.attempts + 1
-  self.watch:request(req._call, state)
-  req._began = self.env.monotonic()
-  self.core:start(req._slot, retry.timeout(state, self.env))
-  self.running[req._slot] = req
-  self.inflight = self.inflight + 1
+function M.sleep(seconds)
+  coroutine.yield(SLEEP, seconds)
 end
 
---- engine:send(call) -> request | nil, err; call as calypso.retry.run's.
+local Transport = {}
+Transport.__index = Transport
+
+--- The transport calypso.retry.run drives inside a request's coroutine:
+-- one attempt on the core's multi handle, yielding until libcurl ends it.
+-- bodies: keep each attempt's envelope and answer for last() (log_bodies).
 -- @local
-function Engine:send(call)
-  local slot, err = self.core:submit(call.path, call.payload, call.route)
+function M.transport(core_client, bodies)
+  return setmetatable({ core = core_client, bodies = bodies }, Transport)
+end
+
+--- transport:attempt(path, payload, timeout [, route [, on_built]]) -> result | nil, err
+function Transport:attempt(path, payload, timeout, route, on_built)
+  local multi = self.core
+  local slot, problem = multi:submit(path, payload, route)
   if not slot then
-    err.attempts, err.retryable, err.maybe_applied = 0, false, false
-    return nil, err
+    self.status, self.sent, self.received, self.request_body, self.response_body = 0, 0, 0, nil, nil
+    return nil, problem
   end
-  local req = setmetatable({
-    path = call.path, _engine = self, _slot = slot, _call = call,
-    _retry = retry.begin(self.env, call), _done = false,
-  }, Request)
-  self.count = self.count + 1
-  self:start(req)
-  return req
+  if on_built then on_built() end
+  multi:start(slot, timeout)
+  local entry = coroutine.yield(ATTEMPT, slot)
+  -- Kept for last(), which calypso.retry asks before anything can yield.
+  self.status, self.sent, self.received = entry[4], entry[5], entry[6]
+  if self.bodies then self.request_body, self.response_body = multi:bodies(slot) end
+  multi:release(slot)
+  return entry[2], entry[3]
 end
 
--- The request's last attempt ended with value or err.  A request may carry
--- _after(value, err) -> value, err [, follow, combine] (client.lua's, for
--- keyed creates): its verdict is the request's; or, with a follow-up
--- request, the request waits for that one and ends with
--- combine(follow's value, follow's err).  Returns true if a request is done.
-local function settle(self, req, value, err)
-  req._done, req._value, req._err = true, value, err
-  self.count = self.count - 1
-  local parent = req._parent
-  if parent then
-    req._parent = nil
-    settle(self, parent, parent._combine(value, err))
+--- transport:last([bodies]) -> status, sent, received [, request_body, response_body]
+function Transport:last(bodies)
+  if not bodies then return self.status, self.sent, self.received end
+  return self.status, self.sent, self.received, self.request_body, self.response_body
+end
+
+-- Resumes req's coroutine with ...; files it under what it yields for
+-- (an attempt's slot, a wait), or settles it when the driver returned.
+-- Returns true when the request is done.  A raise inside is raised here.
+local function resume(self, req, ...)
+  local ran, what, a = coroutine.resume(req._co, ...)
+  if not ran then
+    req._done = true
+    self.count = self.count - 1
+    error(what, 0)
   end
+  if what == ATTEMPT then
+    req._at = nil
+    self.running[a] = req
+    self.inflight = self.inflight + 1
+    return false
+  end
+  if what == SLEEP then
+    req._at = self.monotonic() + a
+    self.waiting[#self.waiting + 1] = req
+    return false
+  end
+  req._done, req._value, req._err = true, what, a -- the driver's result, err
+  self.count = self.count - 1
   return true
 end
 
-local function finish(self, req, value, err)
-  self.core:release(req._slot)
-  req._slot = nil
-  local after = req._after
-  if after then
-    req._after = nil
-    local follow, combine
-    value, err, follow, combine = after(value, err)
-    if follow then
-      follow._parent, req._combine = req, combine
-      return false
-    end
+--- engine:spawn(run, path, key) -> request | nil, err: runs run() (the
+-- driver, returning result | nil, err) as a request; it goes as far as its
+-- first attempt now.  A call the core refused to build (nothing sent)
+-- comes back as nil, err at once.
+-- @local
+function Engine:spawn(run, path, key)
+  local req = setmetatable({ path = path, idempotency_key = key, _engine = self, _done = false,
+                             _co = coroutine.create(run) }, Request)
+  self.count = self.count + 1
+  if resume(self, req) and req._err and req._err.kind == "validation" and req._err.attempts == 0 then
+    return nil, req._err
   end
-  return settle(self, req, value, err)
-end
-
--- An attempt ended (an entry of core:drive's list, { slot, result, err,
--- status, sent, received }): the request is done (true), or waits to retry.
-local function ended(self, entry)
-  local slot, value, err = entry[1], entry[2], entry[3]
-  local req = self.running[slot]
-  local watch, state, call = self.watch, req._retry, req._call
-  self.running[slot] = nil
-  self.inflight = self.inflight - 1
-  local req_body, resp_body
-  if watch.bodies then req_body, resp_body = self.core:bodies(slot) end
-  watch:response(call, state, req._began, self.env.monotonic(), value, err, entry[4], entry[5],
-                 entry[6], req_body, resp_body)
-  if value ~= nil then return finish(self, req, value) end
-  local wait, rule = retry.after(state, err, call.idempotent, self.env)
-  if wait == nil then return finish(self, req, nil, err) end
-  watch:retry(call, state, err, wait, rule)
-  req._at = self.env.monotonic() + wait
-  self.waiting[#self.waiting + 1] = req
-  return false
+  return req
 end
 
 -- Starts the retries that are due; returns the seconds until the next, or nil.
@@ -156,7 +160,8 @@ local function due(self, now)
     local req = waiting[i]
     if req._at <= now then
       table.remove(waiting, i)
-      self:start(req)
+      req._at = nil
+      resume(self, req)
     else
       next_in = math.min(next_in or math.huge, req._at - now)
       i = i + 1
@@ -169,7 +174,7 @@ end
 -- timeout seconds (default 0), returning early once one is done.
 -- @local
 function Engine:poll(timeout)
-  local monotonic = self.env.monotonic
+  local monotonic = self.monotonic
   local stop = monotonic() + (timeout or 0)
   while self.count > 0 do
     local now = monotonic()
@@ -178,10 +183,16 @@ function Engine:poll(timeout)
     if retry_in and retry_in < wait then wait = retry_in end
     local finished = false
     if self.inflight > 0 then
-      local done = self.core:drive(wait)
-      for i = 1, #done do finished = ended(self, done[i]) or finished end
+      local ended = self.core:drive(wait)
+      for i = 1, #ended do
+        local entry = ended[i]
+        local req = self.running[entry[1]]
+        self.running[entry[1]] = nil
+        self.inflight = self.inflight - 1
+        finished = resume(self, req, entry) or finished
+      end
     elseif wait > 0 then
-      self.env.sleep(wait) -- only retries are waiting
+      core.sleep(wait) -- only retries are waiting
     end
     if finished or monotonic() >= stop then break end
   end
@@ -200,7 +211,7 @@ end
 function Engine:fds()
   local fds, timeout = self.core:watch()
   if self.count == 0 then return fds, nil end
-  local now = self.env.monotonic()
+  local now = self.monotonic()
   for _, req in ipairs(self.waiting) do
     timeout = math.min(timeout or math.huge, math.max(0, req._at - now))
   end

@@ -76,8 +76,9 @@ local function read_back_options(c, started)
            deadline = c.deadline and math.max(0.001, c.deadline - (core.monotonic() - started)) }
 end
 
--- One bound blocking call: send; for a keyed row, keyed() and the read-back
--- (fetch), judged by calypso.readback.
+-- One bound call, the driver's one path for every transport: send (which
+-- runs calypso.retry); for a keyed row, keyed() and the read-back (fetch,
+-- another such call in the same coroutine), judged by calypso.readback.
 local function call(send, row, c, fetch, lossy)
   local key = row.key and c.key
   local started = key and core.monotonic()
@@ -90,27 +91,6 @@ local function call(send, row, c, fetch, lossy)
     return readback.settle(row, c, key, err, started, answer, fetch_err, lossy)
   end
   return result, err
-end
-
--- The same for client.async: the request's outcome passes through keyed();
--- a read-back is a second request, whose outcome becomes the first's.
-local function request(send, row, c, fetch, lossy)
-  local key = row.key and c.key
-  local started = key and core.monotonic()
-  local req, problem = send(c)
-  if not req or key == nil then return req, problem end
-  req.idempotency_key = key
-  req._after = function(value, err)
-    local result, read_back
-    result, err, read_back = keyed(row, key, value, err)
-    if not (read_back and fetch) then return result, err end
-    local follow, fetch_err = fetch(readback.params(row, key), read_back_options(c, started))
-    if not follow then return readback.settle(row, c, key, err, started, nil, fetch_err, lossy) end
-    return nil, nil, follow, function(answer, follow_err)
-      return readback.settle(row, c, key, err, started, answer, follow_err, lossy)
-    end
-  end
-  return req
 end
 
 -- A call's per-call options (timeout, deadline, max_retries,
@@ -169,22 +149,23 @@ end
 -- validates first and returns the validation error without calling send.
 -- opts are the per-call options (calypso.options.per_call).  how (optional):
 --   paths       { ["group.name"] = path }: paths that replace the rows'
---   requests    send returns requests (client.async): no page walks, and
---               the key rides on the request as well
+--   spawn       function(run, call) -> request | nil, err: each function
+--               returns spawn's request, whose run() is the call (client.async);
+--               no page walks then
 --   check_open  function(level): raises when the client is closed
 --   prefix      what a message calls the groups' parent (default "client.",
---               or "client.async.")
+--               or "client.async." with spawn)
 --   lossy       the client decodes numbers as doubles (exact_numbers =
 --               false): a read-back compares amounts to a double's precision
 -- A paged row also gets a page walk, named by the row's `each` (default
 -- "each"; calypso.pages).
 function M.bind(send, how)
   how = how or {}
-  local paths, requests, check_open = how.paths, how.requests, how.check_open
+  local paths, spawn, check_open = how.paths, how.spawn, how.check_open
   local prefix, lossy = how.prefix, how.lossy
-  local namespaces = {}
+  local namespaces, runners = {}, {}
   for group in pairs(endpoints) do
-    namespaces[group] = namespace(prefix or (requests and "client.async." or "client."), group)
+    namespaces[group] = namespace(prefix or (spawn and "client.async." or "client."), group)
   end
   for group, group_rows in pairs(endpoints) do
     local ns = namespaces[group]
@@ -192,30 +173,42 @@ function M.bind(send, how)
       local label = group .. "." .. name
       local path = paths and paths[label]
       local method = row.method or "POST"
-      local fetch
-      if row.fetch then
-        local fg, fn = row.fetch:match("^([%w_]+)%.([%w_]+)$")
-        fetch = function(params, opts) return namespaces[fg][fn](params, opts) end
-      end
-      ns[name] = function(params, opts)
+      -- The read-back runs in the call's own coroutine: the row's runner, not
+      -- the namespace's function (which, for client.async, spawns).
+      local fetch = row.fetch and function(params, opts) return runners[row.fetch](params, opts) end
+      -- The call table, checked; raises at `level` (the caller's, seen from
+      -- here), or returns nil and a validation error (nothing is sent).
+      local function prepare(params, opts, level)
         if params == ns then
           error("calypso: call " .. label .. " with a dot, not a colon: " .. group .. "." .. name
-            .. "{ ... }", 2)
+            .. "{ ... }", level)
         end
-        opts = per_call(opts, label, nil, 3)
+        opts = per_call(opts, label, nil, level + 1)
         local key = opts and opts.idempotency_key
         if key ~= nil and not row.key then
-          error("calypso: " .. label .. " takes no idempotency_key: the API has no key for it", 2)
+          error("calypso: " .. label .. " takes no idempotency_key: the API has no key for it", level)
         end
         local to, payload, err = rows.request(row, label, params, path, key)
         if not to then return nil, err end
-        if check_open then check_open(3) end
+        if check_open then check_open(level + 1) end
         local key_sent = row.key and payload[row.key]
         local again = M.retry_class(row) ~= "unkeyed" and (row.idempotent or key_sent ~= nil)
-        local c = new_call(label, to, payload, row.route, method, again, key_sent, opts)
-        return (requests and request or call)(send, row, c, fetch, lossy)
+        return new_call(label, to, payload, row.route, method, again, key_sent, opts)
       end
-      if row.paged and not requests then
+      runners[label] = function(params, opts)
+        local c, err = prepare(params, opts, 3)
+        if not c then return nil, err end
+        return call(send, row, c, fetch, lossy)
+      end
+      ns[name] = function(params, opts)
+        local c, err = prepare(params, opts, 3)
+        if not c then return nil, err end
+        if spawn then
+          return spawn(function() return call(send, row, c, fetch, lossy) end, c)
+        end
+        return call(send, row, c, fetch, lossy)
+      end
+      if row.paged and not spawn then
         local find = ns[name]
         local each = row.each or "each"
         -- opts: the walk's (first_page, max_pages) and every page's per-call
@@ -451,8 +444,9 @@ local function sender(core_client, all_options, watch)
   end
 end
 
--- The client.async namespaces: the same rows, sent through the engine.
-local function async_namespaces(self, engine, options)
+-- The client.async namespaces: the same rows and the same driver, each
+-- call a request the engine runs as a coroutine (calypso.async).
+local function async_namespaces(self, engine, options, watch)
   local function check(level)
     if self._closed then error("calypso: the client is closed", level) end
     if nginx_phase() then
@@ -460,8 +454,11 @@ local function async_namespaces(self, engine, options)
         .. " calls already yield (cosockets): use ngx.thread.spawn to run them side by side", level)
     end
   end
-  local function send(c) return engine:send(c) end
-  local namespaces = M.bind(send, { paths = options.paths, requests = true, check_open = check,
+  local transport = async.transport(self._core, watch.bodies)
+  local env = retry_env(self._core, options, async.sleep)
+  local function send(c) return retry.run(transport, c, env, watch) end
+  local function spawn(run, c) return engine:spawn(run, c.path, c.key) end
+  local namespaces = M.bind(send, { paths = options.paths, spawn = spawn, check_open = check,
                                     lossy = options.exact_numbers == false })
   --- client.async.call(path, payload [, opts]) -> request | nil, err (opts as client:call's)
   namespaces.call = function(path, payload, opts)
@@ -469,9 +466,12 @@ local function async_namespaces(self, engine, options)
       error("calypso: call client.async.call with a dot, not a colon", 2)
     end
     check(3)
-    local req, err = send(generic_call(path, payload, opts, 3))
-    if req and req._call.key then req.idempotency_key = req._call.key end
-    return req, err
+    local c = generic_call(path, payload, opts, 3)
+    return spawn(function()
+      local result, err = send(c)
+      if err and c.key then err.idempotency_key = c.key end
+      return result, err
+    end, c)
   end
   return namespaces
 end
@@ -481,7 +481,7 @@ end
 function M.new(core_client, options)
   local watch = observe.new(options)
   local send, adapter = sender(core_client, options, watch)
-  local engine = async.new(core_client, retry_env(core_client, options, core.sleep), watch)
+  local engine = async.new(core_client, core.monotonic)
   local self = setmetatable({ _core = core_client, _send = send, _async = engine, _watch = watch,
                               _pay_url = options.pay_url or option_rules.defaults.pay_url },
                             Client)
@@ -500,7 +500,7 @@ function M.new(core_client, options)
                                         lossy = options.exact_numbers == false })) do
     self[group] = ns
   end
-  self.async = async_namespaces(self, engine, options)
+  self.async = async_namespaces(self, engine, options, watch)
   return self
 end
 
