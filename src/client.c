@@ -89,6 +89,14 @@ static int l_origin(lua_State *L) {
   return 4;
 }
 
+/* client:is_closed() -> bool: the one closed state (the Lua layer asks
+ * here, to raise at its caller's line before a call is made). */
+static int l_is_closed(lua_State *L) {
+  calypso_client *c = luaL_checkudata(L, 1, CALYPSO_CLIENT_MT);
+  lua_pushboolean(L, c->curl == NULL);
+  return 1;
+}
+
 /* client:close() -> nothing.  Idempotent; also __gc and __close. */
 static int l_close(lua_State *L) {
   calypso_client_release(luaL_checkudata(L, 1, CALYPSO_CLIENT_MT));
@@ -109,6 +117,7 @@ void calypso_client_open(lua_State *L) {
   static const luaL_Reg methods[] = {{"origin", l_origin},
                                      {"clock_offset", l_clock_offset},
                                      {"close", l_close},
+                                     {"is_closed", l_is_closed},
                                      {NULL, NULL}};
   static const luaL_Reg meta[] = {
       {"__gc", l_close}, {"__close", l_close}, {"__tostring", l_tostring}, {NULL, NULL}};

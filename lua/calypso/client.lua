@@ -367,7 +367,6 @@ end
 --- client:close(): drop the connection and wipe the secret; idempotent.
 -- A call on a closed client raises, at the caller's line.
 function Client:close()
-  self._closed = true
   self._core:close()
 end
 
@@ -383,6 +382,8 @@ local function retry_env(core_client, options, sleep)
     max_retries = options.max_retries,
     deadline = options.deadline,
     timeout = options.timeout,
+    backoff_base = options.backoff_base,
+    backoff_max = options.backoff_max,
     monotonic = core.monotonic,
     sleep = sleep,
     random = math.random,
@@ -402,6 +403,8 @@ local function sender(core_client, all_options, watch)
     max_retries = all_options.max_retries,
     deadline = all_options.deadline,
     timeout = all_options.timeout,
+    backoff_base = all_options.backoff_base,
+    backoff_max = all_options.backoff_max,
     connect_timeout = all_options.connect_timeout,
   }
   local blocking = retry_env(core_client, options, core.sleep)
@@ -448,7 +451,7 @@ end
 -- call a request the engine runs as a coroutine (calypso.async).
 local function async_namespaces(self, engine, options, watch)
   local function check(level)
-    if self._closed then error("calypso: the client is closed", level) end
+    if self._core:is_closed() then error("calypso: the client is closed", level) end
     if nginx_phase() then
       error("calypso: client.async is for hosts that run their own loop; in nginx the plain"
         .. " calls already yield (cosockets): use ngx.thread.spawn to run them side by side", level)
@@ -486,7 +489,7 @@ function M.new(core_client, options)
                               _pay_url = options.pay_url or option_rules.defaults.pay_url },
                             Client)
   local function check_open(level)
-    if self._closed then error("calypso: the client is closed", level) end
+    if self._core:is_closed() then error("calypso: the client is closed", level) end
     local can_wait = adapter and adapter.can_wait
     if can_wait then
       local can, why = can_wait()

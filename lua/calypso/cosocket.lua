@@ -142,10 +142,10 @@ local function tunnel(self, sock)
   return true
 end
 
--- Moves one exchange until ex holds what happened: an answer, or a failure
+-- Carries one request and its answer until ex holds what happened: an answer, or a failure
 -- through failed().  Returns the socket (nil once failed() closed it) and
 -- whether any request byte may have left.
-local function exchange(self, request, ex, timeout)
+local function carry(self, request, ex, timeout)
   local stop_at = core.monotonic() + timeout
   local function left() return stop_at - core.monotonic() end
 
@@ -210,7 +210,7 @@ function Transport:attempt(path, payload, timeout, route, on_built)
     return nil, ex
   end
   if on_built then on_built() end
-  local sock, sent = exchange(self, request, ex, timeout)
+  local sock, sent = carry(self, request, ex, timeout)
   local result, problem = ex:finish()
   if sock then
     if ex:reusable() then sock:setkeepalive(M.keepalive_ms) else sock:close() end

@@ -107,7 +107,9 @@ local function send_by_default(call)
 end
 
 local function default_open(level)
-  if default_client and default_client._closed then error("calypso: the default client is closed", level) end
+  if default_client and default_client._core:is_closed() then
+    error("calypso: the default client is closed", level)
+  end
 end
 
 for group, ns in pairs(client.bind(send_by_default, { check_open = default_open, prefix = "calypso." })) do
