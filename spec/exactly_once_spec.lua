@@ -13,7 +13,7 @@ describe("exactly-once creates", function()
 
   setup(function()
     emu = emulator.start()
-    client = emu:client{ max_retries = 2, timeout = 2 }
+    client = emu:client{ max_retries = 2, timeout = 2, backoff_base = 0.01, backoff_max = 0.05 }
     over = transports.start(emu)
   end)
 
@@ -61,7 +61,8 @@ describe("exactly-once creates", function()
   end
 
   it("returns an invoice whose answer is dropped, made once, through client.async too", function()
-    local c = emu:client{ http2 = false, max_retries = 2, timeout = 2 }
+    local c = emu:client{ http2 = false, max_retries = 2, timeout = 2, backoff_base = 0.01,
+                          backoff_max = 0.05 }
     local before = emu:stats()
     emu:fault{ mode = "drop_reply" }
     local req = assert(c.async.invoice.create_single{ amount = "2", currency = "ETH", description = "x" })
@@ -81,7 +82,8 @@ describe("exactly-once creates", function()
   -- lacks): the 016 comes back, with the key and the read-back's error.
   for _, mode in ipairs{ "blocking", "async" } do
     it("returns the 016 with fetch_error when the read-back fails (" .. mode .. ")", function()
-      local c = emu:client{ http2 = false, max_retries = 2, timeout = 2,
+      local c = emu:client{ http2 = false, max_retries = 2, timeout = 2, backoff_base = 0.01,
+                            backoff_max = 0.05,
                             paths = { ["invoice.get"] = "/api/v1/invoice/nowhere" } }
       emu:fault{ mode = "drop_reply" }
       local params = { amount = "2", currency = "ETH", description = "x" }

@@ -10,7 +10,8 @@ local transports = require "support.transports"
 
 -- One row call on one transport; returns { result = ... } or { err = ... }.
 local function one(over, name, row, params, opts, options)
-  return over:run(name, options or { max_retries = 2, timeout = 2, http2 = false },
+  return over:run(name, options or { max_retries = 2, timeout = 2, http2 = false, backoff_base = 0.01,
+                                     backoff_max = 0.05 },
     { { row = row, params = params, opts = opts } })[1]
 end
 
@@ -23,7 +24,7 @@ describe("a keyed create's read-back", function()
 
   setup(function()
     emu = emulator.start()
-    client = emu:client{ max_retries = 2, timeout = 2 }
+    client = emu:client{ max_retries = 2, timeout = 2, backoff_base = 0.01, backoff_max = 0.05 }
     over = transports.start(emu)
   end)
 
@@ -109,7 +110,8 @@ describe("a keyed create's read-back", function()
       it("returns its own 18-decimal invoice read back by a client with exact_numbers = false", function()
         emu:fault{ mode = "drop_reply" }
         local answer = one(over, name, "invoice.create_single", invoice_params(nil, "0.123456789012345678",
-          "ETH"), nil, { max_retries = 2, timeout = 2, http2 = false, exact_numbers = false })
+          "ETH"), nil, { max_retries = 2, timeout = 2, http2 = false, exact_numbers = false,
+          backoff_base = 0.01, backoff_max = 0.05 })
         assert.is_nil(answer.err, answer.err and answer.err.message)
         assert.is_true(answer.meta.read_back)
         -- a double, as this client reads (the probe's JSON keeps 14 digits of it)

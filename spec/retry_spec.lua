@@ -9,7 +9,7 @@ describe("the retry policy", function()
 
   setup(function()
     emu = emulator.start()
-    client = emu:client{ max_retries = 1 }
+    client = emu:client{ max_retries = 1, backoff_base = 0.01, backoff_max = 0.05 }
     customer = assert(client.customer.create{ email = "ada@example.com" })
   end)
 
@@ -42,7 +42,8 @@ describe("the retry policy", function()
     local pipe = assert(io.popen("exec sh -c 'echo $$; exec lua5.4 spec/support/bad_peer.lua "
       .. mode .. " " .. log .. "'"))
     local pid, port = pipe:read("*l"), pipe:read("*l")
-    local peer = emu:client{ base_url = "https://127.0.0.1:" .. port, max_retries = 1 }
+    local peer = emu:client{ base_url = "https://127.0.0.1:" .. port, max_retries = 1,
+      backoff_base = 0.01, backoff_max = 0.05 }
     local _, err = peer.customer.create{}
     os.execute("kill " .. pid)
     pipe:close()
@@ -60,7 +61,8 @@ describe("the retry policy", function()
       { "a DNS failure", "https://calypso-emulator.invalid" },
     }) do
       it("retries create and update after " .. case[1], function()
-        local unreachable = emu:client{ base_url = case[2], max_retries = 1 }
+        local unreachable = emu:client{ base_url = case[2], max_retries = 1, backoff_base = 0.01,
+                                        backoff_max = 0.05 }
         for _, call in ipairs({
           function() return unreachable.customer.create{} end,
           function() return unreachable.customer.update{ id = customer.id, email = "a@b.co" } end,
@@ -78,7 +80,8 @@ describe("the retry policy", function()
     end
 
     it("retries create after a handshake the server cut, and calls it network, not tls", function()
-      local cut = emu:client{ base_url = emu.cut_url, max_retries = 1 }
+      local cut = emu:client{ base_url = emu.cut_url, max_retries = 1, backoff_base = 0.01,
+                              backoff_max = 0.05 }
       local _, err = cut.customer.create{}
       assert.are.equal("network", err.kind)
       assert.are.equal(2, err.attempts)

@@ -25,6 +25,8 @@ M.defaults = {
   connect_timeout = 10,
   max_response_bytes = 1024 * 1024,
   max_retries = 2,
+  backoff_base = require("calypso.retry").base_delay,
+  backoff_max = require("calypso.retry").max_delay,
   deadline = 60,
   clock_offset_ms = 0,
   max_connections = 8,
@@ -61,6 +63,8 @@ M.documented = {
     .. " outside every timeout; these bounds make that cost finite (raise them for a larger answer you"
     .. " trust)", default = "`10000` (`1000` on PUC Lua 5.1 to 5.3)" },
   { { "max_retries" }, "retries after the first attempt, where the retry policy allows them" },
+  { { "backoff_base", "backoff_max" }, "seconds: the first wait before a retry and the longest (exponential,"
+    .. " with jitter; a server's `Retry-After` is followed instead, up to 5 s)", default = "`0.5`, `5`" },
   { { "deadline" }, "seconds for a whole call: every attempt and every wait" },
   { { "clock_offset_ms" }, "milliseconds added to the local clock when stamping requests" },
   { { "paths" }, "`{ [\"group.name\"] = \"/api/v1/…\" }`: replaces an endpoint's path (see \"inferred\""
@@ -180,6 +184,8 @@ local spec = {
   max_response_values = number(1, 2147483647, true),
   max_object_members = number(1, 2147483647, true),
   max_retries = number(0, 10, true),
+  backoff_base = number(0.001, 60, false, "seconds"),
+  backoff_max = number(0.001, 60, false, "seconds"),
   deadline = number(unpack(SECONDS)),
   clock_offset_ms = number(-1e12, 1e12, true),
   max_connections = number(1, 1024, true),

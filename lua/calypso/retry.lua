@@ -14,8 +14,9 @@
 -- timestamp can be written for (2001 to 2286: 13 digits), never to an absurd
 -- one such as 1970, which then stays the 011 error it came with.
 -- Waits: Retry-After when the server sends it (at most 5 s), otherwise
--- exponential backoff from 0.5 s to a 5 s cap with jitter; never past the
--- deadline.  Each attempt is stamped and signed afresh by the core.
+-- exponential backoff from 0.5 s to a 5 s cap with jitter (the client's
+-- backoff_base and backoff_max); never past the deadline.  Each attempt is
+-- stamped and signed afresh by the core.
 -- @module calypso.retry
 local M = {}
 
@@ -71,15 +72,18 @@ function M.clock_correction(date, now_ms)
   return offset
 end
 
---- Seconds to wait before retry number n (1, 2, ...).
-function M.delay(n, retry_after, random)
+--- Seconds to wait before retry number n (1, 2, ...); first and most: the
+-- backoff's bounds (default M.base_delay and M.max_delay).
+function M.delay(n, retry_after, random, first, most)
   if retry_after then return math.min(retry_after, M.max_retry_after) end
-  local base = math.min(M.max_delay, M.base_delay * 2 ^ (n - 1))
-  return math.max(M.base_delay, base * (0.5 + 0.5 * random()))
+  first, most = first or M.base_delay, most or M.max_delay
+  local base = math.min(most, first * 2 ^ (n - 1))
+  return math.max(first, base * (0.5 + 0.5 * random()))
 end
 
 --- A call's retry state, begun now: attempts, retries, the deadline.
--- env: max_retries, deadline and timeout (seconds), and the functions
+-- env: max_retries, deadline and timeout (seconds), backoff_base and
+-- backoff_max (seconds, optional: M.base_delay, M.max_delay), and the functions
 -- monotonic(), sleep(s), random(), correct_clock(err) -> offset_ms | nil.
 -- limits (optional): the call's own timeout, deadline and max_retries,
 -- each replacing env's.
@@ -111,7 +115,8 @@ function M.after(state, err, idempotent, env)
   end
   if wait == nil and M.allowed(err, idempotent) and state.retries < state.max_retries then
     state.retries = state.retries + 1
-    wait, rule = M.delay(state.retries, err.retry_after, env.random), M.rule(err)
+    wait, rule = M.delay(state.retries, err.retry_after, env.random, env.backoff_base, env.backoff_max),
+      M.rule(err)
   end
   if wait ~= nil and env.monotonic() + wait < state.stop_at then return wait, rule end
   -- A payload the core refused to encode never left: no attempt was made.

@@ -206,5 +206,26 @@ describe("calypso.retry", function()
       assert.are.equal(2, retry.delay(1, 2, always(1)))
       assert.are.equal(5, retry.delay(1, 30, always(1)))
     end)
+
+    it("takes the client's backoff_base and backoff_max instead", function()
+      assert.are.equal(0.01, retry.delay(1, nil, always(1), 0.01, 0.04))
+      assert.are.equal(0.02, retry.delay(2, nil, always(1), 0.01, 0.04))
+      assert.are.equal(0.04, retry.delay(9, nil, always(1), 0.01, 0.04))
+      assert.are.equal(0.3, retry.delay(3, nil, always(1), 0.3, 0.1)) -- a max below the base: the base
+      assert.are.equal(2, retry.delay(1, 2, always(1), 0.01, 0.04)) -- Retry-After still wins
+    end)
+
+    it("is what after() waits with the client's bounds", function()
+      local env = { max_retries = 3, deadline = 60, timeout = 5, backoff_base = 0.02, backoff_max = 0.05,
+                    monotonic = function() return 0 end, random = always(1),
+                    correct_clock = function() return nil end }
+      local state = retry.begin(env)
+      local waits = {}
+      for i = 1, 3 do
+        state.attempts = i
+        waits[i] = (retry.after(state, { kind = "network", request_sent = false }, true, env))
+      end
+      assert.are.same({ 0.02, 0.04, 0.05 }, waits)
+    end)
   end)
 end)
