@@ -21,7 +21,7 @@ TESTLIBS := $(OUT)/testsys.so
 export LUA_PATH  := lua/?.lua;lua/?/init.lua;spec/?.lua;;
 export LUA_CPATH := $(OUT)/?.so;;
 
-.PHONY: all deps test unit demo shop lint valgrind asan fuzz rock bench docs static embed clean help env
+.PHONY: all deps deps-unit test unit demo shop lint valgrind asan fuzz rock bench docs static embed clean help env
 
 all: $(CORE)
 
@@ -92,10 +92,14 @@ $(CLI_CORE): $(SRC) $(HDR) Makefile
 endif
 
 test: deps all $(TESTLIBS) $(NGINX_CORE) $(CLI_CORE) $(EMBED_HOST)
-	$(BUSTED)
+	scripts/with-emulator $(BUSTED)
 
-# make unit: the specs that need no server (spec/unit), on any LUA.
-unit: deps all $(TESTLIBS)
+# make unit: the specs that need no server (spec/unit), on any LUA; its
+# packages need no nginx.
+deps-unit:
+	@scripts/deps unit $(LUA)
+
+unit: deps-unit all $(TESTLIBS)
 	$(BUSTED) spec/unit
 
 demo: deps all

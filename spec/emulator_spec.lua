@@ -85,6 +85,22 @@ describe("the emulator", function()
     assert.are.equal(405, (post(envelope(), {}, CREATE, "GET")))
   end)
 
+  -- One emulator serves a whole `make test` (scripts/with-emulator): a
+  -- request still stalled when a spec file ends must not make a customer in
+  -- the next file's run.
+  it("drops a stalled request that outlives a reset, with no effect", function()
+    emu:reset()
+    emu:fault{ mode = "stall", seconds = 0.5 }
+    local impatient = emu:client{ timeout = 0.1, max_retries = 0 }
+    local _, err = impatient.customer.create{}
+    impatient:close()
+    assert.are.equal("timeout", err.kind)
+    emu:reset() -- the stall is still sleeping in the emulator
+    local stats = emu:wait_for("dropped_after_reset", 1) -- until the stall has ended
+    assert.are.equal(0, stats.created)
+    assert.are.equal(0, stats.received) -- a new run: nothing of the old one is counted
+  end)
+
   it("says how to stop it when no directory is given, with no shell error", function()
     local ok, out = shell.run("emulator/bin/emulator stop 2>&1")
     assert.is_false(ok)

@@ -7,6 +7,9 @@
 --   emu:stats().received             -- API requests the emulator has seen
 --   emu:wait_for("created", n)       -- until the emulator has made n customers
 --   emu:stop()                       -- in teardown()
+-- Under scripts/with-emulator (make test) every file gets the run's one
+-- emulator (CALYPSO_SPEC_EMULATOR), reset by start() and by stop(), which
+-- leaves it running for the next file.
 local cjson = require "cjson"
 local calypso = require "calypso"
 local shell = require "support.shell"
@@ -22,15 +25,22 @@ Emulator.__index = Emulator
 local quote, run = shell.quote, shell.run
 
 function M.start()
-  local ok, out = run("emulator/bin/emulator start")
+  local out, ok = os.getenv("CALYPSO_SPEC_EMULATOR"), true
+  local shared = out ~= nil and out ~= ""
+  if not shared then ok, out = run("emulator/bin/emulator start") end
   assert(ok, "the emulator did not start:\n" .. out)
-  local self = setmetatable({}, Emulator)
+  local self = setmetatable({ shared = shared }, Emulator)
   for name, value in out:gmatch("([%w_]+)=([^\n]+)") do self[name] = value end
   self.other_cafile = self.dir .. "/other-ca.pem"
+  if shared then self:reset() end
   return self
 end
 
 function Emulator:stop()
+  if self.shared then
+    self:reset()
+    return
+  end
   assert(run("emulator/bin/emulator stop " .. quote(self.dir)))
 end
 

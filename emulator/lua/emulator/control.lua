@@ -99,6 +99,7 @@ function actions.stats()
     widgets = state.get_number("widgets"),
     subscriptions = state.get_number("subscriptions_made"),
     onramp_keys = state.get_number("onramp_keys"),
+    dropped_after_reset = state.get_number("dropped_after_reset"), -- stalls a reset ended (faults.lua)
     last = recent[#recent] or cjson.null,
     recent = recent,
   }

@@ -5,7 +5,9 @@
 -- answered otherwise, say).  Modes that answer do so before any check runs.
 --   pass         nothing: the request goes on as if no fault were armed
 --   answer       200 with `body` (JSON text) as it is, whatever was asked
---   stall        sleep `seconds` (default 5), then go on normally
+--   stall        sleep `seconds` (default 5), then go on normally; but if
+--                the emulator was reset meanwhile, close the connection
+--                with no answer and no effect (the run it belonged to is over)
 --   not_json     200 with a text body
 --   json_array   200 with a JSON array, valid JSON but not an object
 --   empty        200 with no body at all
@@ -55,7 +57,12 @@ function modes.answer(f)
 end
 
 function modes.stall(f)
+  local generation = state.generation()
   ngx.sleep(f.seconds or 5)
+  if state.generation() ~= generation then
+    state.count("dropped_after_reset")
+    return ngx.exit(444)
+  end
 end
 
 function modes.not_json()
