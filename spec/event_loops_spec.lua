@@ -172,6 +172,39 @@ describe("calypso in an event loop", function()
     assert.are.same({ 1 }, sleeps) -- Retry-After: 1, waited in the loop
   end)
 
+  it("does not let calls whose coroutines died mid-handshake hold the handshake places", function()
+    local cqueues = require "cqueues"
+    local doomed, sleeps = 4, 0
+    local adapter = {
+      wait = function(fd, mode, seconds)
+        if doomed > 0 then -- the loop drops this coroutine here, mid-connect
+          doomed = doomed - 1
+          error("the loop is shutting this coroutine down", 0)
+        end
+        local pollable = { pollfd = fd, events = mode }
+        local ready = cqueues.poll(pollable, seconds) == pollable
+        cqueues.cancel(fd)
+        return ready or nil, not ready and "timeout" or nil
+      end,
+      sleep = function(seconds)
+        sleeps = sleeps + 1
+        if sleeps > 2000 then error("starved: every handshake place is still held", 0) end
+        cqueues.sleep(seconds)
+      end,
+      now = cqueues.monotime,
+    }
+    local client = emu:client{ loop = adapter, connect_timeout = 0.2, max_retries = 0 }
+    local cq = cqueues.new()
+    for i = 1, 4 do cq:wrap(function() client.customer.create{ email = "d" .. i .. "@example.com" } end) end
+    for _ = 1, 4 do cq:loop() end -- each dropped coroutine ends one loop with its error
+    local customer, err
+    cq:wrap(function() customer, err = client.customer.create{ email = "after@example.com" } end)
+    assert(cq:loop())
+    client:close()
+    assert.is_nil(err, tostring(err))
+    assert.are.equal("after@example.com", customer.email)
+  end)
+
   it("refuses an adapter without wait, sleep and now, and an unknown loop name", function()
     local ok, problem = pcall(calypso.new, emu:options{ loop = { wait = print, sleep = print } })
     assert.is_false(ok)

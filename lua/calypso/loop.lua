@@ -59,11 +59,25 @@ local Transport = {}
 Transport.__index = Transport
 
 --- A transport for a core client over an adapter; bodies: keep each
--- attempt's envelope and answer for last() (log_bodies).
+-- attempt's envelope and answer for last() (log_bodies); connect_timeout:
+-- the client's, after which a handshake no longer counts against the cap.
 -- @local
-function M.new(core_client, adapter, bodies)
-  return setmetatable({ core = core_client, adapter = adapter, bodies = bodies, free = {}, connecting = 0 },
-                      Transport)
+function M.new(core_client, adapter, bodies, connect_timeout)
+  return setmetatable({ core = core_client, adapter = adapter, bodies = bodies, free = {},
+                        -- new lanes connecting: lane -> when it began.  Weak, and
+                        -- timed: a lane whose coroutine the loop dropped mid-way
+                        -- must not hold a place for ever.
+                        connecting = setmetatable({}, { __mode = "k" }),
+                        connect_timeout = connect_timeout or 10 }, Transport)
+end
+
+-- How many new lanes are connecting now.
+local function connecting(self)
+  local n, now = 0, self.adapter.now()
+  for lane, began in pairs(self.connecting) do
+    if now - began > self.connect_timeout then self.connecting[lane] = nil else n = n + 1 end
+  end
+  return n
 end
 
 --- How many new lanes of one client may connect (TLS handshake) at once.
@@ -74,14 +88,14 @@ M.max_handshakes = 4
 local SEVERAL = 0.01
 
 -- Moves the lane's one transfer until it ends: its entry of lane:drive.
--- A new lane (self.connecting counts it) stops counting once connected.
+-- A new lane (in self.connecting) stops counting once connected.
 local function drive(self, lane, slot, fresh)
   local adapter = self.adapter
   while true do
     local ended = lane:drive(0)
     if fresh and (ended[1] or lane:handed(slot)) then
       fresh = false
-      self.connecting = self.connecting - 1
+      self.connecting[lane] = nil
     end
     if ended[1] then return ended[1] end
     local fds, seconds = lane:watch()
@@ -104,7 +118,7 @@ function Transport:attempt(path, payload, timeout, route, on_built)
     free[#free] = nil
   else
     fresh = true
-    while self.connecting >= M.max_handshakes do self.adapter.sleep(0.002) end
+    while connecting(self) >= M.max_handshakes do self.adapter.sleep(0.002) end
     lane = self.core:lane()
   end
   local slot, problem = lane:submit(path, payload, route)
@@ -115,7 +129,7 @@ function Transport:attempt(path, payload, timeout, route, on_built)
   end
   if on_built then on_built() end
   lane:start(slot, timeout)
-  if fresh then self.connecting = self.connecting + 1 end
+  if fresh then self.connecting[lane] = self.adapter.now() end
   -- No pcall here: Lua 5.1 cannot yield across one.  Should the adapter
   -- raise, the lane is never put back, and the collector closes it.
   local entry = drive(self, lane, slot, fresh)
