@@ -205,6 +205,43 @@ describe("calypso in an event loop", function()
     assert.are.equal("after@example.com", customer.email)
   end)
 
+  it("keeps at most max_connections idle connections after a burst of calls", function()
+    local cqueues = require "cqueues"
+    -- this process's TCP sockets to the emulator's port, from /proc/net/tcp and /proc/self/fd
+    local function connections_to(port)
+      local inodes, n = {}, 0
+      for line in io.lines("/proc/net/tcp") do
+        local f = {}
+        for field in line:gmatch("%S+") do f[#f + 1] = field end
+        local remote = f[3] and f[3]:match(":(%x+)$")
+        if remote and tonumber(remote, 16) == port and f[4] == "01" then inodes[f[10]] = true end
+      end
+      local stat = assert(io.open("/proc/self/stat"))
+      local pid = stat:read("*l"):match("^%d+")
+      stat:close()
+      local pipe = assert(io.popen("ls -l /proc/" .. pid .. "/fd/"))
+      for inode in pipe:read("*a"):gmatch("socket:%[(%d+)%]") do
+        if inodes[inode] then n, inodes[inode] = n + 1, nil end
+      end
+      pipe:close()
+      return n
+    end
+    local port = tonumber(emu.base_url:match(":(%d+)$"))
+    local client = emu:client{ loop = "cqueues", max_connections = 2 }
+    emu:fault{ mode = "stall", seconds = 0.1, count = 6 } -- six at once, so six lanes
+    local cq, made = cqueues.new(), 0
+    for i = 1, 6 do
+      cq:wrap(function()
+        if client.customer.create{ email = "k" .. i .. "@example.com" } then made = made + 1 end
+      end)
+    end
+    assert(cq:loop())
+    assert.are.equal(6, made)
+    assert.are.equal(2, connections_to(port))
+    client:close()
+    assert.are.equal(0, connections_to(port))
+  end)
+
   it("refuses an adapter without wait, sleep and now, and an unknown loop name", function()
     local ok, problem = pcall(calypso.new, emu:options{ loop = { wait = print, sleep = print } })
     assert.is_false(ok)

@@ -412,7 +412,8 @@ local function sender(core_client, all_options, watch)
     -- The event loop's transport for every call: each waits in the loop,
     -- its retries' waits too; calls run side by side, each on its own lane.
     local adapter = loop.adapter(all_options.loop)
-    local transport = loop.new(core_client, adapter, watch.bodies, options.connect_timeout)
+    local transport = loop.new(core_client, adapter, watch.bodies, options.connect_timeout,
+                               all_options.max_connections)
     local env = retry_env(core_client, options, adapter.sleep)
     env.monotonic = adapter.now
     return function(c) return retry.run(transport, c, env, watch) end, adapter

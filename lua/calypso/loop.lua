@@ -60,10 +60,13 @@ Transport.__index = Transport
 
 --- A transport for a core client over an adapter; bodies: keep each
 -- attempt's envelope and answer for last() (log_bodies); connect_timeout:
--- the client's, after which a handshake no longer counts against the cap.
+-- the client's, after which a handshake no longer counts against the cap;
+-- keep: how many idle lanes (each with its connection) to keep for later
+-- calls (the client's max_connections); more are closed after their call.
 -- @local
-function M.new(core_client, adapter, bodies, connect_timeout)
+function M.new(core_client, adapter, bodies, connect_timeout, keep)
   return setmetatable({ core = core_client, adapter = adapter, bodies = bodies, free = {},
+                        keep = keep or 8,
                         -- new lanes connecting: lane -> when it began.  Weak, and
                         -- timed: a lane whose coroutine the loop dropped mid-way
                         -- must not hold a place for ever.
@@ -137,7 +140,7 @@ function Transport:attempt(path, payload, timeout, route, on_built)
   self.status, self.sent, self.received = entry[4], entry[5], entry[6]
   if self.bodies then self.request_body, self.response_body = lane:bodies(slot) end
   lane:release(slot)
-  free[#free + 1] = lane
+  if #free < self.keep then free[#free + 1] = lane else lane:close() end
   return entry[2], entry[3]
 end
 

@@ -69,7 +69,8 @@ M.documented = {
   { { "clock_offset_ms" }, "milliseconds added to the local clock when stamping requests" },
   { { "paths" }, "`{ [\"group.name\"] = \"/api/v1/…\" }`: replaces an endpoint's path (see \"inferred\""
     .. " below)" },
-  { { "max_connections" }, "connections `client.async` may open at once" },
+  { { "max_connections" }, "connections `client.async` may open at once; idle connections an event loop's"
+    .. " client keeps (see \"Event loops\")" },
   { { "http2" }, "may `client.async` use HTTP/2 when the server offers it (then requests share one"
     .. " connection)" },
   { { "exact_numbers" }, "decode numbers a double cannot hold exactly as strings of their text (see"
