@@ -1,5 +1,5 @@
 /* decode_fuzz.c: the response side as a transport written in Lua drives it:
- * core.exchange(cap), ex:feed(bytes)..., ex:eof(), ex:finish(), which runs
+ * core.answer(cap), ex:feed(bytes)..., ex:eof(), ex:finish(), which runs
  * the framing (http1.c), the judge (outcome.c), the JSON decoder (json.c)
  * and the error builder (error.c).
  * Input: [head][cap][flags][bytes...]
@@ -31,7 +31,7 @@ static const char check_chunk[] =
     "local core, bytes, cap, flags, cut, class = ...\n"
     "local kinds = { network = true, decode = true, api = true, timeout = true,\n"
     "                tls = true, validation = true }\n"
-    "local ex = core.exchange(cap)\n"
+    "local ex = core.answer(cap)\n"
     "if flags % 2 == 1 then ex:sent() end\n"
     "if flags // 2 % 2 == 1 then\n"
     "  ex:feed(bytes:sub(1, cut)); ex:feed(bytes:sub(cut + 1))\n"

@@ -1,8 +1,9 @@
 /* call.c: one signed attempt, and nothing about any endpoint.
- *   envelope {"account","timestamp","payload"} -> bytes (encode.c)
- *   -> HMAC-SHA512 of exactly those bytes -> HTTP/1.1 request (http1.c)
+ *   the envelope, signed (envelope.c) -> HTTP/1.1 request (request.c)
  *   -> one exchange on the connection (conn.c) -> result or error (outcome.c)
  *   -> the connection kept or dropped, as the outcome says.
+ * Also the request and answer object for transports outside the core
+ * (prepare, tunnel: nginx cosockets), and what the last attempt moved.
  * Each attempt is stamped (local clock + the client's offset) and signed
  * afresh.  Whether to try again is the Lua retry policy's business; an error
  * carries what it needs: request_sent, retry_after, date (outcome.c).
@@ -15,72 +16,6 @@
 #include <string.h>
 #include <time.h>
 #include "calypso.h"
-
-#define MAX_PATH 8192
-
-const char *calypso_check_path(lua_State *L, int arg, size_t *len) {
-  const char *p = luaL_checklstring(L, arg, len);
-  size_t i;
-  int ok = *len > 0 && *len <= MAX_PATH && p[0] == '/';
-  for (i = 0; ok && i < *len; i++) ok = (unsigned char)p[i] > 0x20 && (unsigned char)p[i] < 0x7f;
-  luaL_argcheck(L, ok, arg, "path must start with '/' and be at most 8192 bytes of visible ASCII");
-  return p;
-}
-
-#define BARE_PREFIX "{\"timestamp\":"
-
-/* Is the value at idx nil, or a table with nothing in it? */
-static int nothing(lua_State *L, int idx) {
-  if (lua_isnoneornil(L, idx)) return 1;
-  if (!lua_istable(L, idx)) return 0;
-  lua_pushnil(L);
-  if (!lua_next(L, idx)) return 1;
-  lua_pop(L, 2);
-  return 0;
-}
-
-/* The envelope the route asks for into out.  Too large, or a payload that
- * cannot be JSON (or one given to a route that sends none), is a validation
- * error; only running out of memory raises. */
-int calypso_build_body(lua_State *L, calypso_client *c, const calypso_route *route, int idx,
-                       long long ts, calypso_buf *out, size_t *ts_at) {
-  calypso_error e = calypso_error_init("validation", 0);
-  const char *why = "the request would be larger than 64 MiB";
-  int account = calypso_route_has_account(route);
-  calypso_buf_reset(out);
-  if (ts_at) *ts_at = account ? c->prefix_len : sizeof BARE_PREFIX - 1;
-  if (!(account ? calypso_buf_append(out, c->prefix, c->prefix_len) : calypso_buf_appends(out, BARE_PREFIX)) ||
-      !calypso_buf_append_decimal(out, (unsigned long long)ts)) {
-    /* too large already: cannot happen with a sane account */
-  } else if (!calypso_route_has_payload(route)) {
-    why = nothing(L, idx) ? (calypso_buf_appends(out, "}") ? NULL : why)
-                          : "this endpoint sends no payload";
-  } else if (calypso_buf_appends(out, ",\"payload\":")) {
-    size_t payload_at = out->len;
-    why = lua_istable(L, idx) ? calypso_json_write(L, idx, out) : "it must be a table";
-    if (why == NULL && out->data[payload_at] != '{')
-      why = "it must be a JSON object (string keys, or empty)";
-    else if (why == NULL && !calypso_buf_appends(out, "}"))
-      why = "the request would be larger than 64 MiB";
-  }
-  if (out->nomem) luaL_error(L, "calypso: out of memory");
-  if (why == NULL) return 1;
-  calypso_fail(L, &e, "payload cannot be sent: %s", why);
-  return 0;
-}
-
-/* A timeout argument in seconds, as milliseconds: more than 0, at most
- * 1e6 s (a per-call timeout may be longer or shorter than the client's). */
-long calypso_check_timeout(lua_State *L, int arg) {
-  lua_Number s = luaL_checknumber(L, arg);
-  luaL_argcheck(L, s > 0 && s <= 1e6, arg, "timeout must be more than 0 and at most 1e6 seconds");
-  return s * 1000 < 1 ? 1 : (long)(s * 1000);
-}
-
-static void sign_body(lua_State *L, calypso_client *c, char out[CALYPSO_SIGN_HEX_LEN]) {
-  if (!calypso_signer_hex(c->signer, c->body.data, c->body.len, out))
-    luaL_error(L, "calypso: HMAC-SHA512 failed");
-}
 
 /* client:attempt(path, payload [, timeout [, route]]) -> result | nil, err
  * path: "/api/v1/..." (appended to base_url); payload: a table that encodes
@@ -107,7 +42,7 @@ static int l_attempt(lua_State *L) {
   if (!calypso_conn_after_fork(c)) luaL_error(L, "calypso: out of memory renewing the connection");
   if (!calypso_build_body(L, c, route, 3, calypso_clock_ms() + c->clock_offset_ms, &c->body, NULL))
     return 2;
-  sign_body(L, c, sign);
+  calypso_sign_body(L, c, sign);
   if (!calypso_http1_request(&c->request, calypso_route_method(route), c->path_prefix, path, c->head,
                              c->head_len, sign, &c->body))
     luaL_error(L, "calypso: out of memory");
@@ -117,7 +52,7 @@ static int l_attempt(lua_State *L) {
   }
   calypso_conn_exchange(c, timeout_ms);
   c->exchanged = 1;
-  calypso_exchange_facts(&c->ex, &facts);
+  calypso_answer_facts(&c->ex, &facts);
   facts.empty_ok = route->empty_ok;
   facts.list_ok = route->list_ok;
   facts.decode = c->decode;
@@ -128,10 +63,10 @@ static int l_attempt(lua_State *L) {
   return n;
 }
 
-/* client:prepare(path, payload [, route]) -> request, exchange | nil, err
+/* client:prepare(path, payload [, route]) -> request, answer | nil, err
  * For transports outside the core (nginx cosockets): the whole HTTP/1.1
- * request, stamped and signed now, and the exchange object that parses its
- * answer and gives the call's result (exchange.c).  The core's connection
+ * request, stamped and signed now, and the answer object that parses its
+ * answer and gives the call's result (answer.c).  The core's connection
  * is not touched. */
 static int l_prepare(lua_State *L) {
   calypso_client *c = calypso_check_client(L, 1);
@@ -142,44 +77,18 @@ static int l_prepare(lua_State *L) {
   lua_settop(L, 4);
   if (!calypso_build_body(L, c, route, 3, calypso_clock_ms() + c->clock_offset_ms, &c->body, NULL))
     return 2;
-  sign_body(L, c, sign);
+  calypso_sign_body(L, c, sign);
   if (!calypso_http1_request(&c->request, calypso_route_method(route), c->path_prefix, path, c->head,
                              c->head_len, sign, &c->body))
     luaL_error(L, "calypso: out of memory");
   lua_pushlstring(L, c->request.data, c->request.len);
   {
-    calypso_exchange *ex = calypso_exchange_push(L, c->max_response);
+    calypso_answer *ex = calypso_answer_push(L, c->max_response);
     ex->empty_ok = route->empty_ok;
     ex->list_ok = route->list_ok;
     ex->decode = c->decode;
     calypso_client_peer(c, &ex->peer); /* the transport may name a trust store of its own (ex:fail) */
   }
-  return 2;
-}
-
-/* client:envelope(payload [, timestamp_ms [, route]]) -> body, sign | nil, err
- * The exact bytes and Sign that attempt() would send, without sending them;
- * timestamp_ms defaults to now (with the clock offset).  For tests and for
- * other transports. */
-static int l_envelope(lua_State *L) {
-  calypso_client *c = calypso_check_client(L, 1);
-  const calypso_route *route = calypso_check_route(L, 4);
-  long long ts;
-  char sign[CALYPSO_SIGN_HEX_LEN];
-  if (calypso_route_has_payload(route)) luaL_checktype(L, 2, LUA_TTABLE);
-  if (lua_isnoneornil(L, 3)) {
-    ts = calypso_clock_ms() + c->clock_offset_ms;
-  } else {
-    lua_Number n = luaL_checknumber(L, 3);
-    luaL_argcheck(L, n >= 0 && n < 9.007199254740992e15 && n == (lua_Number)(long long)n, 3,
-                  "timestamp must be a whole number of milliseconds");
-    ts = (long long)n;
-  }
-  lua_settop(L, 4);
-  if (!calypso_build_body(L, c, route, 2, ts, &c->body, NULL)) return 2;
-  sign_body(L, c, sign);
-  lua_pushlstring(L, c->body.data, c->body.len);
-  lua_pushlstring(L, sign, sizeof sign);
   return 2;
 }
 
@@ -205,9 +114,9 @@ static int l_last(lua_State *L) {
   return 5;
 }
 
-/* client:tunnel() -> request, exchange
+/* client:tunnel() -> request, answer
  * For transports outside the core that reach base_url through the `proxy`
- * option: the CONNECT request, and the exchange that judges the proxy's
+ * option: the CONNECT request, and the answer object that judges the proxy's
  * answer (its finish() gives true, or nil and err).  Raises if there is no
  * proxy. */
 static int l_tunnel(lua_State *L) {
@@ -216,13 +125,13 @@ static int l_tunnel(lua_State *L) {
   if (!calypso_http1_connect_request(&c->request, c->host, c->port))
     luaL_error(L, "calypso: out of memory");
   lua_pushlstring(L, c->request.data, c->request.len);
-  calypso_exchange_push_tunnel(L);
+  calypso_answer_push_tunnel(L);
   return 2;
 }
 
 void calypso_call_open(lua_State *L) {
   static const luaL_Reg methods[] = {{"attempt", l_attempt},   {"prepare", l_prepare},
-                                     {"envelope", l_envelope}, {"tunnel", l_tunnel},
-                                     {"last", l_last},         {NULL, NULL}};
+                                     {"tunnel", l_tunnel},     {"last", l_last},
+                                     {NULL, NULL}};
   luaL_setfuncs(L, methods, 0);
 }

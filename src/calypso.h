@@ -32,7 +32,7 @@
 #define CALYPSO_EXPORT
 #endif
 #define CALYPSO_CLIENT_MT "calypso.Client"
-#define CALYPSO_EXCHANGE_MT "calypso.Exchange"
+#define CALYPSO_ANSWER_MT "calypso.Answer"
 #define CALYPSO_ERROR_MT "calypso.Error"
 #define CALYPSO_ROUTE_MT "calypso.Route"
 #define CALYPSO_DECIMAL_MT "calypso.Decimal"
@@ -114,7 +114,7 @@ typedef struct calypso_peer {
 /* What a transport saw in one attempt: plain facts, no judgement.
  * calypso_outcome() (outcome.c) alone turns them into the call's result or
  * error, and says whether the connection may carry another exchange; every
- * transport (conn.c, transfer.c, the cosocket one through exchange.c)
+ * transport (conn.c, transfer.c, the cosocket one through answer.c)
  * reports the same fields. */
 typedef struct calypso_facts {
   int status;              /* the final answer's status; 0: none seen */
@@ -138,8 +138,8 @@ typedef struct calypso_facts {
 } calypso_facts;
 
 /* One answer as it arrives over a byte stream the core does not own (the
- * blocking connection, an nginx cosocket): exchange.c. */
-typedef struct calypso_exchange {
+ * blocking connection, an nginx cosocket): answer.c. */
+typedef struct calypso_answer {
   calypso_http1 parser;
   calypso_buf response;
   int request_sent;          /* request bytes may have left for the server */
@@ -151,7 +151,7 @@ typedef struct calypso_exchange {
   calypso_peer peer;         /* as in facts */
   size_t received;           /* bytes fed to it: head, body and all (for hooks) */
   char detail[CURL_ERROR_SIZE]; /* the transport's words; also libcurl's error buffer */
-} calypso_exchange;
+} calypso_answer;
 
 typedef struct calypso_client {
   CURL *curl;                /* libcurl in connect-only mode: the TLS connection */
@@ -185,7 +185,7 @@ typedef struct calypso_client {
   calypso_decode decode;     /* exact_numbers (numbers a double cannot hold as their text),
                                 max_response_values, max_object_members */
   calypso_buf body, request;
-  calypso_exchange ex;       /* the blocking transport's current exchange */
+  calypso_answer ex;       /* the blocking transport's current exchange */
   calypso_sockets sockets;   /* every descriptor the blocking handle opened */
   struct calypso_multi *multi; /* the non-blocking transport, made on first use */
   struct calypso_multi *lanes; /* client:lane()'s, each a multi handle of its own */
@@ -279,7 +279,7 @@ void calypso_forward_open(lua_State *L);
 /* route.c */
 void calypso_route_open(lua_State *L);
 const calypso_route *calypso_check_route(lua_State *L, int idx); /* nil: POST, full, object */
-long calypso_check_timeout(lua_State *L, int arg); /* seconds -> ms, checked (call.c) */
+long calypso_check_timeout(lua_State *L, int arg); /* seconds -> ms, checked (envelope.c) */
 const char *calypso_route_method(const calypso_route *r);
 int calypso_route_has_account(const calypso_route *r);
 int calypso_route_has_payload(const calypso_route *r);
@@ -316,17 +316,17 @@ void calypso_outcome_open(lua_State *L);
 /* The answer to CONNECT: pushes true (the tunnel is open) or nil and err. */
 int calypso_tunnel_outcome(lua_State *L, const calypso_facts *f);
 
-/* exchange.c */
-void calypso_exchange_open(lua_State *L);
-void calypso_exchange_start(calypso_exchange *ex);
-int calypso_exchange_feed(calypso_exchange *ex, const char *data, size_t n); /* -> finished */
-void calypso_exchange_eof(calypso_exchange *ex);
-void calypso_exchange_fail(calypso_exchange *ex, const char *failure); /* detail already set */
+/* answer.c */
+void calypso_answer_open(lua_State *L);
+void calypso_answer_start(calypso_answer *ex);
+int calypso_answer_feed(calypso_answer *ex, const char *data, size_t n); /* -> finished */
+void calypso_answer_eof(calypso_answer *ex);
+void calypso_answer_fail(calypso_answer *ex, const char *failure); /* detail already set */
 /* The facts of the exchange so far (the parser's, and any failure). */
-void calypso_exchange_facts(const calypso_exchange *ex, calypso_facts *f);
+void calypso_answer_facts(const calypso_answer *ex, calypso_facts *f);
 /* A new exchange object on the stack, for a transport written in Lua. */
-calypso_exchange *calypso_exchange_push(lua_State *L, size_t max_response);
-calypso_exchange *calypso_exchange_push_tunnel(lua_State *L);
+calypso_answer *calypso_answer_push(lua_State *L, size_t max_response);
+calypso_answer *calypso_answer_push_tunnel(lua_State *L);
 
 /* curl.c: what both libcurl transports share */
 int calypso_curl_global_init(void);
@@ -350,6 +350,10 @@ int calypso_sockets_park(calypso_sockets *set, pid_t owner);
 void calypso_sockets_cleanup(calypso_client *c, CURL *h);
 void calypso_sockets_free(calypso_sockets *set);
 
+/* envelope.c: the signed envelope (client:envelope, and for every transport) */
+void calypso_envelope_open(lua_State *L); /* expects the client methods table on top */
+void calypso_sign_body(lua_State *L, calypso_client *c, char out[CALYPSO_SIGN_HEX_LEN]);
+
 /* multi.c, transfer.c: the non-blocking transport (client methods) */
 void calypso_multi_open(lua_State *L); /* expects the client methods table on top */
 
@@ -367,7 +371,7 @@ void calypso_client_peer(const calypso_client *c, calypso_peer *p); /* whom c re
 /* settings.c: core.new */
 void calypso_settings_open(lua_State *L);
 
-/* call.c: the envelope, and the blocking and prepared attempts (client methods) */
+/* envelope.c: the envelope and the argument checks every transport shares */
 /* The path argument at arg: "/..." of visible ASCII, at most 8 KiB; raises otherwise. */
 const char *calypso_check_path(lua_State *L, int arg, size_t *len);
 /* The envelope the route asks for, with the payload at idx (nil when the
@@ -376,6 +380,8 @@ const char *calypso_check_path(lua_State *L, int arg, size_t *len);
  * NULL, says where the timestamp's digits start. */
 int calypso_build_body(lua_State *L, calypso_client *c, const calypso_route *route, int idx,
                        long long ts, calypso_buf *out, size_t *ts_at);
+
+/* call.c: the blocking and prepared attempts (client methods) */
 void calypso_call_open(lua_State *L); /* expects the client methods table on top */
 
 #if defined(__GNUC__)

@@ -4,8 +4,8 @@
  * the settings.  The secret itself is never stored: it keys the signer, whose
  * key material OpenSSL wipes when close, __gc or __close (one idempotent
  * release) frees it.  __tostring names the account and base URL only.
- * core.new is settings.c's; the transports add their own methods (call.c,
- * multi.c): this file knows neither, and frees client.async's state through
+ * core.new is settings.c's; the transports add their own methods (call.c, envelope.c,
+ * multi.c): this file knows none of them, and frees client.async's state through
  * the pointer multi.c set. */
 #include <math.h>
 #include <stdlib.h>
@@ -112,7 +112,7 @@ static int l_tostring(lua_State *L) {
   return 1;
 }
 
-/* Leaves the methods table on top, for call.c and multi.c to add theirs. */
+/* Leaves the methods table on top, for call.c, envelope.c and multi.c to add theirs. */
 void calypso_client_open(lua_State *L) {
   static const luaL_Reg methods[] = {{"origin", l_origin},
                                      {"clock_offset", l_clock_offset},

@@ -2,7 +2,7 @@
  * libcurl in connect-only mode.  libcurl resolves, connects (through the
  * `proxy` option's tunnel, if any) and does TLS with verification (curl.c);
  * this file moves the bytes of one exchange with poll() against a single
- * deadline, and judges nothing (exchange.c gathers the facts, outcome.c
+ * deadline, and judges nothing (answer.c gathers the facts, outcome.c
  * decides):
  *   reuse the connection if the last outcome kept it and it is alive
  *   (nothing readable, or only TLS housekeeping), else connect;  send the
@@ -161,10 +161,10 @@ static CURLcode receive(calypso_client *c, long long deadline) {
     }
     if (rc != CURLE_OK) return rc;
     if (n == 0) {
-      calypso_exchange_eof(&c->ex);
+      calypso_answer_eof(&c->ex);
       return CURLE_OK;
     }
-    if (calypso_exchange_feed(&c->ex, chunk, n)) return CURLE_OK;
+    if (calypso_answer_feed(&c->ex, chunk, n)) return CURLE_OK;
   }
 }
 
@@ -176,7 +176,7 @@ void calypso_conn_exchange(calypso_client *c, long timeout_ms) {
   long long deadline = calypso_conn_mono_ms() + timeout_ms;
   CURLcode rc;
   c->attempt_ms = timeout_ms;
-  calypso_exchange_start(&c->ex);
+  calypso_answer_start(&c->ex);
   if (c->connected &&
       (!c->kept || calypso_conn_mono_ms() - c->idle_since_ms > IDLE_LIMIT_MS || !alive(c)))
     renew(c);
@@ -184,7 +184,7 @@ void calypso_conn_exchange(calypso_client *c, long timeout_ms) {
   rc = c->connected ? CURLE_OK : connect_now(c, deadline);
   if (rc == CURLE_OK) rc = send_all(c, deadline);
   if (rc == CURLE_OK) rc = receive(c, deadline);
-  if (rc != CURLE_OK) calypso_exchange_fail(&c->ex, calypso_curl_failure(c->curl, rc, c->ex.detail));
+  if (rc != CURLE_OK) calypso_answer_fail(&c->ex, calypso_curl_failure(c->curl, rc, c->ex.detail));
 }
 
 /* After the outcome: keep the connection for the next exchange, or close it. */

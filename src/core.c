@@ -1,9 +1,10 @@
 /* core.c: luaopen_calypso_core builds the module table and lets each file
  * add its part.  Nothing else lives here.
  *   new(opts) -> client          settings.c; the client is client.c's, with methods
- *                                 from call.c (attempt, prepare, envelope, tunnel)
- *                                 and multi.c (submit, start, drive, release, watch)
- *   exchange(max) -> ex          exchange.c (judged by outcome.c)
+ *                                 from call.c (attempt, prepare, tunnel, last),
+ *                                 envelope.c (envelope) and multi.c (submit, start,
+ *                                 drive, release, watch, lane)
+ *   answer(max) -> ex            answer.c (judged by outcome.c)
  *   outcome(facts) -> ...        outcome.c: the judge on its own
  *   route(opts) -> route         route.c: method, envelope shape, empty answers
  *   uuid4() -> string            uuid.c: a random UUID (OpenSSL's CSPRNG)
@@ -34,10 +35,11 @@ CALYPSO_EXPORT int luaopen_calypso_core(lua_State *L) {
   calypso_uuid_open(L);
   calypso_forward_open(L);
   calypso_outcome_open(L);
-  calypso_exchange_open(L);
+  calypso_answer_open(L);
   calypso_settings_open(L);
   calypso_client_open(L); /* pushes the client methods table, which the transports fill */
   calypso_call_open(L);
+  calypso_envelope_open(L);
   calypso_multi_open(L);
   lua_pop(L, 1);
   return 1;

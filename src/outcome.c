@@ -1,7 +1,7 @@
 /* outcome.c: the facts of one attempt -> the call's result, or nil and err.
  * The only place that judges an answer or a failure.  Every transport (the
  * blocking one in conn.c, client.async's in transfer.c, the nginx cosocket
- * one through exchange.c) reports plain facts (calypso_facts) and calls
+ * one through answer.c) reports plain facts (calypso_facts) and calls
  * this, so a verdict never depends on which of them carried the bytes.
  * The order is the rule:
  *   1. a body over max_response_bytes fails, before any status is looked at
@@ -155,7 +155,7 @@ static int failed(lua_State *L, const calypso_facts *f, calypso_error *e) {
   size_t i;
   const char *detail;
   for (i = 0; i < NCLASSES && strcmp(classes[i].failure, f->failure) != 0; i++) continue;
-  if (i == NCLASSES) i = NCLASSES - 1; /* "local": exchange.c admits only known classes */
+  if (i == NCLASSES) i = NCLASSES - 1; /* "local": answer.c admits only known classes */
   e->kind = classes[i].kind;
   e->cause = classes[i].failure;
   detail = f->detail && f->detail[0] ? f->detail : classes[i].otherwise;

@@ -1,7 +1,7 @@
 --- The nginx transport: one attempt over ngx.socket.tcp, so that a call made
 -- in an nginx request or timer yields to other requests instead of blocking
 -- the worker.  The C core still stamps, signs and writes the request and
--- judges the answer (client:prepare, the exchange object); this module only
+-- judges the answer (client:prepare, the answer object); this module only
 -- moves the bytes:
 --   connect, through a keep-alive pool per host and port (names are resolved
 --   by nginx's `resolver`), or through the `proxy` option's CONNECT tunnel;

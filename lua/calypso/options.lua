@@ -128,7 +128,7 @@ end
 
 -- A number option's rule: its bounds (and whole: a whole number), which the
 -- check says and M.bounds gives.  The core takes at least these ranges
--- (settings.c, call.c): an option calypso.new accepts, the core accepts.
+-- (settings.c, envelope.c): an option calypso.new accepts, the core accepts.
 local function number(min, max, whole, unit)
   return { type = "number", min = min, max = max, whole = whole, check = function(n)
     if n ~= n or n < min or n > max or (whole and n ~= math.floor(n)) then

@@ -83,7 +83,7 @@ end
 -- if the answer is not whole; and how many bytes the exchange was given
 -- (once done it takes no more, as a transport stops reading).
 local function ours(raw, cuts)
-  local ex, from, done = core.exchange(MAX), 1, false
+  local ex, from, done = core.answer(MAX), 1, false
   for _, at in ipairs(cuts) do
     if done then break end
     done = ex:feed(raw:sub(from, at))

@@ -1,6 +1,6 @@
 -- spec/unit/http1_spec.lua: the response parser and its verdict, fed by hand
 -- (no server): framing rules asserted directly, every split of the bytes.
-local exchange = require "support.exchange"
+local answer = require "support.answer"
 
 local OK = '{"id":"3f2b8c1e-9d4a-4e6b-8f0c-1a2b3c4d5e6f"}'
 
@@ -17,14 +17,14 @@ end
 -- The verdict of raw fed whole, then fed cut at every single offset: all the
 -- same, or the test fails naming the first offset that differs.
 local function every_split(raw, max)
-  local whole = exchange.verdict(raw, max)
+  local whole = answer.verdict(raw, max)
   for at = 1, #raw - 1 do
-    local v = exchange.verdict(raw, max, { at })
+    local v = answer.verdict(raw, max, { at })
     assert.are.same(whole, v, "cut at byte " .. at)
   end
   local bytes = {}
   for at = 1, #raw - 1 do bytes[#bytes + 1] = at end
-  assert.are.same(whole, exchange.verdict(raw, max, bytes), "fed one byte at a time")
+  assert.are.same(whole, answer.verdict(raw, max, bytes), "fed one byte at a time")
   return whole
 end
 
@@ -55,7 +55,7 @@ describe("the response parser", function()
     end)
 
     it("fails a close-delimited body over the cap as decode", function()
-      local v = exchange.verdict("HTTP/1.1 200 OK\r\n\r\n" .. OK, 10)
+      local v = answer.verdict("HTTP/1.1 200 OK\r\n\r\n" .. OK, 10)
       assert.are.equal("decode", v.kind)
     end)
   end)
@@ -72,7 +72,7 @@ describe("the response parser", function()
       { "bytes after the answer", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}HTTP/1.1 200 OK\r\n" },
     } do
       it("does not reuse the connection after " .. c[1], function()
-        local v = exchange.verdict(c[2])
+        local v = answer.verdict(c[2])
         assert.is_true(v.ok)
         assert.is_false(v.reusable)
       end)
@@ -85,7 +85,7 @@ describe("the response parser", function()
       { "a Calypso error", with_length("HTTP/1.1 400 Bad Request", '{"errorCode":"001","message":"x"}') },
     } do
       it("reuses the connection after " .. c[1], function()
-        assert.is_true(exchange.verdict(c[2]).reusable)
+        assert.is_true(answer.verdict(c[2]).reusable)
       end)
     end
 
@@ -96,7 +96,7 @@ describe("the response parser", function()
       { "a 2xx with broken JSON", with_length("HTTP/1.1 200 OK", '{"id":') },
     } do
       it("drops the connection after a refused answer: " .. c[1], function()
-        local v = exchange.verdict(c[2])
+        local v = answer.verdict(c[2])
         assert.are.equal("decode", v.kind)
         assert.is_false(v.reusable)
       end)
@@ -105,7 +105,7 @@ describe("the response parser", function()
 
   describe("interim answers and trailers", function()
     it("refuses an endless run of 100 Continue", function()
-      local v = exchange.verdict(("HTTP/1.1 100 Continue\r\n\r\n"):rep(5000)
+      local v = answer.verdict(("HTTP/1.1 100 Continue\r\n\r\n"):rep(5000)
         .. with_length("HTTP/1.1 200 OK", OK))
       assert.is_false(v.ok)
       assert.are.equal("network", v.kind)
@@ -118,7 +118,7 @@ describe("the response parser", function()
     end)
 
     it("refuses trailers past the header limit", function()
-      local v = exchange.verdict("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n"
+      local v = answer.verdict("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n"
         .. ("X-Trailer: " .. ("t"):rep(1000) .. "\r\n"):rep(100) .. "\r\n")
       assert.is_false(v.ok)
       assert.are.equal("network", v.kind)

@@ -1,5 +1,5 @@
--- spec/support/exchange.lua: an exchange object (the core's response parser
--- and judge, src/exchange.c and src/outcome.c) fed by hand, with no server.
+-- spec/support/answer.lua: an answer object (the core's response parser
+-- and judge, src/answer.c and src/outcome.c) fed by hand, with no server.
 --   local ex = exchange.new(max_response_bytes)
 --   exchange.verdict(raw, max, splits) -> the verdict of raw fed in those pieces
 local core = require "calypso.core"
@@ -7,7 +7,7 @@ local core = require "calypso.core"
 local M = {}
 
 function M.new(max_response)
-  return core.exchange(max_response or 1024 * 1024)
+  return core.answer(max_response or 1024 * 1024)
 end
 
 -- Feeds raw in pieces cut at the given offsets (a sorted list), then EOF if
