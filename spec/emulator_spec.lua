@@ -90,11 +90,14 @@ describe("the emulator", function()
   -- the next file's run.
   it("drops a stalled request that outlives a reset, with no effect", function()
     emu:reset()
-    emu:fault{ mode = "stall", seconds = 0.5 }
-    local impatient = emu:client{ timeout = 0.1, max_retries = 0 }
+    emu:fault{ mode = "stall", seconds = 2 }
+    -- timeout: long enough for the request to reach the emulator even under
+    -- valgrind (0.1 s was not: the call timed out before it was sent)
+    local impatient = emu:client{ timeout = 0.8, max_retries = 0 }
     local _, err = impatient.customer.create{}
     impatient:close()
     assert.are.equal("timeout", err.kind)
+    assert.are.equal(1, emu:stats().received) -- it arrived, and is stalled
     emu:reset() -- the stall is still sleeping in the emulator
     local stats = emu:wait_for("dropped_after_reset", 1) -- until the stall has ended
     assert.are.equal(0, stats.created)
