@@ -14,6 +14,7 @@ local core = require "calypso.core"
 local client = require "calypso.client"
 local observe = require "calypso.observe"
 local options = require "calypso.options"
+local text = require "calypso.text"
 local webhook = require "calypso.webhook"
 
 local M = {}
@@ -35,6 +36,34 @@ M.webhook = webhook
 --- `calypso.uuid4() -> string`: a random UUID from OpenSSL's CSPRNG, for your own
 -- idempotency keys.
 M.uuid4 = core.uuid4
+
+--- `calypso.uuid5(namespace, name) -> string`: the RFC 9562 name-based UUID
+-- (SHA-1) of `name` in `namespace` (a UUID's text).  The same order gives the
+-- same key in every process, so a create retried after a crash or a restart
+-- is the create it was, not a second one:
+-- `{ idempotency_key = calypso.uuid5(MY_NAMESPACE, "order:" .. order.id) }`.
+-- A namespace or name that is not a string, or a namespace that is not a
+-- UUID, raises at the caller's line.
+function M.uuid5(namespace, name)
+  if type(namespace) ~= "string" or not text.is_uuid(namespace) then
+    local got = type(namespace) == "string" and string.format("%q", namespace:sub(1, 40)) or type(namespace)
+    error("calypso.uuid5: namespace must be a UUID's text (8-4-4-4-12 hex digits), got " .. got, 2)
+  end
+  if type(name) ~= "string" then
+    error("calypso.uuid5: name must be a string, got " .. type(name), 2)
+  end
+  return (core.uuid5(namespace, name))
+end
+
+--- RFC 9562's namespaces for `calypso.uuid5`, for names that are a domain
+-- (`DNS`), a URL, an ISO OID or an X.500 DN.  A merchant's own namespace is
+-- any UUID made once (`calypso.uuid4()`) and kept in its configuration.
+M.uuid_namespaces = {
+  DNS = "6ba7b810-9dad-11d1-80b4-00c04fd430c8",
+  URL = "6ba7b811-9dad-11d1-80b4-00c04fd430c8",
+  OID = "6ba7b812-9dad-11d1-80b4-00c04fd430c8",
+  X500 = "6ba7b814-9dad-11d1-80b4-00c04fd430c8",
+}
 
 --- `calypso.meta(result) -> { status, attempts, elapsed_ms, trace_id?,
 -- idempotency_key?, read_back? } | nil`: how the call that returned `result`

@@ -488,7 +488,9 @@ end
 --- sb:fault{ mode =, count =, status =, retry_after =, seconds = } -> { ok } | nil,
 -- err: misbehaviour of the API for the next `count` requests (default 1),
 -- for testing your code's handling of it: "drop_reply" (the request is
--- processed and no answer comes: the maybe_applied case), "fail_after"
+-- processed and no answer comes: the maybe_applied case), "hold_reply"
+-- (processed, the answer held `seconds`, default 30: time to kill the
+-- process that asked, as a crash would), "fail_after"
 -- (processed, then answered `status`, default 500), "status" (answered
 -- `status`, such as 429, with Retry-After `retry_after`, before any
 -- processing), "stall" (`seconds` before answering).

@@ -54,7 +54,7 @@ function M.background(cmd)
   local out = os.tmpname()
   local script = ("(%s) >%s 2>&1 & echo $! >%s.pid; wait $!; echo \"exit:$?\" >>%s")
     :format(cmd, out, out, out)
-  assert(os.execute("sh -c " .. M.quote(script) .. " &"))
+  assert(os.execute("sh -c " .. M.quote(script) .. " 2>/dev/null &")) -- not its "Killed"
   local h = { out = out }
   M.until_true(function() return read(out .. ".pid"):find("%d") end, "the pid of " .. cmd)
   h.pid = tonumber(read(out .. ".pid"):match("%d+"))

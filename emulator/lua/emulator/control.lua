@@ -100,6 +100,7 @@ function actions.stats()
     subscriptions = state.get_number("subscriptions_made"),
     onramp_keys = state.get_number("onramp_keys"),
     dropped_after_reset = state.get_number("dropped_after_reset"), -- stalls a reset ended (faults.lua)
+    held_replies = state.get_number("held_replies"), -- answers the hold_reply fault held back
     last = recent[#recent] or cjson.null,
     recent = recent,
   }

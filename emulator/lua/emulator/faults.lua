@@ -21,6 +21,10 @@
 --   trickle      a valid answer, one byte every `seconds` (default 1)
 --   drop_reply   the request is processed (a customer is created) and the
 --                connection closed with no answer at all
+--   hold_reply   the request is processed and its answer held `seconds`
+--                (default 30) before it is sent; never sent after a reset:
+--                a client killed meanwhile has made the object and heard
+--                nothing (stats.held_replies counts the held answers)
 --   fail_after   the request is processed, and answered `status` (default
 --                500) with Calypso's 000 error instead of its result
 --   redirect_http  302 to the same path over plain http://
@@ -130,6 +134,10 @@ end
 
 function modes.drop_reply()
   ngx.ctx.drop_reply = true -- respond.json closes instead of answering
+end
+
+function modes.hold_reply(f)
+  ngx.ctx.hold_reply = { seconds = f.seconds or 30, generation = state.generation() }
 end
 
 function modes.fail_after(f)

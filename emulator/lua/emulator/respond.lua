@@ -30,8 +30,21 @@ local function date_header()
   end
 end
 
+-- A reply held back by the hold_reply fault (faults.lua): the request was
+-- processed; the answer waits, and is never sent once a reset has ended the
+-- run the request belonged to.
+local function hold()
+  local held = ngx.ctx.hold_reply
+  if not held then return end
+  ngx.ctx.hold_reply = nil
+  state.count("held_replies")
+  ngx.sleep(held.seconds)
+  if state.generation() ~= held.generation then return ngx.exit(444) end
+end
+
 function M.json(status, value)
   if ngx.ctx.drop_reply then return ngx.exit(444) end -- processed, but never answered
+  hold()
   if ngx.ctx.fail_after then -- processed, but answered with an error
     local failure = ngx.ctx.fail_after
     ngx.ctx.fail_after = nil
@@ -48,6 +61,7 @@ end
 function M.empty(status)
   if ngx.ctx.drop_reply then return ngx.exit(444) end
   if ngx.ctx.fail_after then return M.json(200, {}) end
+  hold()
   date_header()
   ngx.status = status
   ngx.header["Content-Length"] = 0

@@ -58,13 +58,14 @@ function M.add(parser)
   wf:option("--late", "send each delivery this many seconds after its event (sandbox clock)", "0")
     :convert(tonumber)
   local fault = sb:command("fault", "misbehave on the API's next requests, for testing your code")
-  fault:argument("mode", "drop-reply (processed, no answer), fail-after (processed, then an error"
-    .. " status), status (an error status first, such as 429), stall"):choices{ "drop-reply", "fail-after",
+  fault:argument("mode", "drop-reply (processed, no answer), hold-reply (processed, the answer held"
+    .. " --seconds: kill your process meanwhile), fail-after (processed, then an error status), status (an"
+    .. " error status first, such as 429), stall"):choices{ "drop-reply", "hold-reply", "fail-after",
     "status", "stall" }
   fault:option("--status", "the status for fail-after and status", "500"):convert(tonumber)
   fault:option("--retry-after", "a Retry-After in seconds, for status"):convert(tonumber)
     :target("retry_after")
-  fault:option("--seconds", "how long stall waits", "5"):convert(tonumber)
+  fault:option("--seconds", "how long stall waits, or hold-reply holds the answer", "5"):convert(tonumber)
   fault:option("--count", "how many requests", "1"):convert(tonumber)
   local clock = sb:command("clock", "the sandbox's clock, which its simulations follow")
     :command_target("clock_command")
