@@ -333,5 +333,13 @@ describe("the merchant API", function()
       assert.is_nil(again)
       assert.are.equal("004", err.code)
     end)
+
+    it("answers 004 for an invoice by a key nobody used, at once (it answered 500 before)", function()
+      local before = emu:stats().received
+      local none, err = client.invoice.get{ idempotencyKey = require("calypso").uuid4() }
+      assert.is_nil(none)
+      assert.are.equal("004", err.code)
+      assert.are.equal(before + 1, emu:stats().received) -- not retried as a 500 would be
+    end)
   end)
 end)

@@ -56,7 +56,8 @@ describe("hooks, logger and calypso.meta", function()
         for i, event in ipairs(answer.events) do kinds[i] = event.hook end
         assert.are.same({ "on_request", "log", "on_response" }, kinds)
         local request, response, line = answer.events[1], answer.events[3], answer.events[2]
-        assert.are.same({ hook = "on_request", method = "POST", path = CREATE, attempt = 1 }, request)
+        assert.are.same({ hook = "on_request", method = "POST", path = CREATE, attempt = 1,
+                          account = emulator.account }, request)
         assert.are.equal(200, response.status)
         assert.are.equal(1, response.attempt)
         assert.are.equal(CREATE, response.path)
@@ -67,7 +68,10 @@ describe("hooks, logger and calypso.meta", function()
         assert.is_nil(response.request_body)
         assert.are.equal("debug", line.level)
         assert.truthy(line.message:find("^calypso=attempt method=POST path=" .. CREATE:gsub("%-", "%%-")
-          .. " attempt=1 status=200 elapsed_ms=%d+%.%d bytes_sent=%d+ bytes_received=%d+$"), line.message)
+          .. " attempt=1 status=200 elapsed_ms=%d+%.%d bytes_sent=%d+ bytes_received=%d+ account="
+          .. emulator.account .. "$"), line.message)
+        assert.are.equal(emulator.account, response.account)
+        assert.are.equal(emulator.account, answer.meta.account)
         assert.are.equal(200, answer.meta.status)
         assert.are.equal(1, answer.meta.attempts)
         assert.is_true(answer.meta.elapsed_ms >= response.elapsed_ms)
@@ -93,7 +97,9 @@ describe("hooks, logger and calypso.meta", function()
           if line.level == "info" then infos[#infos + 1] = line.message end
         end
         assert.are.same({ "calypso=retry method=POST path=" .. CREATE
-          .. " attempt=1 status=503 kind=api code=000 rule=overloaded wait_ms=0.0" }, infos)
+          .. " attempt=1 status=503 kind=api code=000 rule=overloaded wait_ms=0.0"
+          .. " account=" .. emulator.account }, infos)
+        assert.are.equal(emulator.account, retries[1].account)
         assert.are.equal(2, answer.meta.attempts)
         assert_clean(answer)
       end)

@@ -49,6 +49,11 @@ typedef struct calypso_route {
   int envelope; /* which of the four documented bodies */
   int empty_ok; /* a 2xx with an empty body is the success `true` */
   int list_ok;  /* a 2xx may carry a JSON array, not only an object */
+  /* {"account":<json>,"timestamp": for a call made for another account than
+   * the client's (the per-call account option), in the route's own userdata;
+   * NULL: the client's.  Read only while the body is built. */
+  const char *prefix;
+  size_t prefix_len;
 } calypso_route;
 
 /* How decode.c reads a JSON text: numbers as doubles (and exact Lua

@@ -40,9 +40,11 @@ int calypso_build_body(lua_State *L, calypso_client *c, const calypso_route *rou
   calypso_error e = calypso_error_init("validation", 0);
   const char *why = "the request would be larger than 64 MiB";
   int account = calypso_route_has_account(route);
+  const char *prefix = route->prefix ? route->prefix : c->prefix; /* the call's account, or the client's */
+  size_t prefix_len = route->prefix ? route->prefix_len : c->prefix_len;
   calypso_buf_reset(out);
-  if (ts_at) *ts_at = account ? c->prefix_len : sizeof BARE_PREFIX - 1;
-  if (!(account ? calypso_buf_append(out, c->prefix, c->prefix_len) : calypso_buf_appends(out, BARE_PREFIX)) ||
+  if (ts_at) *ts_at = account ? prefix_len : sizeof BARE_PREFIX - 1;
+  if (!(account ? calypso_buf_append(out, prefix, prefix_len) : calypso_buf_appends(out, BARE_PREFIX)) ||
       !calypso_buf_append_decimal(out, (unsigned long long)ts)) {
     /* too large already: cannot happen with a sane account */
   } else if (!calypso_route_has_payload(route)) {

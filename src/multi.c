@@ -233,6 +233,8 @@ static int l_submit(lua_State *L) {
   if (t->easy == NULL && !calypso_transfer_setup(t))
     luaL_error(L, "calypso: out of memory, or libcurl refused the transfer settings");
   t->route = *route;
+  t->route.prefix = NULL; /* read once, just below: the route's userdata may go before the transfer */
+  t->route.prefix_len = 0;
   if (!calypso_build_body(L, c, route, 3, calypso_clock_ms() + c->clock_offset_ms, &t->body, &t->ts_at)) {
     release_slot(m, t);
     return 2;

@@ -9,7 +9,9 @@
  *   bare     {"timestamp":…}                             (user/current)
  * empty: a 2xx with an empty body is the success `true` (webhook delete);
  * list: a 2xx may carry a JSON array too (where the docs cannot tell);
- * otherwise a 2xx must carry one JSON object.  A route is a userdata so
+ * otherwise a 2xx must carry one JSON object.  account: the account the
+ * envelope names instead of the client's (a key that acts for several
+ * accounts; the per-call option), for the full and account envelopes only.  A route is a userdata so
  * that the transports read it without a table lookup per call; nil, where
  * a route is taken, means POST, full, an object. */
 #include <string.h>
@@ -18,7 +20,7 @@
 static const char *const methods[] = {"POST", "DELETE", NULL};
 static const char *const envelopes[] = {"full", "account", "payload", "bare", NULL};
 
-static const calypso_route default_route = {CALYPSO_POST, CALYPSO_ENVELOPE_FULL, 0, 0};
+static const calypso_route default_route = {CALYPSO_POST, CALYPSO_ENVELOPE_FULL, 0, 0, NULL, 0};
 
 const calypso_route *calypso_check_route(lua_State *L, int idx) {
   if (lua_isnoneornil(L, idx)) return &default_route;
@@ -46,10 +48,39 @@ static int option(lua_State *L, const char *name, const char *const names[], int
   return found;
 }
 
+#define MAX_ACCOUNT 4096
+
+/* The envelope's start for opts.account, as a Lua string pushed on the
+ * stack; or nothing pushed (returns 0) when there is no account. */
+static int account_prefix(lua_State *L, int envelope) {
+  calypso_buf prefix;
+  const char *problem;
+  lua_getfield(L, 1, "account");
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  if (lua_type(L, -1) != LUA_TSTRING || lua_rawlen(L, -1) == 0 || lua_rawlen(L, -1) > MAX_ACCOUNT)
+    luaL_error(L, "calypso: a route's account must be a string of 1 to %d bytes", MAX_ACCOUNT);
+  if (envelope != CALYPSO_ENVELOPE_FULL && envelope != CALYPSO_ENVELOPE_ACCOUNT)
+    luaL_error(L, "calypso: a route whose envelope names no account takes no account");
+  memset(&prefix, 0, sizeof prefix);
+  prefix.max = 64 + 6 * MAX_ACCOUNT;
+  problem = calypso_buf_appends(&prefix, "{\"account\":") ? calypso_json_write(L, lua_gettop(L), &prefix) : "";
+  if (problem == NULL && !calypso_buf_appends(&prefix, ",\"timestamp\":")) problem = "";
+  if (problem == NULL) lua_pushlstring(L, prefix.data, prefix.len);
+  calypso_buf_free(&prefix);
+  if (problem != NULL) luaL_error(L, "calypso: out of memory");
+  lua_remove(L, -2);
+  return 1;
+}
+
 /* core.route(opts) -> route.  Raises on an unknown key or value: rows are
  * bound when the module loads, so a typo fails at require. */
 static int l_route(lua_State *L) {
   calypso_route *r;
+  int method, envelope;
+  size_t extra = 0;
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
   lua_pushnil(L);
@@ -57,12 +88,21 @@ static int l_route(lua_State *L) {
     const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
     lua_pop(L, 1);
     if (strcmp(key, "method") != 0 && strcmp(key, "envelope") != 0 && strcmp(key, "empty") != 0 &&
-        strcmp(key, "list") != 0)
-      luaL_error(L, "calypso: a route has method, envelope, empty and list, not '%s'", key);
+        strcmp(key, "list") != 0 && strcmp(key, "account") != 0)
+      luaL_error(L, "calypso: a route has method, envelope, empty, list and account, not '%s'", key);
   }
-  r = lua_newuserdatauv(L, sizeof *r, 0);
-  r->method = option(L, "method", methods, CALYPSO_POST);
-  r->envelope = option(L, "envelope", envelopes, CALYPSO_ENVELOPE_FULL);
+  method = option(L, "method", methods, CALYPSO_POST);
+  envelope = option(L, "envelope", envelopes, CALYPSO_ENVELOPE_FULL);
+  if (account_prefix(L, envelope)) extra = lua_rawlen(L, 2); /* 2: the prefix */
+  r = lua_newuserdatauv(L, sizeof *r + extra, 0);
+  r->method = method;
+  r->envelope = envelope;
+  r->prefix = NULL;
+  r->prefix_len = extra;
+  if (extra > 0) { /* the prefix lives in the userdata, after the struct: it moves with nothing */
+    memcpy((char *)(r + 1), lua_tostring(L, 2), extra);
+    r->prefix = (const char *)(r + 1);
+  }
   lua_getfield(L, 1, "empty");
   r->empty_ok = lua_toboolean(L, -1);
   lua_getfield(L, 1, "list");
@@ -76,8 +116,8 @@ static int l_route(lua_State *L) {
 /* tostring(route) -> "calypso.Route (DELETE, full, empty)" */
 static int l_tostring(lua_State *L) {
   const calypso_route *r = luaL_checkudata(L, 1, CALYPSO_ROUTE_MT);
-  lua_pushfstring(L, "calypso.Route (%s, %s%s%s)", methods[r->method], envelopes[r->envelope],
-                  r->empty_ok ? ", empty" : "", r->list_ok ? ", list" : "");
+  lua_pushfstring(L, "calypso.Route (%s, %s%s%s%s)", methods[r->method], envelopes[r->envelope],
+                  r->empty_ok ? ", empty" : "", r->list_ok ? ", list" : "", r->prefix ? ", account" : "");
   return 1;
 }
 

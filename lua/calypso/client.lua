@@ -68,11 +68,11 @@ local function keyed(row, key, result, err)
   return nil, err, err.code == "016" and row.fetch ~= nil
 end
 
--- The read-back's per-call options: the create's own timeout and
+-- The read-back's per-call options: the create's own account, timeout and
 -- max_retries, and what is left of its deadline (nil: the client's).
 local function read_back_options(c, started)
-  if not (c.timeout or c.max_retries or c.deadline) then return nil end
-  return { timeout = c.timeout, max_retries = c.max_retries,
+  if not (c.timeout or c.max_retries or c.deadline or c.other_account) then return nil end
+  return { account = c.other_account, timeout = c.timeout, max_retries = c.max_retries,
            deadline = c.deadline and math.max(0.001, c.deadline - (core.monotonic() - started)) }
 end
 
@@ -118,11 +118,32 @@ end
 
 -- The call table that send() and calypso.retry take.  idempotent: may it
 -- be sent again after it may have left (a keyed row's key makes it so).
-local function new_call(label, path, payload, route, method, idempotent, key, opts)
+-- account: the one the envelope names (hooks, logs, calypso.meta), nil
+-- when it names none; other_account: the per-call option's, if given.
+local function new_call(label, path, payload, route, method, idempotent, key, opts, account)
   return { label = label, path = path, payload = payload, route = route, method = method,
-           idempotent = idempotent, key = key,
+           idempotent = idempotent, key = key, account = account, other_account = opts and opts.account,
            timeout = opts and opts.timeout, deadline = opts and opts.deadline,
            max_retries = opts and opts.max_retries }
+end
+
+local NAMES_ACCOUNT = { full = true, account = true } -- the envelopes that carry an account
+
+-- The core route of a call for another account (the per-call account
+-- option): the row's route with that account in its envelope.  Kept per
+-- row and account while in use (weak values), so a call pays for it once.
+local function account_routes()
+  local made = setmetatable({}, { __mode = "v" })
+  return function(route_opts, account, label)
+    local id = label .. " " .. account
+    local route = made[id]
+    if not route then
+      route = core.route{ method = route_opts.method, envelope = route_opts.envelope,
+                          empty = route_opts.empty, list = route_opts.list, account = account }
+      made[id] = route
+    end
+    return route
+  end
 end
 
 -- The names of t's keys, sorted.
@@ -157,13 +178,16 @@ end
 --               or "client.async." with spawn)
 --   lossy       the client decodes numbers as doubles (exact_numbers =
 --               false): a read-back compares amounts to a double's precision
+--   account     the client's account: what a call's envelope names unless
+--               the per-call account option names another
 -- A paged row also gets a page walk, named by the row's `each` (default
 -- "each"; calypso.pages).
 function M.bind(send, how)
   how = how or {}
   local paths, spawn, check_open = how.paths, how.spawn, how.check_open
-  local prefix, lossy = how.prefix, how.lossy
+  local prefix, lossy, own_account = how.prefix, how.lossy, how.account
   local namespaces, runners = {}, {}
+  local route_for = account_routes()
   for group in pairs(endpoints) do
     namespaces[group] = namespace(prefix or (spawn and "client.async." or "client."), group)
   end
@@ -173,6 +197,7 @@ function M.bind(send, how)
       local label = group .. "." .. name
       local path = paths and paths[label]
       local method = row.method or "POST"
+      local names_account = NAMES_ACCOUNT[row.envelope or "full"]
       -- The read-back runs in the call's own coroutine: the row's runner, not
       -- the namespace's function (which, for client.async, spawns).
       local fetch = row.fetch and function(params, opts) return runners[row.fetch](params, opts) end
@@ -188,12 +213,18 @@ function M.bind(send, how)
         if key ~= nil and not row.key then
           error("calypso: " .. label .. " takes no idempotency_key: the API has no key for it", level)
         end
+        local other = opts and opts.account
+        if other ~= nil and not names_account then
+          error("calypso: " .. label .. " takes no account: its envelope names none", level)
+        end
         local to, payload, err = rows.request(row, label, params, path, key)
         if not to then return nil, err end
         if check_open then check_open(level + 1) end
         local key_sent = row.key and payload[row.key]
         local again = M.retry_class(row) ~= "unkeyed" and (row.idempotent or key_sent ~= nil)
-        return new_call(label, to, payload, row.route, method, again, key_sent, opts)
+        local route = other and other ~= own_account and route_for(row, other, label) or row.route
+        return new_call(label, to, payload, route, method, again, key_sent, opts,
+                        names_account and (other or own_account) or nil)
       end
       runners[label] = function(params, opts)
         local c, err = prepare(params, opts, 3)
@@ -252,18 +283,23 @@ local CALL_OPTIONS = { idempotent = "boolean", method = "string", envelope = "st
 
 -- A generic call (client:call, client.async.call) as a call table, from its
 -- options; raises naming a wrong or unknown option.
-local function generic_call(path, payload, opts, level)
+local function generic_call(path, payload, opts, level, own_account)
   opts = per_call(opts, "call", CALL_OPTIONS, level + 1)
-  if opts == nil then return new_call(nil, path, payload, nil, "POST", false, nil, nil) end
+  if opts == nil then return new_call(nil, path, payload, nil, "POST", false, nil, nil, own_account) end
   local route
-  if opts.method ~= nil or opts.envelope ~= nil or opts.empty ~= nil or opts.list ~= nil then
+  local names_account = NAMES_ACCOUNT[opts.envelope or "full"]
+  if opts.account ~= nil and not names_account then
+    error("calypso: call: option 'account' needs an envelope that names an account (full or account)", level)
+  end
+  if opts.method ~= nil or opts.envelope ~= nil or opts.empty ~= nil or opts.list ~= nil
+     or (opts.account ~= nil and opts.account ~= own_account) then
     local made, r = pcall(core.route, { method = opts.method, envelope = opts.envelope, empty = opts.empty,
-                                        list = opts.list })
+                                        list = opts.list, account = opts.account })
     if not made then error(r, level) end
     route = r
   end
   return new_call(nil, path, payload, route, opts.method or "POST", opts.idempotent == true,
-                  opts.idempotency_key, opts)
+                  opts.idempotency_key, opts, names_account and (opts.account or own_account) or nil)
 end
 
 local Client = {}
@@ -296,7 +332,7 @@ function Client:call(path, payload, opts)
     error("calypso: call it with a colon: client:call(path, payload [, opts])", 2)
   end
   self._check_open(3)
-  local c = generic_call(path, payload, opts, 3)
+  local c = generic_call(path, payload, opts, 3, self._account)
   local result, err = self._send(c)
   if err and c.key then err.idempotency_key = c.key end
   return result, err
@@ -463,14 +499,14 @@ local function async_namespaces(self, engine, options, watch)
   local function send(c) return retry.run(transport, c, env, watch) end
   local function spawn(run, c) return engine:spawn(run, c.path, c.key) end
   local namespaces = M.bind(send, { paths = options.paths, spawn = spawn, check_open = check,
-                                    lossy = options.exact_numbers == false })
+                                    lossy = options.exact_numbers == false, account = options.account })
   --- client.async.call(path, payload [, opts]) -> request | nil, err (opts as client:call's)
   namespaces.call = function(path, payload, opts)
     if path == namespaces then
       error("calypso: call client.async.call with a dot, not a colon", 2)
     end
     check(3)
-    local c = generic_call(path, payload, opts, 3)
+    local c = generic_call(path, payload, opts, 3, self._account)
     return spawn(function()
       local result, err = send(c)
       if err and c.key then err.idempotency_key = c.key end
@@ -487,7 +523,8 @@ function M.new(core_client, options)
   local send, adapter = sender(core_client, options, watch)
   local engine = async.new(core_client, core.monotonic)
   local self = setmetatable({ _core = core_client, _send = send, _async = engine, _watch = watch,
-                              _pay_url = options.pay_url or option_rules.defaults.pay_url },
+                              _pay_url = options.pay_url or option_rules.defaults.pay_url,
+                              _account = options.account },
                             Client)
   local function check_open(level)
     if self._core:is_closed() then error("calypso: the client is closed", level) end
@@ -500,10 +537,9 @@ function M.new(core_client, options)
     end
   end
   self._check_open = check_open
-  for group, ns in pairs(M.bind(send, { paths = options.paths, check_open = check_open,
-                                        lossy = options.exact_numbers == false })) do
-    self[group] = ns
-  end
+  local bound = M.bind(send, { paths = options.paths, check_open = check_open, account = options.account,
+                               lossy = options.exact_numbers == false })
+  for group, ns in pairs(bound) do self[group] = ns end
   self.async = async_namespaces(self, engine, options, watch)
   return self
 end

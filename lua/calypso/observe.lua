@@ -9,13 +9,15 @@
 -- transport calls them alike:
 --
 -- * `on_request(info)`, before each attempt leaves: `method`, `path`,
---   `attempt`, `idempotency_key` (when the call has one).
+--   `attempt`, `account` (the one the envelope names: the client's, or the
+--   per-call `account` option's; none for an envelope without one),
+--   `idempotency_key` (when the call has one).
 -- * `on_response(info)`, after each attempt: the same, and `status` (0: no
 --   answer), `elapsed_ms` (this attempt), `bytes_sent`, `bytes_received`; on
 --   failure `kind`, `code`, `message`, `trace_id`; on success `trace_id` if
 --   the body has a `traceId`.
 -- * `on_retry(info)`, when the client will try again: `method`, `path`,
---   `attempt` (the one that failed), `kind`, `code`, `status`, `rule` (the
+--   `attempt` (the one that failed), `account`, `kind`, `code`, `status`, `rule` (the
 --   retry policy's, or `"clock"` for a clock correction), `wait_ms`, and
 --   `clock_offset_ms` after a correction.
 --
@@ -51,7 +53,7 @@ local function trace_of(result)
   return type(trace) == "string" and trace or nil
 end
 
---- calypso.meta(result) -> { status, attempts, elapsed_ms, trace_id?,
+--- calypso.meta(result) -> { status, attempts, elapsed_ms, account?, trace_id?,
 -- idempotency_key?, read_back? } | nil: how the call that returned result
 -- went.  Kept in a weak table, so results stay plain tables; nil for a
 -- value no call returned (and for `true`, an empty answer's result).
@@ -59,7 +61,7 @@ function M.meta(result)
   local state = meta_of[result]
   if not state then return nil end
   return { status = state.status, attempts = state.attempts, elapsed_ms = ms(state.ended - state.began),
-           trace_id = trace_of(result), idempotency_key = state.key,
+           account = state.account, trace_id = trace_of(result), idempotency_key = state.key,
            read_back = state.read_back }
 end
 
@@ -78,7 +80,7 @@ end
 
 local ORDER = { "hook", "method", "path", "attempt", "status", "kind", "code", "elapsed_ms",
                 "bytes_sent", "bytes_received", "rule", "wait_ms", "clock_offset_ms",
-                "idempotency_key", "trace_id", "message" }
+                "account", "idempotency_key", "trace_id", "message" }
 
 --- `observe.logfmt(event, info) -> line`: the logfmt line the logger gets for
 -- an info table (fields in a fixed order; bodies never).
@@ -142,7 +144,7 @@ end
 function Watch:request(call, state)
   if self.on_request then
     run_hook(self, "on_request", { method = call.method, path = call.path, attempt = state.attempts,
-                                   idempotency_key = call.key })
+                                   account = call.account, idempotency_key = call.key })
   end
 end
 
@@ -152,13 +154,13 @@ end
 -- @local
 function Watch:response(call, state, began, now, result, err, status, sent, received, req_body, resp_body)
   if result ~= nil and type(result) == "table" then
-    state.status, state.ended, state.key = status, now, call.key
+    state.status, state.ended, state.key, state.account = status, now, call.key, call.account
     meta_of[result] = state
   end
   if not self.on_response and self.level > 1 then return end
   local info = { method = call.method, path = call.path, attempt = state.attempts, status = status,
                  elapsed_ms = ms(now - began), bytes_sent = sent, bytes_received = received,
-                 idempotency_key = call.key }
+                 account = call.account, idempotency_key = call.key }
   if result ~= nil then
     info.trace_id = trace_of(result)
   else
@@ -179,7 +181,7 @@ function Watch:retry(call, state, err, wait, rule)
   if not self.on_retry and self.level > 2 then return end
   local info = { method = call.method, path = call.path, attempt = state.attempts, kind = err.kind,
                  code = err.code, status = err.status, rule = rule, wait_ms = ms(wait),
-                 clock_offset_ms = state.correction, idempotency_key = call.key }
+                 clock_offset_ms = state.correction, account = call.account, idempotency_key = call.key }
   self:log("info", M.logfmt(rule == "clock" and "clock_correction" or "retry", info))
   if self.on_retry then run_hook(self, "on_retry", info) end
 end

@@ -215,6 +215,7 @@ end
 -- What one call may set for itself (the second argument of an endpoint
 -- function, the third of client:call).
 local per_call_spec = {
+  account = { type = "string", check = account },
   timeout = number(unpack(SECONDS)),
   deadline = number(unpack(SECONDS)),
   max_retries = number(0, 10, true),
@@ -260,7 +261,8 @@ function M.check(opts)
   return out
 end
 
---- Checks a call's options: timeout (seconds per attempt), deadline
+--- Checks a call's options: account (the account the envelope names
+-- instead of the client's), timeout (seconds per attempt), deadline
 -- (seconds for the whole call), max_retries, idempotency_key (for a row
 -- that has a key, the key to send instead of a fresh one); extra maps more
 -- allowed names to their Lua type.  Returns a copy, or nil and a message

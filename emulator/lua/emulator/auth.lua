@@ -1,6 +1,7 @@
 -- auth.lua: the checks every Calypso request must pass, in the order a real
 -- gateway would make them: method, Content-Type, Key, Sign over the raw body,
--- JSON, the envelope's exact shape for the route, account, timestamp window.
+-- JSON, the envelope's exact shape for the route, account (either of the
+-- key's two: the request then acts for it, state.act_for), timestamp window.
 -- Returns the raw body and the decoded envelope, or answers the error itself
 -- and returns nil.  The four documented shapes (calypso-api-merchant.md 1.1):
 --   full {account, timestamp, payload}   account {account, timestamp}
@@ -62,9 +63,10 @@ function M.check(route)
     if type(account) ~= "string" or not account:match("^0x" .. ("%x"):rep(40) .. "$") then
       return respond.error("001", "account must match ^0x[0-9a-fA-F]{40}$")
     end
-    if account:lower() ~= config.account:lower() then
+    if account:lower() ~= config.account:lower() and account:lower() ~= config.other_account:lower() then
       return respond.error("001", "account does not belong to this api key")
     end
+    state.act_for(account)
   end
   local ts = envelope.timestamp
   if type(ts) ~= "number" or ts ~= math.floor(ts) then

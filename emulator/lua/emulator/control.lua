@@ -42,8 +42,9 @@
 --                           payouts whose executionDate came run, webhook
 --                           retries that fell due are made, at once
 -- stats also counts invoices, payouts, exchanges, widgets, subscriptions and
--- onramp keys made.  A POST body may
--- also be a calypso envelope: its payload is then the body.
+-- onramp keys made (both accounts').  A POST body may also be a calypso
+-- envelope: its payload is then the body.  A body's `account`, the key's
+-- other account (config.lua), acts on that account's objects.
 local cjson = require("cjson").new()
 local api = require "emulator.api"
 local faults = require "emulator.faults"
@@ -64,7 +65,8 @@ local function body_json()
   ngx.req.read_body()
   local ok, value = pcall(cjson.decode, ngx.req.get_body_data() or "{}")
   if not (ok and type(value) == "table") then return {} end
-  if type(value.payload) == "table" and value.timestamp ~= nil then return value.payload end
+  if type(value.payload) == "table" and value.timestamp ~= nil then value = value.payload end
+  state.act_for(value.account) -- {account = the key's other one}: act on that account's objects
   return value
 end
 
@@ -214,7 +216,11 @@ function actions.advance()
   local offset = clock.advance(seconds)
   -- what the new time makes due: expiries, scheduled payouts, then the
   -- webhook retries (the deliveries they announced included)
-  local expired, ran = invoices.catch_up(), payouts.catch_up()
+  local expired, ran = 0, 0
+  local function catch_up() return { invoices.catch_up(), payouts.catch_up() } end
+  for _, counts in ipairs(state.each_account(catch_up)) do
+    expired, ran = expired + counts[1], ran + counts[2]
+  end
   return { advanced_s = offset, now = ids.iso(), invoices_expired = expired, payouts_run = ran,
            delivery_attempts = webhooks.catch_up() }
 end

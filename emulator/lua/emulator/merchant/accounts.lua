@@ -1,4 +1,5 @@
--- merchant/accounts.lua: the account, its balances and the API key's user.
+-- merchant/accounts.lua: the accounts, their balances and the API key's
+-- user, whose key acts for both accounts (config.lua).
 -- Balances are one JSON object in the shared dict, currency -> amount (a
 -- number: the emulator's arithmetic needs no more than a double); paid
 -- invoices raise them, payouts and exchanges draw on them, and the control
@@ -33,7 +34,9 @@ local function account()
   for currency, amount in pairs(M.balances()) do list[#list + 1] = { currency = currency,
     amount = amount } end
   table.sort(list, function(a, b) return a.currency < b.currency end)
-  return respond.json(200, { account = config.account, name = "Emulated merchant", ownerId = OWNER,
+  local name = state.account() == config.account and "Emulated merchant"
+    or "Emulated merchant, second account"
+  return respond.json(200, { account = state.account(), name = name, ownerId = OWNER,
                              balances = money.list(list) })
 end
 
@@ -47,8 +50,11 @@ M.routes = {
                        companyId = OWNER, companyName = "Emulated merchant", active = true, blocked = false,
                        roles = { "SYSTEM" } },
       permissions = { { accountId = config.account, accountName = "Emulated merchant",
-        permissionGroups = {} } },
-      availableAccounts = { { account = config.account, name = "Emulated merchant" } },
+                        permissionGroups = {} },
+                      { accountId = config.other_account, accountName = "Emulated merchant, second account",
+                        permissionGroups = {} } },
+      availableAccounts = { { account = config.account, name = "Emulated merchant" },
+                            { account = config.other_account, name = "Emulated merchant, second account" } },
     })
   end },
 }

@@ -4,7 +4,6 @@
 -- have numeric ids and no idempotency key (calypso-api-merchant.md 5.1).
 local accounts = require "emulator.merchant.accounts"
 local check = require "emulator.check"
-local config = require "emulator.config"
 local ids = require "emulator.ids"
 local respond = require "emulator.respond"
 local state = require "emulator.state"
@@ -58,7 +57,7 @@ M.routes = {
     local problem = check.fields(payload, { sourceCurrency = "string!", destinationCurrency = "string!",
                                             amount = "number!" })
     if problem then return respond.error("001", problem) end
-    local x = { id = state.count("exchange-id"), account = config.account,
+    local x = { id = state.count("exchange-id"), account = state.account(),
       sourceCurrency = payload.sourceCurrency,
                 sourceAmount = payload.amount, destinationCurrency = payload.destinationCurrency,
                 destinationAmount = payload.amount * rate(payload.sourceCurrency,

@@ -138,7 +138,12 @@ local function create(kind, payload, raw, fields)
   -- out) whether or not anyone reads it then.
   local expires_in = (ids.parse_iso(inv.expiration) or 0) - now()
   if expires_in > 0 and expires_in < 40 * 86400 then
-    ngx.timer.at(expires_in + 0.01, function(premature) if not premature then load(inv.id) end end)
+    local scope = state.scope() -- the timer runs with a context of its own: the invoice's account
+    ngx.timer.at(expires_in + 0.01, function(premature)
+      if premature then return end
+      state.enter(scope)
+      load(inv.id)
+    end)
   end
   return respond.json(200, dto(inv))
 end
@@ -303,7 +308,8 @@ M.routes = {
     local id = payload.id
     if not id and payload.idempotencyKey then
       local by_key = state.get_json("invoice-key:" .. payload.idempotencyKey)
-      id = by_key and by_key.id
+      if not by_key then return respond.error("004", "no invoice with this idempotencyKey") end
+      id = by_key.id
     elseif not id then
       return respond.error("001", "id or idempotencyKey is required")
     end

@@ -19,7 +19,6 @@
 local accounts = require "emulator.merchant.accounts"
 local clock = require "emulator.clock"
 local check = require "emulator.check"
-local config = require "emulator.config"
 local ids = require "emulator.ids"
 local money = require "emulator.money"
 local respond = require "emulator.respond"
@@ -175,7 +174,7 @@ M.routes = {
     if reused("payout", payload.idempotencyKey) then
       return respond.error("016", "IdempotencyKey " .. payload.idempotencyKey .. " already exists")
     end
-    local p = { id = ids.uuid4(), systemId = ids.system_id(), account = config.account,
+    local p = { id = ids.uuid4(), systemId = ids.system_id(), account = state.account(),
                 depositAddress = payload.depositAddress, amount = money.text(raw, payload, "amount"),
                 currency = payload.currency, calypsoFee = 0, calypsoFeePercentage = 0, state = "CREATED",
                 createdDate = ids.iso(), comment = payload.comment, executionDate = payload.executionDate,
