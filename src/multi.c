@@ -152,20 +152,19 @@ static calypso_multi *multi_of(lua_State *L, calypso_client *c) {
   return multi_ready(L, m);
 }
 
-/* The multi handle of the method's self: a lane's own, or the client's. */
-static calypso_multi *self_multi(lua_State *L) {
-  calypso_lane *lane = luaL_testudata(L, 1, CALYPSO_LANE_MT);
-  if (lane == NULL) return multi_of(L, calypso_check_client(L, 1));
-  if (lane->m == NULL) luaL_error(L, "calypso: the client is closed");
-  return multi_ready(L, lane->m);
-}
-
-/* The same, or NULL where none was made yet (release and watch make none). */
+/* The multi handle of the method's self (a lane's own, or the client's),
+ * or NULL where the client has made none yet (release and watch make none). */
 static calypso_multi *self_multi_if_any(lua_State *L) {
   calypso_lane *lane = luaL_testudata(L, 1, CALYPSO_LANE_MT);
   if (lane == NULL) return calypso_check_client(L, 1)->multi;
   if (lane->m == NULL) luaL_error(L, "calypso: the client is closed");
   return lane->m;
+}
+
+/* The same, made on first use and ready (remade after fork(), set up). */
+static calypso_multi *self_multi(lua_State *L) {
+  calypso_multi *m = self_multi_if_any(L);
+  return m ? multi_ready(L, m) : multi_of(L, calypso_check_client(L, 1));
 }
 
 static calypso_transfer *slot_of(lua_State *L, calypso_multi *m, int arg) {

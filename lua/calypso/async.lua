@@ -80,6 +80,36 @@ end
 local Transport = {}
 Transport.__index = Transport
 
+--- One attempt on a multi handle (the client's, or a lane: calypso.loop),
+-- for the transports built on it: submit (the envelope, stamped and signed
+-- as it leaves), on_built(), start, then await(slot) -> the slot's entry of
+-- drive() (the transport's way to wait for it); what moved is kept on
+-- record for last(), and the slot released.  -> result | nil, err
+-- @local
+function M.attempt(record, multi, path, payload, timeout, route, on_built, await)
+  local slot, problem = multi:submit(path, payload, route)
+  if not slot then
+    record.status, record.sent, record.received, record.request_body, record.response_body = 0, 0, 0, nil, nil
+    return nil, problem
+  end
+  if on_built then on_built() end
+  multi:start(slot, timeout)
+  local entry = await(slot)
+  -- Kept for last(), which calypso.retry asks before anything can yield.
+  record.status, record.sent, record.received = entry[4], entry[5], entry[6]
+  if record.bodies then record.request_body, record.response_body = multi:bodies(slot) end
+  multi:release(slot)
+  return entry[2], entry[3]
+end
+
+--- record:last([bodies]) -> status, sent, received [, request_body,
+-- response_body]: what the last M.attempt moved (a transport's last()).
+-- @local
+function M.last(record, bodies)
+  if not bodies then return record.status or 0, record.sent or 0, record.received or 0 end
+  return record.status or 0, record.sent or 0, record.received or 0, record.request_body, record.response_body
+end
+
 --- The transport calypso.retry.run drives inside a request's coroutine:
 -- one attempt on the core's multi handle, yielding until libcurl ends it.
 -- bodies: keep each attempt's envelope and answer for last() (log_bodies).
@@ -88,29 +118,14 @@ function M.transport(core_client, bodies)
   return setmetatable({ core = core_client, bodies = bodies }, Transport)
 end
 
+local function await_engine(slot) return coroutine.yield(ATTEMPT, slot) end
+
 --- transport:attempt(path, payload, timeout [, route [, on_built]]) -> result | nil, err
 function Transport:attempt(path, payload, timeout, route, on_built)
-  local multi = self.core
-  local slot, problem = multi:submit(path, payload, route)
-  if not slot then
-    self.status, self.sent, self.received, self.request_body, self.response_body = 0, 0, 0, nil, nil
-    return nil, problem
-  end
-  if on_built then on_built() end
-  multi:start(slot, timeout)
-  local entry = coroutine.yield(ATTEMPT, slot)
-  -- Kept for last(), which calypso.retry asks before anything can yield.
-  self.status, self.sent, self.received = entry[4], entry[5], entry[6]
-  if self.bodies then self.request_body, self.response_body = multi:bodies(slot) end
-  multi:release(slot)
-  return entry[2], entry[3]
+  return M.attempt(self, self.core, path, payload, timeout, route, on_built, await_engine)
 end
 
---- transport:last([bodies]) -> status, sent, received [, request_body, response_body]
-function Transport:last(bodies)
-  if not bodies then return self.status, self.sent, self.received end
-  return self.status, self.sent, self.received, self.request_body, self.response_body
-end
+Transport.last = M.last
 
 -- Resumes req's coroutine with ...; files it under what it yields for
 -- (an attempt's slot, a wait), or settles it when the driver returned.

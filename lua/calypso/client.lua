@@ -231,13 +231,15 @@ function M.bind(send, how)
         if not c then return nil, err end
         return call(send, row, c, fetch, lossy)
       end
-      ns[name] = function(params, opts)
-        local c, err = prepare(params, opts, 3)
-        if not c then return nil, err end
-        if spawn then
+      -- The namespace's function: the runner itself, or (client.async) one
+      -- that spawns the same call as a request.
+      ns[name] = runners[label]
+      if spawn then
+        ns[name] = function(params, opts)
+          local c, err = prepare(params, opts, 3)
+          if not c then return nil, err end
           return spawn(function() return call(send, row, c, fetch, lossy) end, c)
         end
-        return call(send, row, c, fetch, lossy)
       end
       if row.paged and not spawn then
         local find = ns[name]

@@ -22,6 +22,8 @@
 -- this machine about 3 ms of CPU (OpenSSL 3 builds a context for each), and
 -- twenty of them answered in one turn of the loop would hold it 60 ms.
 -- @module calypso.loop
+local async = require "calypso.async"
+
 local M = {}
 
 local named = { cqueues = true, luv = true, tarantool = true }
@@ -124,30 +126,17 @@ function Transport:attempt(path, payload, timeout, route, on_built)
     while connecting(self) >= M.max_handshakes do self.adapter.sleep(0.002) end
     lane = self.core:lane()
   end
-  local slot, problem = lane:submit(path, payload, route)
-  if not slot then
-    free[#free + 1] = lane
-    self.status, self.sent, self.received, self.request_body, self.response_body = 0, 0, 0, nil, nil
-    return nil, problem
-  end
-  if on_built then on_built() end
-  lane:start(slot, timeout)
-  if fresh then self.connecting[lane] = self.adapter.now() end
   -- No pcall here: Lua 5.1 cannot yield across one.  Should the adapter
   -- raise, the lane is never put back, and the collector closes it.
-  local entry = drive(self, lane, slot, fresh)
-  -- Kept for last(), which calypso.retry asks before anything can yield.
-  self.status, self.sent, self.received = entry[4], entry[5], entry[6]
-  if self.bodies then self.request_body, self.response_body = lane:bodies(slot) end
-  lane:release(slot)
+  local result, err = async.attempt(self, lane, path, payload, timeout, route, on_built, function(slot)
+    if fresh then self.connecting[lane] = self.adapter.now() end
+    return drive(self, lane, slot, fresh)
+  end)
   if #free < self.keep then free[#free + 1] = lane else lane:close() end
-  return entry[2], entry[3]
+  return result, err
 end
 
 --- transport:last([bodies]) -> status, sent, received [, request_body, response_body]
-function Transport:last(bodies)
-  if not bodies then return self.status or 0, self.sent or 0, self.received or 0 end
-  return self.status or 0, self.sent or 0, self.received or 0, self.request_body, self.response_body
-end
+Transport.last = async.last
 
 return M

@@ -193,7 +193,8 @@ local spec = {
   http2 = { type = "boolean", check = any },
   exact_numbers = { type = "boolean", check = any },
   proxy = { type = "string", check = proxy_url },
-  loop = { type = "string or table", check = function(v) return require("calypso.loop").problem(v) end },
+  loop = { type = "string or table", types = { string = true, table = true },
+           check = function(v) return require("calypso.loop").problem(v) end },
   paths = { type = "table", check = endpoint_paths },
   on_request = { type = "function", check = any },
   on_response = { type = "function", check = any },
@@ -247,7 +248,7 @@ function M.check(opts)
       if value == nil and rule.required then return nil, "option '" .. name .. "' is required" end
     end
     if value ~= nil then
-      if type(value) ~= rule.type and not rule.type:find(type(value), 1, true) then
+      if not (rule.types and rule.types[type(value)] or type(value) == rule.type) then
         return nil, "option '" .. name .. "' must be a " .. rule.type .. ", got " .. type(value)
       end
       local problem = rule.check(value)
