@@ -8,10 +8,10 @@
 -- line; a retry waits with the adapter's sleep.  The retry, deadline,
 -- hook and exactly-once specs run on these loops too (support/transports.lua).
 local calypso = require "calypso"
-local cjson = require "cjson"
 local core = require "calypso.core"
 local emulator = require "support.emulator"
 local shell = require "support.shell"
+local transports = require "support.transports"
 
 local TWENTY, STALL = 20, 0.2
 
@@ -55,16 +55,6 @@ local function twenty_in(kind, client)
   return { elapsed = core.monotonic() - began, max_gap = max_gap, ticks = ticks, results = results }
 end
 
-local function twenty_in_tarantool(emu)
-  local input = os.tmpname()
-  local f = assert(io.open(input, "wb"))
-  f:write(cjson.encode({ options = emu:options() }))
-  f:close()
-  local ok, out = shell.run("tarantool spec/support/tarantool_run.lua " .. shell.quote(input) .. " twenty")
-  os.remove(input)
-  assert(ok, "tarantool failed: " .. out)
-  return cjson.decode((assert(out:match("TWENTY (%b{})"), out)))
-end
 
 describe("calypso in an event loop", function()
   local emu
@@ -79,7 +69,7 @@ describe("calypso in an event loop", function()
       emu:fault{ mode = "stall", seconds = STALL, count = TWENTY }
       local run
       if kind == "tarantool" then
-        run = twenty_in_tarantool(emu)
+        run = transports.tarantool({ options = emu:options() }, "twenty")
       else
         local client = emu:client{ loop = kind }
         run = twenty_in(kind, client)
@@ -141,14 +131,12 @@ describe("calypso in an event loop", function()
 
   it("takes an adapter table: every wait and every retry's sleep go through it", function()
     local cqueues = require "cqueues"
+    local cqueues_adapter = require "calypso.loops.cqueues"
     local waits, sleeps = 0, {}
     local adapter = {
       wait = function(fd, mode, seconds)
         waits = waits + 1
-        local pollable = { pollfd = fd, events = mode }
-        local ready = cqueues.poll(pollable, seconds) == pollable
-        cqueues.cancel(fd)
-        return ready or nil, not ready and "timeout" or nil
+        return cqueues_adapter.wait(fd, mode, seconds)
       end,
       sleep = function(seconds)
         sleeps[#sleeps + 1] = seconds
@@ -174,6 +162,7 @@ describe("calypso in an event loop", function()
 
   it("does not let calls whose coroutines died mid-handshake hold the handshake places", function()
     local cqueues = require "cqueues"
+    local cqueues_adapter = require "calypso.loops.cqueues"
     local doomed, sleeps = 4, 0
     local adapter = {
       wait = function(fd, mode, seconds)
@@ -181,10 +170,7 @@ describe("calypso in an event loop", function()
           doomed = doomed - 1
           error("the loop is shutting this coroutine down", 0)
         end
-        local pollable = { pollfd = fd, events = mode }
-        local ready = cqueues.poll(pollable, seconds) == pollable
-        cqueues.cancel(fd)
-        return ready or nil, not ready and "timeout" or nil
+        return cqueues_adapter.wait(fd, mode, seconds)
       end,
       sleep = function(seconds)
         sleeps = sleeps + 1

@@ -7,6 +7,7 @@
 -- client.async gives each request its own bytes, and an event loop each
 -- call its own lane: there the nested call works.
 local emulator = require "support.emulator"
+local transports = require "support.transports"
 
 describe("a hook that calls its own client", function()
   local emu
@@ -65,15 +66,7 @@ describe("a hook that calls its own client", function()
     it("lets the nested call through in a " .. kind .. " loop, the outer intact", function()
       local client, nested = client_with_nested_hook{ loop = kind }
       local customer, err
-      local function outer() customer, err = client.customer.create{ description = "outer" } end
-      if kind == "cqueues" then
-        local cq = require("cqueues").new()
-        cq:wrap(outer)
-        assert(cq:loop())
-      else
-        coroutine.wrap(outer)()
-        require("luv").run()
-      end
+      transports.in_loop(kind, function() customer, err = client.customer.create{ description = "outer" } end)
       assert.is_nil(err)
       assert.are.equal("outer", customer.description)
       assert.are.same({ "004" }, nested)

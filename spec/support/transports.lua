@@ -72,37 +72,42 @@ local function in_process(client, take, calls, async)
   return answers
 end
 
--- in_process inside an event loop's coroutine (cqueues, luv).
-local function in_loop(kind, client, take, calls)
-  local answers, failure
-  local function body()
-    local ran, out = pcall(in_process, client, take, calls, false)
-    if ran then answers = out else failure = out end
+--- transports.in_loop(kind, body): runs body() in a coroutine of a
+-- cqueues controller or of luv's default loop (kind), until the loop is
+-- idle; an error in body is raised here.
+function M.in_loop(kind, body)
+  local failure
+  local function guarded()
+    local ran, problem = pcall(body)
+    if not ran then failure = problem end
   end
   if kind == "cqueues" then
     local cq = require("cqueues").new()
-    cq:wrap(body)
+    cq:wrap(guarded)
     assert(cq:loop())
   else
-    coroutine.wrap(body)()
+    coroutine.wrap(guarded)()
     require("luv").run()
   end
   if failure then error(failure, 0) end
-  return answers
 end
 
--- The calls in a tarantool process (spec/support/tarantool_run.lua), which
--- answers as the probe does.
-local function in_tarantool(emu, options, calls)
+--- transports.tarantool(request [, mode]) -> the answer: runs
+-- spec/support/tarantool_run.lua on request ({ options = ..., calls = ... },
+-- the options with the emulator's credentials) in a tarantool process and
+-- decodes the JSON it printed last: the calls' answers, as the probe gives
+-- them, or with mode "twenty" event_loops_spec's figures.
+function M.tarantool(request, mode)
   local input = os.tmpname()
   local f = assert(io.open(input, "wb"))
-  f:write(cjson.encode({ options = emu:options(options), calls = calls }))
+  f:write(cjson.encode(request))
   f:close()
-  local ok, out = shell.run("tarantool spec/support/tarantool_run.lua " .. shell.quote(input))
+  local ok, out = shell.run("tarantool spec/support/tarantool_run.lua " .. shell.quote(input)
+    .. (mode and " " .. mode or ""))
   os.remove(input)
   assert(ok, "the tarantool run failed: " .. out)
-  local answers = assert(out:match("ANSWERS (%b[])"), out)
-  return cjson.decode(answers)
+  local json = out:match(mode == "twenty" and "TWENTY (%b{})" or "ANSWERS (%b[])")
+  return cjson.decode((assert(json, out)))
 end
 
 function Transports:run(name, options, calls, location)
@@ -110,13 +115,15 @@ function Transports:run(name, options, calls, location)
     local o, take = recorder.wrap(options)
     if o.http2 == nil then o.http2 = false end -- the emulator's raw answers are HTTP/1.1 bytes
     o.loop = name
-    return in_loop(name, self.emu:client(o), take, calls)
+    local answers
+    M.in_loop(name, function() answers = in_process(self.emu:client(o), take, calls, false) end)
+    return answers
   end
   if name == "tarantool" then
     local o = {}
     for k, v in pairs(options or {}) do o[k] = v end
     if o.http2 == nil then o.http2 = false end
-    return in_tarantool(self.emu, o, calls)
+    return M.tarantool({ options = self.emu:options(o), calls = calls })
   end
   if name == "blocking" then
     local o, take = recorder.wrap(options)
