@@ -20,16 +20,17 @@ local function refuse(field, message)
   })
 end
 
-local VERIFY_OPTIONS = { exact_numbers = "boolean", seen = "function" }
+local VERIFY_OPTIONS = { exact_numbers = "boolean", seen = "function", claims = "table" }
 
 --- webhook.verify(raw_body, sign, secret [, opts]) -> event | nil, err
 -- event is the decoded body, unknown fields and event types kept.  err has
 -- kind "validation" and field "sign" (missing or wrong signature), "body"
 -- (signed, but not a JSON object), "id" (a delivery already handled, per
--- `opts.seen`: answer 2xx, or Calypso keeps sending it) or "seen" (`seen`
--- could not tell, its store being full, say: answer 5xx, so that Calypso
--- sends it again later).  The comparison takes constant time and accepts
--- hex of either case.  Options:
+-- `opts.seen` or `opts.claims`: answer 2xx, or Calypso keeps sending it),
+-- "busy" (`opts.claims`: another worker or host is handling it: answer 5xx)
+-- or "seen" (`seen` or the claims' store could not tell, being full or down,
+-- say: answer 5xx, so that Calypso sends it again later).  The comparison
+-- takes constant time and accepts hex of either case.  Options:
 --
 --    exact_numbers  as calypso.new's (default true): amounts a double cannot
 --                   hold come back as their exact text; false: as the nearest double
@@ -37,6 +38,9 @@ local VERIFY_OPTIONS = { exact_numbers = "boolean", seen = "function" }
 --                   false if not, or nil and why when it cannot tell: called
 --                   once the signature checks out; the receiver's defence
 --                   against replays (see nginx_seen)
+--    claims         a calypso.webhook.claims: the event is returned only when
+--                   this call has claimed it ("new"); call claims:done(event)
+--                   once handled, claims:release(event) if that failed
 --
 -- A delivery signs only its body, with no timestamp, and Calypso retries one
 -- for days (19 retries; the last interval alone is about 34 hours): a
@@ -63,6 +67,19 @@ function M.verify(raw_body, sign, secret, opts)
   end
   local event, why = core.decode_object(raw_body, not (opts ~= nil and opts.exact_numbers == false))
   if not event then return refuse("body", "the body is not a JSON object: " .. why) end
+  if opts and opts.claims then
+    local state, store_why = opts.claims:claim(event)
+    if state == "done" then
+      return refuse("id", "event " .. M.id_text(event) .. " was handled before (a replay, or a"
+        .. " delivery retried after it was accepted)")
+    elseif state == "busy" then
+      return refuse("busy", "event " .. M.id_text(event) .. " is being handled by another worker or host:"
+        .. " answer 5xx, so that Calypso sends it again once that claim is done or has run out")
+    elseif state ~= "new" then
+      return refuse("seen", "event " .. M.id_text(event) .. " cannot be claimed (" .. tostring(store_why)
+        .. "): answer 5xx, so that Calypso sends it again")
+    end
+  end
   if opts and opts.seen then
     local handled, unknown = opts.seen(event)
     if handled then
@@ -156,6 +173,25 @@ function M.delivery(event, keys)
   if not body then error("calypso.webhook.delivery: the event cannot be JSON: " .. why, 2) end
   return body, { Key = keys.key or "test-public-key", Sign = core.sign(keys.secret, body),
                  ["Content-Type"] = "application/json" }
+end
+
+local claims = require "calypso.claims"
+
+--- webhook.claims(store [, opts]) -> claims: each event handled once across
+-- workers and hosts (see calypso.claims): claim, done, release.
+M.claims = claims.new
+--- webhook.nginx_store(dict_name) -> a claims store on a lua_shared_dict (one host).
+M.nginx_store = claims.nginx_store
+--- webhook.redis_store(opts) -> a claims store in Redis (several hosts).
+M.redis_store = claims.redis_store
+
+--- webhook.receive_nginx{ secret =, claims =, handle = [, answer =] }: a
+-- whole receiver in a content phase: verify, claim, answer, handle (see
+-- calypso.receiver).
+function M.receive_nginx(opts)
+  -- no tail call: a raise must name the caller's line, on every Lua
+  local done = require("calypso.receiver").nginx(opts, 3)
+  return done
 end
 
 --- webhook.nginx_seen(dict_name [, ttl]) -> seen, forget: a `seen` for

@@ -1,6 +1,8 @@
 -- spec/support/openresty.lua: run examples/openresty against an emulator.
 --   local server = openresty.start(emu)   -- nginx with the example's config
 --   openresty.start(emu, "spec/support/probe.conf")   -- or another config
+--   openresty.start(emu, conf, { env = { NAME = "value" }, vars = { ["@X@"] = "y" } })
+--     -- more environment for nginx, more @NAME@s to fill in
 --   server.url, server:log(), server:stop()
 -- It also runs spec/support/dns_server.lua for nginx's `resolver` (and a
 -- silent one, @SILENT_RESOLVER@, for configs that want a resolver that never
@@ -37,7 +39,8 @@ local function free_port_guess()
   return 20000 + math.random(0, 12000)
 end
 
-function M.start(emu, conf_file)
+function M.start(emu, conf_file, more)
+  more = more or {}
   local self = setmetatable({}, Server)
   local ok, root = shell.run("pwd")
   assert(ok, root)
@@ -51,6 +54,7 @@ function M.start(emu, conf_file)
   local env = ("CALYPSO_API_KEY=%s CALYPSO_API_SECRET=%s CALYPSO_ACCOUNT=%s "
     .. "CALYPSO_BASE_URL=https://localhost:%s CALYPSO_CAFILE=%s CALYPSO_WEBHOOK_SECRET=%s"):format(
     emulator.key, emulator.secret, emulator.account, emu.port, emu.cafile, M.webhook_secret)
+  for name, value in pairs(more.env or {}) do env = env .. " " .. name .. "=" .. shell.quote(value) end
   local started, out
   for _ = 1, 20 do
     local port = free_port_guess()
@@ -60,6 +64,9 @@ function M.start(emu, conf_file)
       :gsub("@SILENT_RESOLVER@", "127.0.0.1:" .. self.silent_port)
       :gsub("@CJSON@", "/usr/lib/" .. multiarch .. "/lua/5.1")
       :gsub("@USER@", select(2, shell.run("id -u")):match("^0") and "user root;" or "")
+    for name, value in pairs(more.vars or {}) do
+      conf = conf:gsub(name, (tostring(value):gsub("%%", "%%%%")))
+    end
     local f = assert(io.open(self.dir .. "/nginx.conf", "wb"))
     f:write(conf)
     f:close()
