@@ -111,7 +111,8 @@ shop: deps all $(NGINX_CORE)
 
 lint:
 	@scripts/deps lint
-	luacheck lua spec examples bench emulator/lua scripts/embed-lua scripts/api-doc scripts/docs-check scripts/shop bin/calypso
+	luacheck lua spec examples bench emulator/lua scripts/embed-lua scripts/api-doc scripts/lua-types \
+	  scripts/docs-check scripts/shop bin/calypso
 
 valgrind: all $(TESTLIBS)
 	@scripts/deps valgrind

@@ -44,8 +44,10 @@ build = {
   type = "builtin",
   install = { bin = { calypso = "bin/calypso" } },
   -- The sandbox's emulator (nginx.conf.in, bin/emulator, its Lua), found by
-  -- calypso.sandbox in the rock's folder of the tree.
-  copy_directories = { "emulator" },
+  -- calypso.sandbox in the rock's folder of the tree; and the editor's types
+  -- (types/calypso.lua, lua-language-server's ---@meta: add the folder to
+  -- workspace.library).
+  copy_directories = { "emulator", "types" },
   modules = {
     ["calypso"] = "lua/calypso/init.lua",
     ["calypso.async"] = "lua/calypso/async.lua",

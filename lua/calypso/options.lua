@@ -223,6 +223,18 @@ local per_call_spec = {
   idempotency_key = { type = "string", check = key_text },
 }
 
+--- Each option of calypso.new ("per_call": of a call) -> { type = the Lua
+-- type or types ("string or table"), required = true|nil, whole = true|nil
+-- (a whole number) }: for scripts/lua-types, which writes the editor's types.
+-- @local
+function M.shapes(per_call)
+  local out = {}
+  for name, rule in pairs(per_call and per_call_spec or spec) do
+    out[name] = { type = rule.type, required = rule.required, whole = rule.whole }
+  end
+  return out
+end
+
 --- The bounds of a number option of calypso.new ("per_call": of a call's):
 -- min, max, whole; nil for another option.
 -- @local
