@@ -179,8 +179,10 @@ end)
 function M.integer(opts)
   only(opts, { min = true, max = true }, "integer")
   local min, max = opts and opts.min or 0, opts and opts.max or 2147483647
-  local problem = "must be a whole number from " .. min .. " to " .. max
-  return new("integer", "a whole number from " .. min .. " to " .. max, function(v)
+  -- %.0f: the same digits on every Lua (5.1 writes 2^53 - 1 as 9.007199254741e+15)
+  local range = ("from %.0f to %.0f"):format(min, max)
+  local problem = "must be a whole number " .. range
+  return new("integer", "a whole number " .. range, function(v)
     if type(v) == "userdata" and getmetatable(v) == DECIMAL then -- typed on the command line (1e2)
       v = tonumber(tostring(v))
       v = math.tointeger and math.tointeger(v) or v
