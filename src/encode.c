@@ -75,6 +75,13 @@ size_t calypso_utf8_sequence(const unsigned char *s, size_t i, size_t len) {
   return n;
 }
 
+/* plain[b]: byte b goes out as it is (0x20 to 0x7f but '"' and '\\'),
+ * so a run of them is copied at once; the rest are looked at one by one. */
+static const unsigned char plain[256] = {
+    ['\x20'] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+
 static const char *write_string(lua_State *L, int idx, calypso_buf *out) {
   static const char hex[] = "0123456789abcdef";
   size_t len, i, start = 0;
@@ -85,6 +92,7 @@ static const char *write_string(lua_State *L, int idx, calypso_buf *out) {
     char esc[6] = {'\\', 'u', '0', '0', 0, 0};
     const char *rep = NULL;
     size_t rep_len = 2;
+    if (plain[ch]) continue;
     if (ch >= 0x80) {
       size_t n = calypso_utf8_sequence((const unsigned char *)s, i, len);
       if (n == 0) return "a string is not valid UTF-8";

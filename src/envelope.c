@@ -37,7 +37,7 @@ static int nothing(lua_State *L, int idx) {
  * error; only running out of memory raises. */
 int calypso_build_body(lua_State *L, calypso_client *c, const calypso_route *route, int idx,
                        long long ts, calypso_buf *out, size_t *ts_at) {
-  calypso_error e = calypso_error_init("validation", 0);
+  calypso_error e;
   const char *why = "the request would be larger than 64 MiB";
   int account = calypso_route_has_account(route);
   const char *prefix = route->prefix ? route->prefix : c->prefix; /* the call's account, or the client's */
@@ -60,6 +60,7 @@ int calypso_build_body(lua_State *L, calypso_client *c, const calypso_route *rou
   }
   if (out->nomem) luaL_error(L, "calypso: out of memory");
   if (why == NULL) return 1;
+  e = calypso_error_init("validation", 0); /* only on the way out: a success builds no error */
   calypso_fail(L, &e, "payload cannot be sent: %s", why);
   return 0;
 }

@@ -1,90 +1,97 @@
 /* sign.c: HMAC-SHA512 as lowercase hex, the Calypso "Sign" header.
- * A client keeps a signer: an HMAC context keyed once with the secret, so a
- * call pays for its own bytes and not for deriving the key again.  The
- * secret itself is not kept anywhere; OpenSSL wipes the context's key
- * material when the signer is freed.  The key is the secret's bytes as given
- * (not hex-decoded).  A secret may also come from a file or an environment
- * variable, read here in C, so that it never becomes a Lua string (which no
- * one can wipe); the file's bytes are wiped as soon as the key is set. */
+ * A client keeps a signer: HMAC's inner and outer SHA-512 states, each
+ * having absorbed the secret padded to one block (RFC 2104), computed once,
+ * so a call pays only for its own bytes.  Why not OpenSSL's HMAC or
+ * EVP_MAC: re-using their keyed context copies it through
+ * EVP_MD_CTX_copy_ex, which frees and allocates the digest's state on every
+ * call (a malloc and a free, a cleanse, a lookup: half of a two-field
+ * create's signing cost); here the two states are copied by value.  The
+ * SHA-512 itself is OpenSSL's (its SHA512_* calls, which OpenSSL 3 marks
+ * deprecated in favour of EVP, but keeps, with the same assembly).  The
+ * secret itself is not kept anywhere; the states derived from it are wiped
+ * (OPENSSL_cleanse) when the signer is freed, and so is every working copy.
+ * The key is the secret's bytes as given (not hex-decoded).  A secret may
+ * also come from a file or an environment variable, read here in C, so that
+ * it never becomes a Lua string (which no one can wipe); the file's bytes
+ * are wiped as soon as the key is set. */
+#define OPENSSL_SUPPRESS_DEPRECATED /* SHA512_Init/Update/Final: see above */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#if OPENSSL_VERSION_NUMBER >= 0x30000000L
-#include <openssl/core_names.h>
-#endif
+#include <openssl/sha.h>
 #include "calypso.h"
 
+typedef struct calypso_signer {
+  SHA512_CTX inner; /* has absorbed key XOR 0x36.. */
+  SHA512_CTX outer; /* has absorbed key XOR 0x5c.. */
+} calypso_signer;
+
+/* "00".."ff": one lookup per byte of the MAC. */
+static const char hex_pairs[] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
 static void to_hex(const unsigned char *mac, unsigned int len, char *out) {
-  static const char hex[] = "0123456789abcdef";
   unsigned int i;
-  for (i = 0; i < len; i++) {
-    out[2 * i] = hex[mac[i] >> 4];
-    out[2 * i + 1] = hex[mac[i] & 15];
-  }
+  for (i = 0; i < len; i++) memcpy(out + 2 * i, hex_pairs + 2 * mac[i], 2);
 }
 
-#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+/* One state: SHA-512 begun on the key's block XOR pad. */
+static int absorb(SHA512_CTX *state, const unsigned char block[SHA512_CBLOCK], unsigned char pad) {
+  unsigned char padded[SHA512_CBLOCK];
+  int i, ok;
+  for (i = 0; i < SHA512_CBLOCK; i++) padded[i] = (unsigned char)(block[i] ^ pad);
+  ok = SHA512_Init(state) && SHA512_Update(state, padded, sizeof padded);
+  OPENSSL_cleanse(padded, sizeof padded);
+  return ok;
+}
 
 void *calypso_signer_new(const void *key, size_t key_len) {
-  EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-  EVP_MAC_CTX *ctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL; /* holds its own reference */
-  OSSL_PARAM params[2];
-  EVP_MAC_free(hmac);
-  params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA512", 0);
-  params[1] = OSSL_PARAM_construct_end();
-  if (ctx && !EVP_MAC_init(ctx, key, key_len, params)) {
-    EVP_MAC_CTX_free(ctx);
-    ctx = NULL;
+  unsigned char block[SHA512_CBLOCK];
+  calypso_signer *s = malloc(sizeof *s);
+  int ok;
+  if (s == NULL) return NULL;
+  memset(block, 0, sizeof block);
+  if (key_len > sizeof block) { /* a longer key is replaced by its digest (RFC 2104) */
+    ok = SHA512(key, key_len, block) != NULL;
+  } else {
+    memcpy(block, key, key_len);
+    ok = 1;
   }
-  return ctx;
+  ok = ok && absorb(&s->inner, block, 0x36) && absorb(&s->outer, block, 0x5c);
+  OPENSSL_cleanse(block, sizeof block);
+  if (!ok) {
+    calypso_signer_free(s);
+    return NULL;
+  }
+  return s;
 }
 
 int calypso_signer_hex(void *signer, const void *msg, size_t len, char out[CALYPSO_SIGN_HEX_LEN]) {
-  EVP_MAC_CTX *ctx = signer;
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  size_t mac_len = 0;
-  /* A NULL key re-initialises with the key already set. */
-  if (!EVP_MAC_init(ctx, NULL, 0, NULL) || !EVP_MAC_update(ctx, msg, len) ||
-      !EVP_MAC_final(ctx, mac, &mac_len, sizeof mac) || mac_len * 2 != CALYPSO_SIGN_HEX_LEN)
-    return 0;
-  to_hex(mac, (unsigned int)mac_len, out);
-  return 1;
+  const calypso_signer *s = signer;
+  SHA512_CTX work = s->inner; /* a copy by value: nothing allocated */
+  unsigned char mac[SHA512_DIGEST_LENGTH];
+  int ok = SHA512_Update(&work, msg, len) && SHA512_Final(mac, &work);
+  work = s->outer;
+  ok = ok && SHA512_Update(&work, mac, sizeof mac) && SHA512_Final(mac, &work);
+  if (ok) to_hex(mac, sizeof mac, out);
+  OPENSSL_cleanse(&work, sizeof work);
+  OPENSSL_cleanse(mac, sizeof mac);
+  return ok && sizeof mac * 2 == CALYPSO_SIGN_HEX_LEN;
 }
 
 void calypso_signer_free(void *signer) {
-  EVP_MAC_CTX_free(signer);
+  if (signer == NULL) return;
+  OPENSSL_cleanse(signer, sizeof(calypso_signer));
+  free(signer);
 }
-
-#else /* OpenSSL 1.1 */
-
-void *calypso_signer_new(const void *key, size_t key_len) {
-  HMAC_CTX *ctx = HMAC_CTX_new();
-  if (ctx && !HMAC_Init_ex(ctx, key, (int)key_len, EVP_sha512(), NULL)) {
-    HMAC_CTX_free(ctx);
-    ctx = NULL;
-  }
-  return ctx;
-}
-
-int calypso_signer_hex(void *signer, const void *msg, size_t len, char out[CALYPSO_SIGN_HEX_LEN]) {
-  HMAC_CTX *ctx = signer;
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int mac_len = 0;
-  if (!HMAC_Init_ex(ctx, NULL, 0, NULL, NULL) || !HMAC_Update(ctx, msg, len) ||
-      !HMAC_Final(ctx, mac, &mac_len) || mac_len * 2 != CALYPSO_SIGN_HEX_LEN)
-    return 0;
-  to_hex(mac, mac_len, out);
-  return 1;
-}
-
-void calypso_signer_free(void *signer) {
-  HMAC_CTX_free(signer);
-}
-
-#endif
 
 static int blank(char ch) {
   return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
