@@ -1,7 +1,7 @@
 -- bench/async.lua: client.async.customer.create with BENCH_IN_FLIGHT (16)
 -- requests in flight for BENCH_SECONDS: as one finishes the next starts.
--- Prints calls per second.  BENCH_HTTP2=0 keeps to HTTP/1.1 on as many
--- connections as requests in flight; otherwise HTTP/2 when nginx offers it.
+-- Prints calls per second.  By default (client.async's) HTTP/1.1 on as many
+-- connections as requests in flight; BENCH_HTTP2=1: HTTP/2, one connection.
 local calypso = require "calypso"
 local core = require "calypso.core"
 
@@ -10,7 +10,7 @@ local client = calypso.new{
   key = os.getenv("BENCH_KEY"), secret = os.getenv("BENCH_SECRET"),
   account = os.getenv("BENCH_ACCOUNT"), base_url = os.getenv("BENCH_BASE_URL"),
   cafile = os.getenv("BENCH_CAFILE"), max_connections = in_flight,
-  http2 = os.getenv("BENCH_HTTP2") ~= "0",
+  http2 = os.getenv("BENCH_HTTP2") == "1",
 }
 local seconds = tonumber(os.getenv("BENCH_SECONDS"))
 local params = { email = "ada@example.com", description = "bench" }

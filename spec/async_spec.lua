@@ -48,7 +48,7 @@ describe("client.async", function()
 
   describe("overlap", function()
     it("keeps 20 creates in flight at once over HTTP/2, while each answer takes 200 ms", function()
-      local client = emu:client()
+      local client = emu:client{ http2 = true }
       emu:fault{ mode = "stall", seconds = 0.2, count = 20 }
       local reqs = creates(client, 20, "overlap")
       assert.are.equal(20, client:poll(0)) -- nothing can be done yet

@@ -30,7 +30,7 @@ M.defaults = {
   deadline = 60,
   clock_offset_ms = 0,
   max_connections = 8,
-  http2 = true,
+  http2 = false, -- measured: HTTP/1.1 on several connections is faster here (README "Speed")
   exact_numbers = true,
   max_response_values = require("calypso.core").limits.max_response_values,
   max_object_members = require("calypso.core").limits.max_object_members,
@@ -72,7 +72,8 @@ M.documented = {
   { { "max_connections" }, "connections `client.async` may open at once; idle connections an event loop's"
     .. " client keeps (see \"Event loops\")" },
   { { "http2" }, "may `client.async` use HTTP/2 when the server offers it (then requests share one"
-    .. " connection)" },
+    .. " connection: for a proxy or server that limits connections; slower on a fast link, see \"Speed\");"
+    .. " `false`: HTTP/1.1 on up to `max_connections`" },
   { { "exact_numbers" }, "decode numbers a double cannot hold exactly as strings of their text (see"
     .. " \"Exact amounts\"); `false`: the nearest double" },
   { { "loop" }, "`\"cqueues\"`, `\"luv\"`, `\"tarantool\"` or an adapter table: every call waits in that"
