@@ -5,7 +5,8 @@
 #include <string.h>
 #include "calypso.h"
 
-int calypso_buf_append(calypso_buf *b, const void *data, size_t n) {
+/* calypso_buf_append's path when the bytes do not fit in what b has. */
+int calypso_buf_grow(calypso_buf *b, const void *data, size_t n) {
   if (n > b->max - b->len) {
     b->overflow = 1;
     return 0;
