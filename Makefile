@@ -158,7 +158,7 @@ rock:
 	@scripts/deps rock $(LUA)
 	scripts/rock-check $(LUA)
 
-bench: all
+bench: all $(NGINX_CORE)
 	@scripts/deps bench
 	bench/run
 

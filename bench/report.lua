@@ -59,6 +59,15 @@ row("measurement", "median", "ratio", "client CPU per call", "target")
 row("---", "---", "---", "---", "---")
 row("1. calypso `client.customer.create`, sequential", rate(calypso), times(paired("calypso", "wrk"))
   .. " of wrk", cpu("calypso"), "≥ 0.90× wrk")
+row("1j. the same on LuaJIT", rate(median("calypso_luajit")),
+  times(paired("calypso_luajit", "wrk")) .. " of wrk", cpu("calypso_luajit"), "")
+row("1c. client CPU per create against wrk's", "", ("%s (Lua 5.4), %s (LuaJIT)"):format(
+  times(paired("calypso_cpu_us", "wrk_cpu_us")), times(paired("calypso_luajit_cpu_us", "wrk_cpu_us"))), "",
+  "≤ 1.15× wrk's")
+row("1i. one create's client instructions (callgrind), Lua 5.4", ("%d"):format(median("create_ir")),
+  ("%.1f%% in the Lua interpreter"):format(median("create_lua_percent")), "", "")
+row("1i'. the same on LuaJIT", ("%d"):format(median("create_ir_luajit")),
+  ("%.1f%% in the Lua interpreter"):format(median("create_lua_percent_luajit")), "", "")
 row("2. wrk -t1 -c1, pre-signed body (the limit)", rate(wrk), "1.00×", cpu("wrk"), "")
 row("2'. libcurl's HTTP engine, pre-built request (C)", rate(floor), times(paired("curl_floor", "wrk"))
   .. " of wrk", cpu("curl_floor"), "(why calypso does its own HTTP/1.1)")
