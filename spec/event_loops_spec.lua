@@ -213,6 +213,12 @@ describe("calypso in an event loop", function()
       return n
     end
     local port = tonumber(emu.base_url:match(":(%d+)$"))
+    -- Clients of earlier tests that nobody holds close their connections when
+    -- collected (LuaJIT's collector may not have yet): collect them now, and
+    -- count from what is left.
+    collectgarbage()
+    collectgarbage()
+    local before = connections_to(port)
     local client = emu:client{ loop = "cqueues", max_connections = 2 }
     emu:fault{ mode = "stall", seconds = 0.1, count = 6 } -- six at once, so six lanes
     local cq, made = cqueues.new(), 0
@@ -223,9 +229,9 @@ describe("calypso in an event loop", function()
     end
     assert(cq:loop())
     assert.are.equal(6, made)
-    assert.are.equal(2, connections_to(port))
+    assert.are.equal(before + 2, connections_to(port))
     client:close()
-    assert.are.equal(0, connections_to(port))
+    assert.are.equal(before, connections_to(port))
   end)
 
   it("refuses an adapter without wait, sleep and now, and an unknown loop name", function()
