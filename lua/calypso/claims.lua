@@ -89,20 +89,20 @@ end
 --- claims:claim(event) -> "new" | "done" | "busy" | nil, why
 function Claims:claim(event)
   local key = key_of(self, event)
-  local mine = token()
-  local added, why = self.store.add(key, mine, self.lease)
-  if added == nil then return nil, why end
-  if added then
-    self.held[key] = mine
-    return "new"
+  for _ = 1, 3 do -- a claim that runs out between add and get is taken again
+    local mine = token()
+    local added, why = self.store.add(key, mine, self.lease)
+    if added == nil then return nil, why end
+    if added then
+      self.held[key] = mine
+      return "new"
+    end
+    local value
+    value, why = self.store.get(key)
+    if value == nil then return nil, why end
+    if value ~= false then return value == "done" and "done" or "busy" end
   end
-  local value
-  value, why = self.store.get(key)
-  if value == nil then return nil, why end
-  if value == false then -- ran out between the two steps: take it again
-    return self:claim(event)
-  end
-  return value == "done" and "done" or "busy"
+  return nil, "the store says the claim both exists and does not"
 end
 
 -- Ends this caller's claim on event: new is "done" (kept `keep` seconds)

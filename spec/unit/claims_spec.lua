@@ -105,6 +105,14 @@ describe("calypso.webhook.claims", function()
     assert.are.equal("busy", host_a:claim(event))
   end)
 
+  it("gives up on a store that says a claim both exists and does not", function()
+    local contrary = { add = function() return false end, get = function() return false end,
+                       swap = function() return false end }
+    local state, why = webhook.claims(contrary):claim(event)
+    assert.is_nil(state)
+    assert.truthy(why:find("both exists and does not", 1, true), why)
+  end)
+
   it("says why when its store fails, and never says new then", function()
     local claims = webhook.claims(failing_store("redis 127.0.0.1:6379: connection refused"))
     local state, why = claims:claim(event)
