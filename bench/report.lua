@@ -85,7 +85,7 @@ row("4''. raw OpenSSL HMAC() one-shot", ("%.0f ns"):format(oneshot),
   times(paired("hmac_oneshot_ns", "hmac_keyed_ns")), "", "")
 row("5. RSS after 1 000 calls", ("%d KiB"):format(rss_1k), "", "", "")
 row(("5'. RSS after %d calls"):format(rss_calls), ("%d KiB"):format(rss_n),
-  ("+%d KiB"):format(rss_n - rss_1k), "", "growth < 1024 KiB")
+  ("%+d KiB"):format(rss_n - rss_1k), "", "growth < 1024 KiB")
 row("6. calypso `client.async`, 16 in flight, its default: HTTP/1.1 (16 connections)",
   rate(median("async16")), times(paired("async16", "wrk16")) .. " of wrk -c16", cpu("async16"),
   "≥ 1.1× wrk -c16")
