@@ -24,10 +24,18 @@ describe("the nginx transport", function()
     -- resolver_timeout is 5 s there; the deadline would allow it.
     local answer = over:run("cosocket", {
       base_url = "https://api.calypso.test:" .. emu.port, connect_timeout = 0.5, max_retries = 0,
+      record = true,
     }, { { path = CREATE } }, "/call-silent-dns")[1]
     assert.is_nil(answer.result)
     assert.are.equal("timeout", answer.err.kind, answer.err.message)
     assert.is_false(answer.err.request_sent)
+    -- The attempt itself ended at connect_timeout.  (nginx then holds the
+    -- request open until its resolver_timeout: the probe's answer comes after 5 s.)
+    local took
+    for _, event in ipairs(answer.events) do
+      if event.hook == "on_response" then took = event.elapsed_ms end
+    end
+    assert.is_true(took >= 450 and took < 1500, "the attempt took " .. tostring(took) .. " ms")
   end)
 
   -- The drop listener takes the TLS handshake and closes: a 4 MiB request
