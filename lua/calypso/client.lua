@@ -198,6 +198,7 @@ function M.bind(send, how)
       local path = paths and paths[label]
       local method = row.method or "POST"
       local names_account = NAMES_ACCOUNT[row.envelope or "full"]
+      local resent = M.retry_class(row) ~= "unkeyed" -- may it be sent again (with its key, if keyed)
       -- The read-back runs in the call's own coroutine: the row's runner, not
       -- the namespace's function (which, for client.async, spawns).
       local fetch = row.fetch and function(params, opts) return runners[row.fetch](params, opts) end
@@ -208,7 +209,7 @@ function M.bind(send, how)
           error("calypso: call " .. label .. " with a dot, not a colon: " .. group .. "." .. name
             .. "{ ... }", level)
         end
-        opts = per_call(opts, label, nil, level + 1)
+        if opts ~= nil then opts = per_call(opts, label, nil, level + 1) end
         local key = opts and opts.idempotency_key
         if key ~= nil and not row.key then
           error("calypso: " .. label .. " takes no idempotency_key: the API has no key for it", level)
@@ -221,7 +222,7 @@ function M.bind(send, how)
         if not to then return nil, err end
         if check_open then check_open(level + 1) end
         local key_sent = row.key and payload[row.key]
-        local again = M.retry_class(row) ~= "unkeyed" and (row.idempotent or key_sent ~= nil)
+        local again = resent and (row.idempotent or key_sent ~= nil)
         local route = other and other ~= own_account and route_for(row, other, label) or row.route
         return new_call(label, to, payload, route, method, again, key_sent, opts,
                         names_account and (other or own_account) or nil)
@@ -464,8 +465,9 @@ local function sender(core_client, all_options, watch)
   -- goes on with its own request.  (Cosockets and client.async give each
   -- request its own bytes: a hook may call from there.)
   local busy = false
+  local in_nginx = rawget(_G, "ngx") ~= nil -- outside nginx there is never a phase to ask about
   return function(c)
-    local phase = nginx_phase()
+    local phase = in_nginx and nginx_phase()
     if phase and cosocket_phases[phase] then
       if not cosocket then
         cosocket = require("calypso.cosocket").new(core_client, options)

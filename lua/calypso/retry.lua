@@ -95,9 +95,12 @@ function M.begin(env, limits)
            corrected = false, applied = false }
 end
 
---- Seconds the next attempt may take: the timeout, cut short by the deadline.
-function M.timeout(state, env)
-  return math.max(0.001, math.min(state.timeout, state.stop_at - env.monotonic()))
+--- Seconds the next attempt may take: the timeout, cut short by the
+-- deadline; now: env.monotonic()'s, when the caller has just read it.
+function M.timeout(state, env, now)
+  local left = state.stop_at - (now or env.monotonic())
+  if state.timeout < left then left = state.timeout end
+  return left > 0.001 and left or 0.001
 end
 
 --- After attempt number state.attempts failed with err: the seconds to wait
@@ -139,10 +142,11 @@ function M.run(transport, call, env, watch)
   -- on_request fires once the request is built: a payload the core
   -- refuses is never announced, as on client.async.
   local built = watch.on_request and function() watch:request(call, state) end
+  local began = state.began -- each attempt's start: one clock read serves the timeout too
   while true do
     state.attempts = state.attempts + 1
-    local began = monotonic()
-    local result, err = transport:attempt(call.path, call.payload, M.timeout(state, env), call.route, built)
+    local result, err = transport:attempt(call.path, call.payload, M.timeout(state, env, began), call.route,
+                                          built)
     if result ~= nil or err.kind ~= "validation" then
       watch:response(call, state, began, monotonic(), result, err, transport:last(watch.bodies))
     end
@@ -151,6 +155,7 @@ function M.run(transport, call, env, watch)
     if wait == nil then return nil, err end
     watch:retry(call, state, err, wait, rule)
     if wait > 0 then env.sleep(wait) end
+    began = monotonic()
   end
 end
 
