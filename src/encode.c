@@ -162,11 +162,36 @@ static void key_census(lua_State *L, int idx, size_t n, size_t *keys, size_t *st
   }
 }
 
+/* An object's members, "{...}", each key checked to be a string as it comes:
+ * one pass over the table. */
+static const char *write_members(lua_State *L, int idx, calypso_buf *out, int depth) {
+  const char *err;
+  size_t i = 0;
+  if (!put(out, "{", 1)) return TOO_LARGE;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    int top = lua_gettop(L);
+    if (lua_type(L, top - 1) != LUA_TSTRING) {
+      lua_pop(L, 2);
+      return "object keys must be strings";
+    }
+    if ((i++ > 0 && !put(out, ",", 1)) || (err = write_string(L, top - 1, out)) != NULL ||
+        !put(out, ":", 1) || (err = write_value(L, top, out, depth + 1)) != NULL) {
+      lua_pop(L, 2);
+      return err ? err : TOO_LARGE;
+    }
+    lua_pop(L, 1);
+  }
+  return put(out, "}", 1) ? NULL : TOO_LARGE;
+}
+
 static const char *write_table(lua_State *L, int idx, calypso_buf *out, int depth) {
   size_t n = lua_rawlen(L, idx), keys, strings, indices, i;
   const char *err;
   if (depth > MAX_DEPTH) return "the payload is nested too deeply";
   if (!lua_checkstack(L, 4)) return "the payload is nested too deeply";
+  /* No array part and no array mark: an object (or {}), written in one pass. */
+  if (n == 0 && !marked_array(L, idx)) return write_members(L, idx, out, depth);
   key_census(L, idx, n, &keys, &strings, &indices);
   if (marked_array(L, idx) || (keys > 0 && indices == keys && keys == n)) {
     if (indices != keys || keys != n) return "an array has keys other than 1..n";
@@ -180,23 +205,8 @@ static const char *write_table(lua_State *L, int idx, calypso_buf *out, int dept
     }
     return put(out, "]", 1) ? NULL : TOO_LARGE;
   }
-  if (strings != keys) {
-    return n > 0 ? "a table mixes array and object keys, or its array has holes"
-                 : "object keys must be strings";
-  }
-  if (!put(out, "{", 1)) return TOO_LARGE;
-  i = 0;
-  lua_pushnil(L);
-  while (lua_next(L, idx)) {
-    int top = lua_gettop(L);
-    if ((i++ > 0 && !put(out, ",", 1)) || (err = write_string(L, top - 1, out)) != NULL ||
-        !put(out, ":", 1) || (err = write_value(L, top, out, depth + 1)) != NULL) {
-      lua_pop(L, 2);
-      return err ? err : TOO_LARGE;
-    }
-    lua_pop(L, 1);
-  }
-  return put(out, "}", 1) ? NULL : TOO_LARGE;
+  if (strings != keys) return "a table mixes array and object keys, or its array has holes";
+  return write_members(L, idx, out, depth);
 }
 
 static const char *write_value(lua_State *L, int idx, calypso_buf *out, int depth) {
