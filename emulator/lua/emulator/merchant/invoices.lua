@@ -136,8 +136,11 @@ local function create(kind, payload, raw, fields)
       amount = kind ~= "UNLIMITED" and money.exact(inv.amount) or nil })
   -- At its expiration, an unpaid invoice expires (and INVOICE_EXPIRED goes
   -- out) whether or not anyone reads it then.
-  local expires_in = (ids.parse_iso(inv.expiration) or 0) - now()
-  if expires_in > 0 and expires_in < 40 * 86400 then
+  -- One whose expiration has passed already (a client slower than its own
+  -- deadline) expires at once, announced like the rest.
+  local expires_at = ids.parse_iso(inv.expiration)
+  local expires_in = expires_at and math.max(0, expires_at - now())
+  if expires_in and expires_in < 40 * 86400 then
     local scope = state.scope() -- the timer runs with a context of its own: the invoice's account
     ngx.timer.at(expires_in + 0.01, function(premature)
       if premature then return end
