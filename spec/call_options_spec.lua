@@ -170,6 +170,8 @@ describe("per-call options", function()
         "calypso: call transaction%.each with a dot, not a colon")
       refused(function() local r = client.call(CREATE, {}) return r end,
         "calypso: call it with a colon: client:call")
+      refused(function() local r = client.envelope({}) return r end,
+        "calypso: call it with a colon: client:envelope")
       refused(function() local r = client.async:call(CREATE, {}) return r end,
         "calypso: call client%.async%.call with a dot, not a colon")
     end)

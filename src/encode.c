@@ -82,19 +82,20 @@ static const unsigned char plain[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
 
-static const char *write_string(lua_State *L, int idx, calypso_buf *out) {
+/* s from byte i on, where the first byte that is not plain stands (or the
+ * end), escaped as JSON needs, and the closing quote; s[0..i) is plain. */
+static const char *write_escaped(const unsigned char *s, size_t len, size_t i, calypso_buf *out) {
   static const char hex[] = "0123456789abcdef";
-  size_t len, i, start = 0;
-  const char *s = lua_tolstring(L, idx, &len);
+  size_t start = 0;
   if (!put(out, "\"", 1)) return TOO_LARGE;
-  for (i = 0; i < len; i++) {
-    unsigned char ch = (unsigned char)s[i];
-    char esc[6] = {'\\', 'u', '0', '0', 0, 0};
+  for (; i < len; i++) {
+    unsigned char ch = s[i];
     const char *rep = NULL;
     size_t rep_len = 2;
+    char esc[6];
     if (plain[ch]) continue;
     if (ch >= 0x80) {
-      size_t n = calypso_utf8_sequence((const unsigned char *)s, i, len);
+      size_t n = calypso_utf8_sequence(s, i, len);
       if (n == 0) return "a string is not valid UTF-8";
       i += n - 1;
       continue;
@@ -105,18 +106,36 @@ static const char *write_string(lua_State *L, int idx, calypso_buf *out) {
     else if (ch == '\r') rep = "\\r";
     else if (ch == '\t') rep = "\\t";
     else if (ch < 0x20) {
+      memcpy(esc, "\\u00", 4);
       esc[4] = hex[ch >> 4];
       esc[5] = hex[ch & 15];
       rep = esc;
       rep_len = 6;
     }
     if (rep) {
-      if (!put(out, s + start, i - start) || !put(out, rep, rep_len)) return TOO_LARGE;
+      if (!put(out, (const char *)s + start, i - start) || !put(out, rep, rep_len)) return TOO_LARGE;
       start = i + 1;
     }
   }
-  if (!put(out, s + start, len - start) || !put(out, "\"", 1)) return TOO_LARGE;
+  if (!put(out, (const char *)s + start, len - start) || !put(out, "\"", 1)) return TOO_LARGE;
   return NULL;
+}
+
+/* A string, quoted.  Most keys and values are plain bytes only: those go
+ * out in one copy, quotes and all, when the buffer has room for them. */
+static const char *write_string(lua_State *L, int idx, calypso_buf *out) {
+  size_t len, i = 0;
+  const unsigned char *s = (const unsigned char *)lua_tolstring(L, idx, &len);
+  while (i < len && plain[s[i]]) i++;
+  if (i == len && len + 2 <= out->cap - out->len) {
+    char *d = out->data + out->len;
+    d[0] = '"';
+    memcpy(d + 1, s, len);
+    d[len + 1] = '"';
+    out->len += len + 2;
+    return NULL;
+  }
+  return write_escaped(s, len, i, out);
 }
 
 static const char *write_number(lua_State *L, int idx, calypso_buf *out) {

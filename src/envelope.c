@@ -82,10 +82,21 @@ void calypso_sign_body(lua_State *L, calypso_client *c, char out[CALYPSO_SIGN_HE
 /* client:envelope(payload [, timestamp_ms [, route]]) -> body, sign | nil, err
  * The exact bytes and Sign that attempt() would send, without sending them;
  * timestamp_ms defaults to now (with the clock offset).  For tests and for
- * other transports. */
+ * other transports.  It is also core.envelope, which client.lua makes the Lua
+ * client's own method: self is then the Lua client, whose _core is the core
+ * client, and no route is taken (the call pays no Lua function between). */
 static int l_envelope(lua_State *L) {
-  calypso_client *c = calypso_check_client(L, 1);
-  const calypso_route *route = calypso_check_route(L, 4);
+  calypso_client *c;
+  const calypso_route *route;
+  if (lua_type(L, 1) == LUA_TTABLE) {
+    lua_settop(L, 3);
+    lua_getfield(L, 1, "_core"); /* Lua 5.1's returns nothing */
+    if (lua_type(L, -1) != LUA_TUSERDATA)
+      return luaL_error(L, "calypso: call it with a colon: client:envelope(payload [, timestamp_ms])");
+    lua_replace(L, 1);
+  }
+  c = calypso_check_client(L, 1);
+  route = calypso_check_route(L, 4);
   long long ts;
   char sign[CALYPSO_SIGN_HEX_LEN];
   if (calypso_route_has_payload(route)) luaL_checktype(L, 2, LUA_TTABLE);
@@ -105,7 +116,9 @@ static int l_envelope(lua_State *L) {
   return 2;
 }
 
-void calypso_envelope_open(lua_State *L) {
+void calypso_envelope_open(lua_State *L) { /* the stack: the module, the client methods */
   lua_pushcfunction(L, l_envelope);
-  lua_setfield(L, -2, "envelope");
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, "envelope");
+  lua_setfield(L, -3, "envelope");
 }

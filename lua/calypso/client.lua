@@ -307,16 +307,17 @@ end
 
 local Client = {}
 
--- A method, or a group the client lacks: raise, naming the groups (a
--- private field, "_" and all, is just absent).
-Client.__index = function(_, name)
-  local method = Client[name]
-  if method ~= nil or type(name) ~= "string" or name:sub(1, 1) == "_" then return method end
+-- A method is found in Client itself (a table lookup, no Lua call: every
+-- client:envelope or client:call pays it).  A name Client lacks raises,
+-- naming the groups (a private field, "_" and all, is just absent).
+Client.__index = Client
+setmetatable(Client, { __index = function(_, name)
+  if type(name) ~= "string" or name:sub(1, 1) == "_" then return nil end
   local groups = names_of(endpoints)
   error("calypso: the client has no " .. name .. suggest.words(name, groups) .. "; its groups: "
     .. table.concat(groups, ", ") .. " (and the methods call, envelope, invoice_url, poll, wait, fds,"
     .. " clock_offset, close)", 2)
-end
+end })
 
 --- client:call(path, payload [, opts]) -> result | nil, err
 -- The generic signed call, with retries.  opts: the per-call options
@@ -371,9 +372,8 @@ function Client:invoice_url(invoice)
 end
 
 --- client:envelope(payload [, timestamp_ms]) -> body, sign: what a call would send.
-function Client:envelope(payload, timestamp_ms)
-  return self._core:envelope(payload, timestamp_ms)
-end
+-- The core's own function (src/envelope.c), which takes this client for its core.
+Client.envelope = core.envelope
 
 --- client:poll([timeout]) -> running: moves the client.async requests along
 -- for at most timeout seconds (default 0: never blocks), returning early
