@@ -217,4 +217,32 @@ describe("what one answer may hold", function()
     assert.is_table(core.decode_object('{"a":[1,2]}', { max_values = 4 }))
     assert.is_nil(core.decode_object('{"a":1,"b":2}', { max_members = 1 }))
   end)
+
+  -- The decoder keeps an object's first members on the stack and makes its
+  -- table once it knows how many (src/decode.c, GATHER = 16); past that the
+  -- rest go straight in.  Each size around the switch, nested, with a key
+  -- repeated before and after it: every member is there, and the last wins.
+  it("keeps every member of objects of 0 to 40 members, the last of a repeated key winning", function()
+    for n = 0, 40 do
+      local parts, want = {}, {}
+      for i = 1, n do
+        parts[#parts + 1] = ('"k%d":{"i":%d,"inner":{"v":"%d"}}'):format(i, i, i)
+        want["k" .. i] = { i = i, inner = { v = tostring(i) } }
+      end
+      if n >= 3 then -- k3 again at the end, and k1 again in the middle
+        parts[#parts + 1] = '"k3":"last"'
+        table.insert(parts, math.floor(#parts / 2) + 1, '"k1":"middle"')
+        want.k3 = "last"
+      end
+      local got = assert(decode("{" .. table.concat(parts, ",") .. "}"))
+      local count = 0
+      for _ in pairs(got) do count = count + 1 end
+      assert.are.equal(n, count, n .. " members")
+      for i = 4, n do assert.are.same(want["k" .. i], got["k" .. i], n .. " members, k" .. i) end
+      if n >= 3 then
+        assert.are.equal("last", got.k3, n .. " members")
+        assert.are.equal("middle", got.k1, n .. " members: k1 was repeated after its first place")
+      end
+    end
+  end)
 end)
