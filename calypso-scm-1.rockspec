@@ -86,7 +86,7 @@ build = {
         "src/buf.c", "src/call.c", "src/client.c", "src/clock.c", "src/conn.c", "src/core.c",
         "src/curl.c", "src/decode.c", "src/forward.c", "src/encode.c", "src/envelope.c", "src/error.c", "src/answer.c", "src/http1.c", "src/json.c",
         "src/multi.c", "src/number.c", "src/outcome.c", "src/request.c", "src/route.c", "src/settings.c", "src/sign.c",
-        "src/sockets.c", "src/transfer.c", "src/uuid.c",
+        "src/sockets.c", "src/text.c", "src/transfer.c", "src/uuid.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L" },
       incdirs = { "$(CURL_INCDIR)", "$(SSL_INCDIR)", "$(CRYPTO_INCDIR)" },

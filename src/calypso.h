@@ -288,6 +288,8 @@ void calypso_buf_free(calypso_buf *b);
 
 /* uuid.c */
 void calypso_uuid_open(lua_State *L);
+/* text.c: core.printable, core.is_email (text.lua's common cases) */
+void calypso_text_open(lua_State *L);
 
 /* forward.c: core.forward, a plain POST for `calypso listen --forward-to` */
 void calypso_forward_open(lua_State *L);
@@ -361,6 +363,7 @@ void calypso_conn_settle(calypso_client *c, int keep); /* after the outcome: kee
 int calypso_conn_after_fork(calypso_client *c);
 
 /* sockets.c */
+pid_t calypso_pid(void); /* getpid(), read once per process (and again after a fork) */
 int calypso_sockets_setup(calypso_sockets *set, CURL *h);
 int calypso_sockets_park(calypso_sockets *set, pid_t owner);
 void calypso_sockets_cleanup(calypso_client *c, CURL *h);

@@ -63,12 +63,12 @@ static int renew(calypso_client *c) {
   }
   calypso_sockets_cleanup(c, c->curl);
   c->curl = fresh;
-  c->pid = getpid();
+  c->pid = calypso_pid();
   return 1;
 }
 
 int calypso_conn_after_fork(calypso_client *c) {
-  return c->pid == getpid() || renew(c);
+  return c->pid == calypso_pid() || renew(c);
 }
 
 static curl_socket_t active_socket(calypso_client *c) {

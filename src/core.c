@@ -8,6 +8,7 @@
  *   outcome(facts) -> ...        outcome.c: the judge on its own
  *   route(opts) -> route         route.c: method, envelope shape, empty answers
  *   uuid4() -> string            uuid.c: a random UUID (OpenSSL's CSPRNG)
+ *   printable(s), is_email(s)    text.c: text.lua's common cases, without a pattern
  *   forward(url, body, headers)  forward.c: one plain POST (calypso listen --forward-to)
  *   decimal(text) -> d | nil, problem   encode.c: an exact amount, sent as written
  *   sign(secret, body) -> hex    sign.c; also verify_sign(secret, body, sign) -> bool,
@@ -33,6 +34,7 @@ CALYPSO_EXPORT int luaopen_calypso_core(lua_State *L) {
   calypso_clock_open(L);
   calypso_route_open(L);
   calypso_uuid_open(L);
+  calypso_text_open(L);
   calypso_forward_open(L);
   calypso_outcome_open(L);
   calypso_answer_open(L);

@@ -68,7 +68,7 @@ static void abandon(calypso_multi *m);
 
 static int multi_setup(calypso_multi *m) {
   m->handle = curl_multi_init();
-  m->pid = getpid();
+  m->pid = calypso_pid();
   m->timer_at = -1;
   return m->handle &&
          curl_multi_setopt(m->handle, CURLMOPT_SOCKETFUNCTION, on_socket) == CURLM_OK &&
@@ -130,7 +130,7 @@ static void multi_free(calypso_client *c) {
 
 /* m, ready to use: remade after fork(), its libcurl handle set up. */
 static calypso_multi *multi_ready(lua_State *L, calypso_multi *m) {
-  if (m->pid != 0 && m->pid != getpid()) abandon(m);
+  if (m->pid != 0 && m->pid != calypso_pid()) abandon(m);
   if (m->handle == NULL && !multi_setup(m)) {
     if (m->handle) curl_multi_cleanup(m->handle);
     m->handle = NULL;
@@ -187,7 +187,7 @@ static void abandon(calypso_multi *m) {
     m->sockets.n = 0;
     m->active = m->nwatch = 0;
   }
-  m->pid = getpid();
+  m->pid = calypso_pid();
 }
 
 /* A free slot, its number (1-based) for Lua; raises when out of memory. */
@@ -404,7 +404,7 @@ static int l_watch(lua_State *L) {
   calypso_multi *m = self_multi_if_any(L);
   int i;
   lua_newtable(L);
-  if (m == NULL || m->pid != getpid()) {
+  if (m == NULL || m->pid != calypso_pid()) {
     lua_pushnil(L);
     return 2;
   }

@@ -198,7 +198,7 @@ static int l_new(lua_State *L) {
 
   /* Born closed, then acquire; a failure releases what was taken and raises. */
   c = calypso_client_push(L);
-  c->pid = getpid();
+  c->pid = calypso_pid();
   c->timeout_ms = timeout_ms;
   c->connect_timeout_ms = connect_timeout_ms;
   c->clock_offset_ms = (long long)offset;

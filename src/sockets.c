@@ -7,12 +7,38 @@
  * them down cleanly: a TLS read or close_notify from the child would corrupt
  * the parent's stream.  So the child points each of those descriptors at
  * /dev/null and lets libcurl dispose of the old handles there; the caller
- * then carries on with fresh handles: the same settings, no connection. */
+ * then carries on with fresh handles: the same settings, no connection.
+ * Whose are they: calypso_pid(), the process's id as read once and again in
+ * each child fork() makes (a pthread_atfork handler), not a getpid() system
+ * call on every attempt.  A child made without fork()'s handlers (a raw
+ * clone, glibc's _Fork) is not seen; posix.fork, nginx's workers and
+ * os.execute all go through fork() or exec. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "calypso.h"
+
+static volatile pid_t own_pid; /* 0: not read yet (or a child's, just forked) */
+static pthread_once_t pid_once = PTHREAD_ONCE_INIT;
+
+static void forked_child(void) {
+  own_pid = 0;
+}
+
+static void watch_forks(void) {
+  pthread_atfork(NULL, NULL, forked_child); /* glibc drops it if the module is unloaded */
+}
+
+pid_t calypso_pid(void) {
+  pid_t pid = own_pid;
+  if (pid == 0) {
+    pthread_once(&pid_once, watch_forks);
+    own_pid = pid = getpid();
+  }
+  return pid;
+}
 
 static curl_socket_t on_open(void *userdata, curlsocktype purpose, struct curl_sockaddr *a) {
   calypso_sockets *set = userdata;
@@ -61,7 +87,7 @@ int calypso_sockets_setup(calypso_sockets *set, CURL *h) {
  * rather than touch the parent's connections. */
 int calypso_sockets_park(calypso_sockets *set, pid_t owner) {
   int devnull, i, ok = 1;
-  if (owner == getpid() || set->n == 0) return 1;
+  if (owner == calypso_pid() || set->n == 0) return 1;
   devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   for (i = 0; ok && i < set->n; i++) ok = devnull >= 0 && dup2(devnull, set->fd[i]) >= 0;
   if (devnull >= 0) close(devnull);
