@@ -184,15 +184,22 @@ static int count_head_bytes(calypso_http1 *p) {
 
 /* A token character (RFC 9110 5.6.2), as a field name is made of.  A
  * switch, not strchr: every header name of every answer goes through here. */
+/* token[b]: may byte b be in a header name (RFC 9110 5.6.2 tchar)?  A
+ * table, as every byte of every name is looked at. */
+static const unsigned char token[256] = {
+    ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1,
+    ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1,
+    ['0'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['A'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['a'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+
 static int tchar(unsigned char ch) {
-  if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')) return 1;
-  switch (ch) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return 1;
-    default:
-      return 0;
-  }
+  return token[ch];
+}
+
+/* Is the name of n bytes this one, in any case? */
+static int named(const char *name, size_t n, const char *want) {
+  return strlen(want) == n && strncasecmp(name, want, n) == 0;
 }
 
 /* The colon of a "name: value" line in p->line, or NULL after failing with
@@ -216,6 +223,7 @@ static char *field_colon(calypso_http1 *p, const char *why) {
 
 static void header_line(calypso_http1 *p, calypso_buf *body) {
   char *colon, *value, *end;
+  size_t name_len;
   if (p->line_len == 0) {
     end_of_headers(p, body);
     return;
@@ -226,7 +234,8 @@ static void header_line(calypso_http1 *p, calypso_buf *body) {
   while (*value == ' ' || *value == '\t') value++;
   end = p->line + p->line_len;
   while (end > value && (end[-1] == ' ' || end[-1] == '\t')) *--end = '\0';
-  if (strcasecmp(p->line, "Content-Length") == 0) {
+  name_len = (size_t)(colon - p->line);
+  if (named(p->line, name_len, "Content-Length")) {
     long long n = 0;
     const char *d = value;
     if (*d == '\0') {
@@ -248,18 +257,18 @@ static void header_line(calypso_http1 *p, calypso_buf *body) {
     }
     p->length = n;
     p->length_digits = (size_t)(d - value);
-  } else if (strcasecmp(p->line, "Transfer-Encoding") == 0) {
+  } else if (named(p->line, name_len, "Transfer-Encoding")) {
     /* we ask for no other coding; a second line would mean "chunked, chunked" */
     if (strcasecmp(value, "chunked") != 0 || p->chunked) {
       fail(p, "unsupported Transfer-Encoding");
       return;
     }
     p->chunked = 1;
-  } else if (strcasecmp(p->line, "Connection") == 0) {
+  } else if (named(p->line, name_len, "Connection")) {
     if (has_token(value, "close")) p->conn_close = 1;
     if (has_token(value, "keep-alive")) p->keep_alive = 1;
   } else {
-    calypso_kept_header(&p->kept, p->line, (size_t)(colon - p->line), value, (size_t)(end - value));
+    calypso_kept_header(&p->kept, p->line, name_len, value, (size_t)(end - value));
   }
 }
 
@@ -329,6 +338,13 @@ static int body_bytes(calypso_http1 *p, calypso_buf *body, const char *data, siz
   return 0;
 }
 
+/* head_byte[b]: what byte b is in a head line: a control byte (all below
+ * 0x20 but HTAB and CR, and DEL), CR, or plain. */
+enum { HEAD_PLAIN, HEAD_CONTROL, HEAD_CR };
+static const unsigned char head_byte[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    [0x7f] = 1};
+
 /* Takes the bytes of the line being read, through its LF if it is there;
  * returns how many.  Each byte, in order: no control byte but HTAB and CR
  * (NUL included); no more than the line buffer holds; a CR only right before
@@ -346,7 +362,8 @@ static size_t line_bytes(calypso_http1 *p, const char *data, size_t n, calypso_b
   }
   for (k = 0; k < take; k++) {
     unsigned char ch = (unsigned char)data[k];
-    if ((ch < 0x20 || ch == 0x7f) && ch != '\t' && ch != '\r') {
+    if (k < room && head_byte[ch] == HEAD_PLAIN) continue; /* the common case: one test */
+    if (head_byte[ch] == HEAD_CONTROL) {
       fail(p, ch == 0 ? "NUL byte in the response head" : "control character in the response head");
       return k + 1;
     }
