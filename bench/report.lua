@@ -68,6 +68,9 @@ row("1i. one create's client instructions (callgrind), Lua 5.4", ("%d"):format(m
   ("%.1f%% in the Lua interpreter"):format(median("create_lua_percent")), "", "")
 row("1i'. the same on LuaJIT", ("%d"):format(median("create_ir_luajit")),
   ("%.1f%% in the Lua interpreter"):format(median("create_lua_percent_luajit")), "", "")
+row("1w. wrk's instructions per request (callgrind; nothing to sign or decode)",
+  ("%d"):format(median("wrk_ir")),
+  ("calypso's 1i is %s"):format(times(median("create_ir") / median("wrk_ir"))), "", "")
 row("2. wrk -t1 -c1, pre-signed body (the limit)", rate(wrk), "1.00×", cpu("wrk"), "")
 row("2'. libcurl's HTTP engine, pre-built request (C)", rate(floor), times(paired("curl_floor", "wrk"))
   .. " of wrk", cpu("curl_floor"), "(why calypso does its own HTTP/1.1)")
