@@ -53,9 +53,9 @@ end
 
 --- nil if s may be sent as a text value, else what is wrong with it.
 function M.problem(s)
+  if printable(s, M.max_bytes) then return nil end -- a string of printable ASCII: the common case
   if type(s) ~= "string" then return "must be a string, got " .. type(s) end
   if #s > M.max_bytes then return "must be at most " .. M.max_bytes .. " bytes" end
-  if printable(s) then return nil end -- printable ASCII: the common case, one scan
   if not utf8_valid(s) then return "must be valid UTF-8" end
   if has_control(s) then return "must not contain control characters" end
 end
