@@ -88,6 +88,8 @@ void calypso_sign_body(lua_State *L, calypso_client *c, char out[CALYPSO_SIGN_HE
 static int l_envelope(lua_State *L) {
   calypso_client *c;
   const calypso_route *route;
+  long long ts;
+  char sign[CALYPSO_SIGN_HEX_LEN];
   if (lua_type(L, 1) == LUA_TTABLE) {
     lua_settop(L, 3);
     lua_getfield(L, 1, "_core"); /* Lua 5.1's returns nothing */
@@ -97,8 +99,6 @@ static int l_envelope(lua_State *L) {
   }
   c = calypso_check_client(L, 1);
   route = calypso_check_route(L, 4);
-  long long ts;
-  char sign[CALYPSO_SIGN_HEX_LEN];
   if (calypso_route_has_payload(route)) luaL_checktype(L, 2, LUA_TTABLE);
   if (lua_isnoneornil(L, 3)) {
     ts = calypso_clock_ms() + c->clock_offset_ms;
