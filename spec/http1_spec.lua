@@ -159,6 +159,37 @@ describe("the HTTP/1.1 framing", function()
         end)
       end
 
+      -- A second answer to one request, in a TLS record of its own, on a
+      -- connection left idle: the next call must not take it for its own
+      -- answer (another object, as a success).  libcurl 7.88 reuses such a
+      -- connection (its liveness check counts waiting bytes as life): the
+      -- async engines empty and shut down idle connections with bytes waiting
+      -- (multi.c).  The next call waits until the emulator has written the
+      -- bytes, so that they are there to be found; the hosts that run the
+      -- calls elsewhere (nginx, tarantool) cannot wait so, and nginx closes
+      -- an idle pooled connection that turns readable itself.
+      if not (name == "cosocket" or name == "tarantool") then
+        it("never takes a second answer left on an idle connection for the next call's", function()
+          local before, written = emu:stats().received, emu:stats().raw_after_sent
+          local function bytes_written()
+            local deadline = os.time() + 10
+            while emu:stats().raw_after_sent == written do
+              assert(os.time() < deadline, "the emulator never wrote the second answer")
+            end
+          end
+          local second = with_length("HTTP/1.1 200 OK",
+            '{"id":"not-this-call","description":"a second answer"}')
+          local answers = run(QUICK, { mode = "raw", response = with_length("HTTP/1.1 200 OK", OK),
+                                       after = second, hold = HOLD }, {
+            { path = CREATE }, { path = CREATE, payload = { description = "next" }, before = bytes_written },
+          })
+          assert.are.equal(ID, answers[1].result.id)
+          assert.is_nil(answers[2].err)
+          assert.are.equal("next", answers[2].result.description)
+          assert.are.equal(before + 2, emu:stats().received)
+        end)
+      end
+
       it("ends a call at its timeout while the server keeps sending", function()
         -- One body byte per 8 KiB of chunk extension: the cap is never reached.
         local answer = run(QUICK, { mode = "raw", seconds = 6,

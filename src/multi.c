@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include "multi.h"
 
@@ -251,6 +252,41 @@ static int l_submit(lua_State *L) {
   return 1;
 }
 
+/* Bytes waiting on an idle HTTP/1.1 connection are nobody's answer: the
+ * server (or something between) sent more after its last answer.  libcurl
+ * 7.88 counts waiting bytes as a sign of life, reuses such a connection and
+ * reads them as the next request's answer: another object, as a success.
+ * So before a request is handed over, each idle connection (one libcurl is
+ * not watching) with anything to read is emptied and shut down; libcurl
+ * then finds it closed, drops it and connects afresh.  A server's close
+ * (close_notify, FIN) looks the same and ends the same way.  HTTP/2 frames
+ * its streams itself, and an idle connection there may well get a PING. */
+#define QUIET_BATCH 64
+
+static void quiet_idle(calypso_multi *m) {
+  struct pollfd p[QUIET_BATCH];
+  int i = 0;
+  while (i < m->sockets.n) {
+    int n = 0, k, r;
+    for (; i < m->sockets.n && n < QUIET_BATCH; i++) {
+      curl_socket_t s = m->sockets.fd[i];
+      int w;
+      for (w = 0; w < m->nwatch && m->watch[w].fd != s; w++) continue;
+      if (w < m->nwatch) continue; /* libcurl is using it */
+      p[n].fd = s;
+      p[n].events = POLLIN;
+      p[n++].revents = 0;
+    }
+    if (n == 0 || (r = poll(p, (nfds_t)n, 0)) <= 0) continue;
+    for (k = 0; k < n; k++) {
+      char junk[4096];
+      if (!(p[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      while (recv(p[k].fd, junk, sizeof junk, MSG_DONTWAIT) > 0) continue;
+      shutdown(p[k].fd, SHUT_RDWR);
+    }
+  }
+}
+
 /* client:start(slot, timeout) -> nothing; timeout: seconds for this attempt */
 static int l_start(lua_State *L) {
   calypso_multi *m = self_multi(L);
@@ -259,6 +295,7 @@ static int l_start(lua_State *L) {
   long timeout_ms = calypso_check_timeout(L, 3);
   luaL_argcheck(L, t->state != T_RUNNING, 2, "the request is running");
   if (t->easy == NULL && !calypso_transfer_setup(t)) luaL_error(L, "calypso: out of memory");
+  if (!c->http2) quiet_idle(m);
   if (!calypso_transfer_start(t, timeout_ms, c->connect_timeout_ms) ||
       curl_multi_add_handle(m->handle, t->easy) != CURLM_OK)
     luaL_error(L, "calypso: libcurl refused to start the request");

@@ -46,6 +46,7 @@ end
 local function in_process(client, take, calls, async)
   local answers = {}
   for i, call in ipairs(calls) do
+    if call.before then call.before() end -- in this process only: a function has no JSON
     local payload = call.payload or {}
     if call.pad then payload.description = ("x"):rep(call.pad) end
     if call.unencodable then payload.callback = print end -- no JSON for a function

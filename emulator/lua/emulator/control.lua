@@ -103,6 +103,7 @@ function actions.stats()
     onramp_keys = state.get_number("onramp_keys"),
     dropped_after_reset = state.get_number("dropped_after_reset"), -- stalls a reset ended (faults.lua)
     held_replies = state.get_number("held_replies"), -- answers the hold_reply fault held back
+    raw_after_sent = state.get_number("raw_after_sent"), -- the raw fault's second writes (faults.lua)
     last = recent[#recent] or cjson.null,
     recent = recent,
   }

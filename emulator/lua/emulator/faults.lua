@@ -31,6 +31,10 @@
 --   raw          writes `response` (any bytes) on the raw connection, holds
 --                it open `hold` seconds (default 0), then closes it: for
 --                HTTP framing tests (nginx never reuses a raw connection).
+--                With `after` (bytes) it writes them at once in a write (a
+--                TLS record) of their own, as though the answer had a second
+--                (stats.raw_after_sent counts them written: on loopback they
+--                are then in the client's socket).
 --                With `flood` (bytes) it then writes flood over and over,
 --                as fast as the client takes it, for `seconds` (default 5)
 local respond = require "emulator.respond"
@@ -152,6 +156,10 @@ end
 function modes.raw(f)
   local sock = assert(ngx.req.socket(true))
   if not sock:send(f.response) then return ngx.exit(444) end
+  if f.after then
+    if not sock:send(f.after) then return ngx.exit(444) end
+    state.count("raw_after_sent")
+  end
   if f.flood then
     local block = f.flood:rep(math.ceil(65536 / #f.flood))
     ngx.update_time()
