@@ -84,7 +84,7 @@ build = {
     ["calypso.core"] = {
       sources = {
         "src/buf.c", "src/call.c", "src/client.c", "src/clock.c", "src/conn.c", "src/core.c",
-        "src/curl.c", "src/decode.c", "src/forward.c", "src/encode.c", "src/envelope.c", "src/error.c", "src/answer.c", "src/http1.c", "src/json.c",
+        "src/curl.c", "src/decode.c", "src/forward.c", "src/encode.c", "src/envelope.c", "src/error.c", "src/answer.c", "src/http1.c", "src/json.c", "src/link.c",
         "src/multi.c", "src/number.c", "src/outcome.c", "src/request.c", "src/route.c", "src/settings.c", "src/sign.c",
         "src/sockets.c", "src/text.c", "src/transfer.c", "src/uuid.c",
       },

@@ -4,6 +4,7 @@
 local calypso = require "calypso"
 local emulator = require "support.emulator"
 local testsys = require "testsys"
+local core = require "calypso.core"
 
 describe("client.async", function()
   local emu
@@ -83,6 +84,27 @@ describe("client.async", function()
         assert.is_true(math.abs(r.at_ms - ts) < 150, "stamped " .. (r.at_ms - ts) .. " ms before arrival")
       end
       assert.are.equal(4, count(connections))
+      client:close()
+    end)
+
+    it("ends a request still waiting for a connection at its timeout, never sent", function()
+      local client = http1_client{ max_connections = 1 }
+      emu:fault{ mode = "stall", seconds = 1, count = 1 }
+      local first = assert(client.async.customer.create{ description = "holds the connection" })
+      local second = assert(client.async.customer.create({ description = "waits" },
+                                                         { timeout = 0.3, max_retries = 0 }))
+      local _, err = second:wait()
+      assert.are.equal("timeout", err.kind)
+      assert.is_false(err.request_sent) -- it never left the queue
+      assert.is_false(err.maybe_applied)
+      assert.is_false(first:done()) -- the first still holds the only connection
+      assert.are.equal("holds the connection", assert(first:wait()).description)
+      assert.are.equal(1, emu:stats().received)
+      -- The connection is free again, and still the only one.
+      assert(client.async.customer.create{ description = "after" }:wait())
+      local connections = {}
+      for _, r in ipairs(emu:stats().recent) do connections[r.connection] = true end
+      assert.are.equal(1, count(connections))
       client:close()
     end)
   end)
@@ -204,6 +226,27 @@ describe("client.async", function()
       refused:close()
     end)
 
+    it("fails each queued request in turn when no connection can be made", function()
+      -- Two connections at most, five requests: each failed connect ends the
+      -- request it was opened for, and the next in the queue gets a new try.
+      for _, case in ipairs{ { { base_url = "https://127.0.0.1:1" }, "network" },
+                             { { cafile = emu.other_cafile }, "tls" } } do
+        local opts = case[1]
+        opts.max_connections, opts.max_retries = 2, 0
+        local client = emu:client(opts)
+        local reqs = creates(client, 5, "unreachable")
+        client:wait()
+        for _, req in ipairs(reqs) do
+          local value, err = req:result()
+          assert.is_nil(value)
+          assert.are.equal(case[2], err.kind)
+          assert.is_false(err.request_sent)
+        end
+        client:close()
+      end
+      assert.are.equal(0, emu:stats().received)
+    end)
+
     it("caps the response body", function()
       local client = emu:client{ max_response_bytes = 64 }
       local _, err = client.async.customer.create{}:wait()
@@ -288,6 +331,86 @@ describe("client.async", function()
       local stats, sent = emu:stats(), {}
       for _, r in ipairs(stats.recent) do sent[#sent + 1] = r.body:match('"description":"(%w+)"') end
       assert.are.equal(2, stats.created, table.concat(sent, ", "))
+      client:close()
+    end)
+  end)
+
+  -- The core's multi transport itself (client._core: submit, start, drive,
+  -- watch, release), in orders client.async never makes but a host may.
+  describe("the multi transport, driven by hand", function()
+    local CREATE = "/api/v1/customer-purse/customer/create"
+
+    -- drive(0) until one attempt ends: its entry.
+    local function ended_one(multi)
+      for _ = 1, 2000 do
+        local ended = multi:drive(0.01)
+        if ended[1] then return ended[1] end
+      end
+      error("no attempt ended")
+    end
+
+    -- A core with one kept, idle connection.
+    local function warm_core(client)
+      local multi = client._core
+      local slot = assert(multi:submit(CREATE, { description = "warm" }))
+      multi:start(slot, 5)
+      assert.is_table(ended_one(multi)[2])
+      multi:release(slot)
+      return multi
+    end
+
+    -- An attempt on a warm core that ends at once and waits for drive to
+    -- report it: a 12-digit timestamp where its body has 13 ("stamp").
+    local function ended_at_once(description)
+      local client = emu:client{ http2 = false }
+      local multi = warm_core(client)
+      local slot = assert(multi:submit(CREATE, { description = description }))
+      multi:clock_offset(-1e12)
+      multi:start(slot, 5)
+      multi:clock_offset(0)
+      return client, multi, slot
+    end
+
+    it("never writes a request whose deadline passed while its connection was made", function()
+      local client = emu:client{ http2 = false }
+      local multi = client._core
+      local slot = assert(multi:submit(CREATE, { description = "late" }))
+      multi:start(slot, 0.05)
+      -- Busy past the deadline before the first drive: libcurl's own clock
+      -- for the connect starts only then.  The attempt ends unsent however
+      -- far the handshake has come.
+      core.sleep(0.1)
+      local entry = ended_one(multi)
+      assert.are.equal("timeout", entry[3].kind)
+      assert.is_false(entry[3].request_sent)
+      assert.are.equal(0, entry[5]) -- no byte of it written
+      multi:release(slot)
+      assert.are.equal(0, emu:stats().received)
+      client:close()
+    end)
+
+    it("refuses to start an attempt again before drive has reported the last one", function()
+      local client, multi, slot = ended_at_once("twice")
+      assert.has_error(function() multi:start(slot, 5) end,
+        "bad argument #1 to 'start' (the request's last attempt is not reported yet)")
+      local entry = ended_one(multi)
+      assert.are.equal("validation", entry[3].kind)
+      multi:start(slot, 5) -- reported: now it may go again
+      assert.is_table(ended_one(multi)[2])
+      multi:release(slot)
+      client:close()
+    end)
+
+    it("reports to a child process an attempt that had ended, unreported, before the fork", function()
+      local client, multi, slot = ended_at_once("forked")
+      local pid = testsys.fork()
+      if pid == 0 then
+        local ok, kind = pcall(function() return ended_one(multi)[3].kind end)
+        testsys.exit(ok and kind == "network" and 0 or 1) -- the child's copy: "forked"
+      end
+      assert.are.equal(0, testsys.wait(pid))
+      assert.are.equal("validation", ended_one(multi)[3].kind) -- the parent's own
+      multi:release(slot)
       client:close()
     end)
   end)

@@ -41,6 +41,9 @@
 #define CALYPSO_SIGN_PREFIX "Sign: "
 #define CALYPSO_HEADER_VALUE 64 /* room kept for a Retry-After or Date value */
 #define CALYPSO_MAX_BODY (64 * 1024 * 1024) /* the largest envelope a client sends */
+/* Reconnect rather than trust a connection idle this long: servers and load
+ * balancers commonly close idle connections after about a minute. */
+#define CALYPSO_IDLE_LIMIT_MS 30000
 
 /* How one endpoint is called (route.c). */
 enum { CALYPSO_POST, CALYPSO_DELETE };
@@ -80,6 +83,7 @@ typedef struct calypso_buf {
 /* The descriptors libcurl opened for one set of handles (sockets.c). */
 typedef struct calypso_sockets {
   curl_socket_t *fd;
+  unsigned char *http1; /* by descriptor: an HTTP/1.x answer came on it (multi.c, http2 = true) */
   int n, cap;
 } calypso_sockets;
 
@@ -357,7 +361,8 @@ void calypso_tls_errors_clear(void); /* empty OpenSSL's error queue (curl.c) */
 
 /* conn.c: the blocking transport; one exchange on the client's connection */
 long long calypso_conn_mono_ms(void);
-CURL *calypso_conn_handle(calypso_client *c, const char *origin);
+CURL *calypso_conn_handle(calypso_client *c, const char *origin, calypso_sockets *set, char *detail);
+int calypso_conn_alive(CURL *h); /* an idle connect-only connection, still usable? */
 void calypso_conn_exchange(calypso_client *c, long timeout_ms); /* fills c->ex */
 void calypso_conn_settle(calypso_client *c, int keep); /* after the outcome: keep or drop */
 int calypso_conn_after_fork(calypso_client *c);

@@ -25,10 +25,6 @@
 #include <openssl/ssl.h>
 #include "calypso.h"
 
-/* Reconnect rather than trust a connection idle this long: servers and load
- * balancers commonly close idle connections after about a minute. */
-#define IDLE_LIMIT_MS 30000
-
 long long calypso_conn_mono_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -55,14 +51,15 @@ static int tls_is_openssl(void) {
   return v->ssl_version != NULL && strncmp(v->ssl_version, "OpenSSL/", 8) == 0;
 }
 
-/* origin: "https://host[:port]/" -- where to connect; the path is ours. */
-CURL *calypso_conn_handle(calypso_client *c, const char *origin) {
+/* origin: "https://host[:port]/" -- where to connect; the path is ours.
+ * set: the descriptors' owner (sockets.c); detail: libcurl's error buffer.
+ * The blocking connection's, and each of client.async's (link.c). */
+CURL *calypso_conn_handle(calypso_client *c, const char *origin, calypso_sockets *set, char *detail) {
   CURL *h = curl_easy_init();
   if (h == NULL) return NULL;
   if (!(SET(CURLOPT_CONNECT_ONLY, 1L) && SET(CURLOPT_URL, origin) &&
-        SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) &&
-        SET(CURLOPT_ERRORBUFFER, c->ex.detail) && calypso_curl_secure(h, c->cafile, c->proxy) &&
-        calypso_sockets_setup(&c->sockets, h)) ||
+        SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) && SET(CURLOPT_ERRORBUFFER, detail) &&
+        calypso_curl_secure(h, c->cafile, c->proxy) && calypso_sockets_setup(set, h)) ||
       (tls_is_openssl() && !SET(CURLOPT_SSL_CTX_FUNCTION, tls_buffers_kept))) {
     curl_easy_cleanup(h);
     return NULL;
@@ -98,17 +95,19 @@ static curl_socket_t active_socket(calypso_client *c) {
 }
 
 /* Idle and usable: nothing to read, or only TLS housekeeping (a session
- * ticket, say).  Data or EOF on an idle connection means it is finished. */
-static int alive(calypso_client *c) {
+ * ticket, say).  Data or EOF on an idle connection means it is finished.
+ * h: a connect-only handle with its connection (the blocking one, a link). */
+int calypso_conn_alive(CURL *h) {
   struct pollfd p;
   char byte;
   size_t n = 0;
-  p.fd = active_socket(c);
+  p.fd = CURL_SOCKET_BAD;
+  curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &p.fd);
   p.events = POLLIN;
   p.revents = 0;
   if (p.fd == CURL_SOCKET_BAD) return 0;
   if (poll(&p, 1, 0) == 0) return 1;
-  return curl_easy_recv(c->curl, &byte, 1, &n) == CURLE_AGAIN;
+  return curl_easy_recv(h, &byte, 1, &n) == CURLE_AGAIN;
 }
 
 static CURLcode timed_out(calypso_client *c) {
@@ -198,7 +197,7 @@ void calypso_conn_exchange(calypso_client *c, long timeout_ms) {
   c->attempt_ms = timeout_ms;
   calypso_answer_start(&c->ex);
   if (c->connected &&
-      (!c->kept || calypso_conn_mono_ms() - c->idle_since_ms > IDLE_LIMIT_MS || !alive(c)))
+      (!c->kept || calypso_conn_mono_ms() - c->idle_since_ms > CALYPSO_IDLE_LIMIT_MS || !calypso_conn_alive(c->curl)))
     renew(c);
   c->kept = 0;
   rc = c->connected ? CURLE_OK : connect_now(c, deadline);

@@ -12,10 +12,13 @@
  *   client:release(slot)             forget the request (stops it if running)
  *   client:watch() -> { [fd] = "r" | "w" | "rw" }, seconds | nil
  *                                    what a host loop should wait on, and for how long
- * libcurl's HTTP engine frames the exchange: HTTP/2 when the server offers
- * it (requests then share a connection), else HTTP/1.1 on up to
- * max_connections connections; libcurl queues what does not fit.  One
- * request's easy handle, its stamping and its facts are transfer.c's. */
+ * By default every exchange is the core's own HTTP/1.1 on up to
+ * max_connections connections that libcurl connects (link.c), the same
+ * request and the same parser as the blocking transport.  With the `http2`
+ * option libcurl's HTTP engine frames the exchange instead: HTTP/2 when the
+ * server offers it (requests then share a connection), else its HTTP/1.1;
+ * there, one request's easy handle, its stamping and its facts are
+ * transfer.c's. */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -44,10 +47,8 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *s
     if (m->nwatch == m->capwatch) {
       int cap = m->capwatch ? m->capwatch * 2 : 16;
       struct pollfd *w = realloc(m->watch, (size_t)cap * sizeof *w);
-      struct pollfd *r = w ? realloc(m->ready, (size_t)cap * sizeof *r) : NULL;
-      if (w) m->watch = w;
-      if (r == NULL) return -1;
-      m->ready = r;
+      if (w == NULL) return -1;
+      m->watch = w;
       m->capwatch = cap;
     }
     m->watch[m->nwatch++].fd = s;
@@ -88,6 +89,7 @@ static int multi_setup(calypso_multi *m) {
 static int multi_teardown(calypso_multi *m) {
   int i;
   if (!calypso_sockets_park(&m->sockets, m->pid)) return 0;
+  calypso_links_close_all(m);
   for (i = 0; i < m->nslots; i++) {
     calypso_transfer *t = m->slots[i];
     if (t && t->easy) {
@@ -111,7 +113,8 @@ static void multi_destroy(calypso_multi *m) {
   for (i = 0; i < m->nslots; i++) calypso_transfer_free(m->slots[i]);
   free(m->slots);
   free(m->watch);
-  free(m->ready);
+  free(m->set);
+  free(m->set_link);
   calypso_sockets_free(&m->sockets);
   free(m);
 }
@@ -180,10 +183,18 @@ static void abandon(calypso_multi *m) {
   int i;
   for (i = 0; i < m->nslots; i++) {
     calypso_transfer *t = m->slots[i];
-    if (t && t->state == T_RUNNING) calypso_transfer_orphan(t);
+    if (t == NULL) continue;
+    if (!CALYPSO_LINKS(m)) {
+      if (t->state == T_RUNNING) calypso_transfer_orphan(t);
+    } else if (t->state == T_RUNNING || t->listed) { /* or ended, not yet reported */
+      calypso_links_orphan(t);
+    }
   }
   if (!multi_teardown(m)) {
     /* Could not park the parent's sockets: leave them be, start afresh. */
+    m->links = NULL;
+    m->nlinks = 0;
+    m->queue = m->queue_end = m->ended = m->ended_end = NULL;
     m->handle = NULL;
     m->sockets.n = 0;
     m->active = m->nwatch = 0;
@@ -208,6 +219,7 @@ static int free_slot(lua_State *L, calypso_multi *m) {
 /* Forgets the request in slot t->slot; its transfer is kept for reuse. */
 static void release_slot(calypso_multi *m, calypso_transfer *t) {
   m->slots[t->slot - 1] = NULL;
+  t->orphaned = 0;
   if (m->nspare < CALYPSO_SPARE_MAX) m->spare[m->nspare++] = t;
   else calypso_transfer_free(t);
 }
@@ -230,7 +242,7 @@ static int l_submit(lua_State *L) {
   m->slots[slot - 1] = t;
   t->slot = slot;
   t->state = T_IDLE;
-  if (t->easy == NULL && !calypso_transfer_setup(t))
+  if (!CALYPSO_LINKS(m) && t->easy == NULL && !calypso_transfer_setup(t))
     luaL_error(L, "calypso: out of memory, or libcurl refused the transfer settings");
   t->route = *route;
   t->route.prefix = NULL; /* read once, just below: the route's userdata may go before the transfer */
@@ -243,41 +255,47 @@ static int l_submit(lua_State *L) {
        digits++)
     continue;
   t->ts_len = digits;
-  /* The URL: origin, base_url's path, the endpoint's path, NUL-terminated. */
+  /* Over the core's HTTP/1.1 the endpoint's path; for libcurl the URL:
+   * origin, base_url's path, the endpoint's path.  NUL-terminated. */
   calypso_buf_reset(&t->url);
-  if (!calypso_buf_appends(&t->url, c->origin) || !calypso_buf_appends(&t->url, c->path_prefix) ||
-      !calypso_buf_append(&t->url, path, path_len + 1))
+  calypso_buf_reset(&t->path);
+  if (CALYPSO_LINKS(m) ? !calypso_buf_append(&t->path, path, path_len + 1)
+                       : !calypso_buf_appends(&t->url, c->origin) ||
+                             !calypso_buf_appends(&t->url, c->path_prefix) ||
+                             !calypso_buf_append(&t->url, path, path_len + 1))
     luaL_error(L, "calypso: out of memory, or the path is too long");
   lua_pushinteger(L, slot);
   return 1;
 }
 
-/* Bytes waiting on an idle HTTP/1.1 connection are nobody's answer: the
- * server (or something between) sent more after its last answer.  libcurl
- * 7.88 counts waiting bytes as a sign of life, reuses such a connection and
- * reads them as the next request's answer: another object, as a success.
+/* With `http2 = true`, a server that offers only HTTP/1.1 gets libcurl's
+ * HTTP/1.1, and bytes waiting on an idle connection of it are nobody's
+ * answer: libcurl 7.88 counts them as a sign of life, reuses the connection
+ * and reads them as the next request's answer, another object as a success.
  * So before a request is handed over, each idle connection (one libcurl is
- * not watching) with anything to read is emptied and shut down; libcurl
- * then finds it closed, drops it and connects afresh.  A server's close
- * (close_notify, FIN) looks the same and ends the same way.  HTTP/2 frames
- * its streams itself, and an idle connection there may well get a PING. */
+ * not watching) that has carried an HTTP/1.x answer and has anything to
+ * read is emptied and shut down; libcurl then finds it closed and connects
+ * afresh.  HTTP/2 frames its streams itself, and an idle connection there
+ * may well get a PING: those are left alone.  (By default the core's own
+ * HTTP/1.1 looks at a connection before each request: link.c.) */
 #define QUIET_BATCH 64
 
 static void quiet_idle(calypso_multi *m) {
   struct pollfd p[QUIET_BATCH];
   int i = 0;
   while (i < m->sockets.n) {
-    int n = 0, k, r;
+    int n = 0, k;
     for (; i < m->sockets.n && n < QUIET_BATCH; i++) {
       curl_socket_t s = m->sockets.fd[i];
       int w;
+      if (!m->sockets.http1[i]) continue;
       for (w = 0; w < m->nwatch && m->watch[w].fd != s; w++) continue;
       if (w < m->nwatch) continue; /* libcurl is using it */
       p[n].fd = s;
       p[n].events = POLLIN;
       p[n++].revents = 0;
     }
-    if (n == 0 || (r = poll(p, (nfds_t)n, 0)) <= 0) continue;
+    if (n == 0 || poll(p, (nfds_t)n, 0) <= 0) continue;
     for (k = 0; k < n; k++) {
       char junk[4096];
       if (!(p[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -287,6 +305,16 @@ static void quiet_idle(calypso_multi *m) {
   }
 }
 
+/* The attempt's answer came over HTTP/1.x: its connection is one for
+ * quiet_idle to look at. */
+static void seen_http1(calypso_multi *m, const calypso_transfer *t) {
+  curl_socket_t s = CURL_SOCKET_BAD;
+  int i;
+  if (t->strict != 1 || curl_easy_getinfo(t->easy, CURLINFO_ACTIVESOCKET, &s) != CURLE_OK) return;
+  for (i = 0; i < m->sockets.n; i++)
+    if (m->sockets.fd[i] == s) m->sockets.http1[i] = 1;
+}
+
 /* client:start(slot, timeout) -> nothing; timeout: seconds for this attempt */
 static int l_start(lua_State *L) {
   calypso_multi *m = self_multi(L);
@@ -294,8 +322,15 @@ static int l_start(lua_State *L) {
   calypso_transfer *t = slot_of(L, m, 2);
   long timeout_ms = calypso_check_timeout(L, 3);
   luaL_argcheck(L, t->state != T_RUNNING, 2, "the request is running");
+  luaL_argcheck(L, !t->listed && !t->orphaned, 2, "the request's last attempt is not reported yet");
+  if (CALYPSO_LINKS(m)) {
+    t->state = T_RUNNING;
+    m->active++;
+    calypso_links_start(m, t, timeout_ms); /* may end at once: drive reports it */
+    return 0;
+  }
   if (t->easy == NULL && !calypso_transfer_setup(t)) luaL_error(L, "calypso: out of memory");
-  if (!c->http2) quiet_idle(m);
+  quiet_idle(m);
   if (!calypso_transfer_start(t, timeout_ms, c->connect_timeout_ms) ||
       curl_multi_add_handle(m->handle, t->easy) != CURLM_OK)
     luaL_error(L, "calypso: libcurl refused to start the request");
@@ -313,6 +348,7 @@ static void act(calypso_multi *m, curl_socket_t s, int flags) {
  * count) and the body; else 0. */
 static lua_Integer bytes_sent(const calypso_transfer *t) {
   long head = 0;
+  if (CALYPSO_LINKS(t->m)) return t->ex.request_sent ? (lua_Integer)t->request.len : 0;
   if (!t->handed) return 0;
   if (curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &head) != CURLE_OK || head < 0) head = 0;
   return (lua_Integer)head + (lua_Integer)t->body.len;
@@ -324,8 +360,9 @@ static lua_Integer bytes_sent(const calypso_transfer *t) {
  * now, before any other transfer can be given it. */
 static int report(lua_State *L, int ended, calypso_transfer *t, int n) {
   calypso_facts facts;
-  int keep = 0, entry;
-  calypso_transfer_facts(t, &facts);
+  int keep = 0, entry, links = CALYPSO_LINKS(t->m);
+  if (links) calypso_links_facts(t, &facts);
+  else calypso_transfer_facts(t, &facts);
   lua_createtable(L, 6, 0);
   entry = lua_gettop(L);
   lua_pushinteger(L, t->slot);
@@ -337,14 +374,21 @@ static int report(lua_State *L, int ended, calypso_transfer *t, int n) {
   lua_rawseti(L, entry, 4);
   lua_pushinteger(L, bytes_sent(t));
   lua_rawseti(L, entry, 5);
-  lua_pushinteger(L, (lua_Integer)t->received);
+  lua_pushinteger(L, (lua_Integer)(links ? t->ex.received : t->received));
   lua_rawseti(L, entry, 6);
   lua_rawseti(L, ended, ++n);
-  if (!keep && t->complete) calypso_transfer_drop_connection(t);
+  if (links) {
+    calypso_links_settle(t, keep);
+  } else {
+    seen_http1(t->m, t);
+    if (!keep && t->complete) calypso_transfer_drop_connection(t);
+  }
   return n;
 }
 
-/* Ends the attempts libcurl reports done and reports them. */
+/* Ends the attempts libcurl reports done and reports them; over the core's
+ * HTTP/1.1, libcurl reports connections made, and the ended attempts wait
+ * in the multi's list. */
 static int collect(lua_State *L, int ended, calypso_multi *m, int n) {
   CURLMsg *msg;
   int left;
@@ -353,10 +397,47 @@ static int collect(lua_State *L, int ended, calypso_multi *m, int n) {
     calypso_transfer *t;
     if (msg->msg != CURLMSG_DONE) continue;
     curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &p);
+    if (CALYPSO_LINKS(m)) {
+      calypso_links_connected((calypso_link *)(void *)p, msg->data.result);
+      continue;
+    }
     t = (calypso_transfer *)(void *)p;
     calypso_transfer_end(t, msg->data.result);
     n = report(L, ended, t, n);
     curl_multi_remove_handle(m->handle, t->easy);
+  }
+  if (CALYPSO_LINKS(m)) {
+    calypso_transfer *t;
+    calypso_links_expire(m, calypso_conn_mono_ms());
+    while ((t = calypso_links_ended(m)) != NULL) n = report(L, ended, t, n);
+  }
+  return n;
+}
+
+/* What drive polls: libcurl's sockets, then the links' (set_link[i] says
+ * which, NULL for libcurl's).  Returns how many; raises when out of memory. */
+static int gather(lua_State *L, calypso_multi *m) {
+  calypso_link *k;
+  int n = 0, need = m->nwatch + m->nlinks, i;
+  if (need > m->capset) {
+    int cap = need < 16 ? 16 : need * 2;
+    struct pollfd *set = realloc(m->set, (size_t)cap * sizeof *set);
+    calypso_link **who = set ? realloc(m->set_link, (size_t)cap * sizeof *who) : NULL;
+    if (set) m->set = set;
+    if (who == NULL) luaL_error(L, "calypso: out of memory");
+    m->set_link = who;
+    m->capset = cap;
+  }
+  for (i = 0; i < m->nwatch; i++) {
+    m->set[n] = m->watch[i];
+    m->set_link[n++] = NULL;
+  }
+  for (k = m->links; k; k = k->next) {
+    short ev = calypso_links_events(k);
+    if (ev == 0) continue;
+    m->set[n].fd = k->fd;
+    m->set[n].events = ev;
+    m->set_link[n++] = k;
   }
   return n;
 }
@@ -376,21 +457,26 @@ static int l_drive(lua_State *L) {
       n = report(L, ended, m->slots[i], n);
     }
   }
+  if (m->ended) n = collect(L, ended, m, n); /* ended as they started */
   while (m->active > 0 && n == 0) {
-    long long wait = end - now;
+    long long wait = end - now, due = calypso_links_deadline(m);
     int nready, r;
     if (m->timer_at >= 0 && m->timer_at - now < wait) wait = m->timer_at - now;
+    if (due >= 0 && due - now < wait) wait = due - now;
     if (wait < 0) wait = 0;
-    nready = m->nwatch;
-    if (nready > 0) memcpy(m->ready, m->watch, (size_t)nready * sizeof *m->ready);
-    r = poll(m->ready, (nfds_t)nready, wait > INT_MAX ? INT_MAX : (int)wait);
+    nready = gather(L, m);
+    r = poll(m->set, (nfds_t)nready, wait > INT_MAX ? INT_MAX : (int)wait);
     if (r < 0 && errno != EINTR) luaL_error(L, "calypso: poll failed: %s", strerror(errno));
     for (i = 0; r > 0 && i < nready; i++) {
-      short ev = m->ready[i].revents;
-      if (ev)
-        act(m, m->ready[i].fd,
-            (ev & (POLLIN | POLLHUP) ? CURL_CSELECT_IN : 0) | (ev & POLLOUT ? CURL_CSELECT_OUT : 0) |
-                (ev & (POLLERR | POLLNVAL) ? CURL_CSELECT_ERR : 0));
+      short ev = m->set[i].revents;
+      if (ev == 0) continue;
+      if (m->set_link[i]) {
+        calypso_links_ready(m->set_link[i], ev);
+        continue;
+      }
+      act(m, m->set[i].fd,
+          (ev & (POLLIN | POLLHUP) ? CURL_CSELECT_IN : 0) | (ev & POLLOUT ? CURL_CSELECT_OUT : 0) |
+              (ev & (POLLERR | POLLNVAL) ? CURL_CSELECT_ERR : 0));
     }
     now = calypso_conn_mono_ms();
     if (m->timer_at >= 0 && now >= m->timer_at) {
@@ -410,7 +496,10 @@ static int l_drive(lua_State *L) {
 static int l_release(lua_State *L) {
   calypso_multi *m = self_multi_if_any(L);
   calypso_transfer *t = slot_of(L, m, 2);
-  if (t->state == T_RUNNING) {
+  if (m->pid != calypso_pid()) abandon(m); /* a child's first word: never the parent's streams */
+  if (CALYPSO_LINKS(m)) {
+    calypso_links_stop(t);
+  } else if (t->state == T_RUNNING) {
     curl_multi_remove_handle(m->handle, t->easy);
     m->active--;
   }
@@ -422,8 +511,9 @@ static int l_release(lua_State *L) {
  * slot's last attempt, as stamped, and the body it got (for log_bodies). */
 static int l_bodies(lua_State *L) {
   calypso_transfer *t = slot_of(L, self_multi(L), 2);
+  const calypso_buf *got = CALYPSO_LINKS(t->m) ? &t->ex.response : &t->response;
   lua_pushlstring(L, t->body.data ? t->body.data : "", t->body.len);
-  lua_pushlstring(L, t->response.data ? t->response.data : "", t->response.len);
+  lua_pushlstring(L, got->data ? got->data : "", got->len);
   return 2;
 }
 
@@ -439,21 +529,26 @@ static int l_handed(lua_State *L) {
 /* client:watch() -> { [fd] = "r" | "w" | "rw" }, seconds | nil */
 static int l_watch(lua_State *L) {
   calypso_multi *m = self_multi_if_any(L);
-  int i;
+  long long due;
+  int i, n;
   lua_newtable(L);
   if (m == NULL || m->pid != calypso_pid()) {
     lua_pushnil(L);
     return 2;
   }
-  for (i = 0; i < m->nwatch; i++) {
-    short ev = m->watch[i].events;
+  n = gather(L, m);
+  for (i = 0; i < n; i++) {
+    short ev = m->set[i].events;
     lua_pushstring(L, (ev & POLLIN) && (ev & POLLOUT) ? "rw" : ev & POLLOUT ? "w" : "r");
-    lua_rawseti(L, -2, (lua_Integer)m->watch[i].fd);
+    lua_rawseti(L, -2, (lua_Integer)m->set[i].fd);
   }
-  if (m->timer_at < 0) {
+  due = calypso_links_deadline(m);
+  if (m->timer_at >= 0 && (due < 0 || m->timer_at < due)) due = m->timer_at;
+  if (m->ended) due = 0; /* ended already: drive reports it */
+  if (due < 0) {
     lua_pushnil(L);
   } else {
-    long long left = m->timer_at - calypso_conn_mono_ms();
+    long long left = due - calypso_conn_mono_ms();
     lua_pushnumber(L, left > 0 ? (lua_Number)left / 1000 : 0);
   }
   return 2;

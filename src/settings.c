@@ -237,7 +237,7 @@ static int l_new(lua_State *L) {
   }
   if (!c->signer || !c->account || !c->base_url || !c->path_prefix || !c->prefix || !c->head ||
       !c->origin || (cafile && !c->cafile) || (proxy && !c->proxy) ||
-      (c->curl = calypso_conn_handle(c, lua_tostring(L, 7))) == NULL) {
+      (c->curl = calypso_conn_handle(c, lua_tostring(L, 7), &c->sockets, c->ex.detail)) == NULL) {
     calypso_client_release(c);
     luaL_error(L, "calypso: out of memory, or OpenSSL or libcurl refused the settings");
   }

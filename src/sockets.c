@@ -49,15 +49,20 @@ static curl_socket_t on_open(void *userdata, curlsocktype purpose, struct curl_s
   if (set->n == set->cap) {
     int cap = set->cap ? set->cap * 2 : 8;
     curl_socket_t *fd = realloc(set->fd, (size_t)cap * sizeof *fd);
-    if (fd == NULL) return CURL_SOCKET_BAD;
-    set->fd = fd;
+    unsigned char *http1 = fd ? realloc(set->http1, (size_t)cap) : NULL;
+    if (fd) set->fd = fd;
+    if (http1 == NULL) return CURL_SOCKET_BAD;
+    set->http1 = http1;
     set->cap = cap;
   }
 #ifdef SOCK_CLOEXEC
   type |= SOCK_CLOEXEC;
 #endif
   s = socket(a->family, type, a->protocol);
-  if (s != CURL_SOCKET_BAD) set->fd[set->n++] = s;
+  if (s != CURL_SOCKET_BAD) {
+    set->http1[set->n] = 0;
+    set->fd[set->n++] = s;
+  }
   return s;
 }
 
@@ -67,6 +72,7 @@ static int on_close(void *userdata, curl_socket_t s) {
   for (i = 0; i < set->n; i++) {
     if (set->fd[i] == s) {
       set->fd[i] = set->fd[--set->n];
+      set->http1[i] = set->http1[set->n];
       break;
     }
   }
@@ -104,6 +110,8 @@ void calypso_sockets_cleanup(calypso_client *c, CURL *h) {
 
 void calypso_sockets_free(calypso_sockets *set) {
   free(set->fd);
+  free(set->http1);
   set->fd = NULL;
+  set->http1 = NULL;
   set->n = set->cap = 0;
 }

@@ -1,5 +1,7 @@
-/* transfer.c: one client.async request on a libcurl easy handle.  libcurl's
- * HTTP engine frames the exchange; this file gives it the envelope, stamps
+/* transfer.c: one client.async request on a libcurl easy handle, for a
+ * client with `http2 = true` (otherwise link.c carries it over the core's
+ * own HTTP/1.1, and the request needs none of this).  libcurl's HTTP engine
+ * frames the exchange; this file gives it the envelope, stamps
  * and signs each attempt as it leaves, and reports the attempt's facts for
  * outcome.c to judge.  Its callbacks are plain C and never call Lua.
  * Every attempt is stamped and signed in the pre-request callback, when
@@ -135,6 +137,9 @@ void calypso_transfer_free(calypso_transfer *t) {
   calypso_buf_free(&t->body);
   calypso_buf_free(&t->url);
   calypso_buf_free(&t->response);
+  calypso_buf_free(&t->path);
+  calypso_buf_free(&t->request);
+  calypso_buf_free(&t->ex.response);
   free(t);
 }
 
@@ -163,13 +168,19 @@ static struct curl_slist *fixed_headers(const calypso_client *c) {
   return list;
 }
 
-/* A transfer with its fixed headers; Sign's digits are written per attempt. */
+/* A transfer; for HTTP/2 with its easy handle and fixed headers (Sign's
+ * digits are written per attempt), over the core's HTTP/1.1 with neither. */
 calypso_transfer *calypso_transfer_new(calypso_multi *m) {
   calypso_client *c = m->c;
   calypso_transfer *t = calloc(1, sizeof *t);
   struct curl_slist *last;
   if (t == NULL) return NULL;
   t->m = m;
+  t->body.max = CALYPSO_MAX_BODY;
+  t->url.max = t->path.max = 64 * 1024;
+  t->request.max = CALYPSO_MAX_BODY + 128 * 1024;
+  t->response.max = t->ex.response.max = c->max_response;
+  if (CALYPSO_LINKS(m)) return t;
   t->headers = fixed_headers(c);
   if (t->headers) t->headers = append(t->headers, "Expect:");
   if (t->headers)
@@ -182,9 +193,6 @@ calypso_transfer *calypso_transfer_new(calypso_multi *m) {
   }
   for (last = t->headers; last->next; last = last->next) continue;
   t->sign_at = last->data + strlen(CALYPSO_SIGN_PREFIX);
-  t->body.max = CALYPSO_MAX_BODY;
-  t->url.max = 64 * 1024;
-  t->response.max = c->max_response;
   return t;
 }
 

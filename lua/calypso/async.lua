@@ -63,7 +63,7 @@ function M.new(core_client, monotonic)
   return setmetatable({
     core = core_client,
     monotonic = monotonic,
-    running = {}, -- slot -> request whose attempt libcurl has
+    running = {}, -- slot -> request whose attempt the core's multi transport has
     inflight = 0, -- entries in running
     waiting = {}, -- requests waiting to retry, each with its _at
     count = 0,    -- requests not yet done
@@ -111,7 +111,7 @@ function M.last(record, bodies)
 end
 
 --- The transport calypso.retry.run drives inside a request's coroutine:
--- one attempt on the core's multi handle, yielding until libcurl ends it.
+-- one attempt on the core's multi handle, yielding until it ends.
 -- bodies: keep each attempt's envelope and answer for last() (log_bodies).
 -- @local
 function M.transport(core_client, bodies)
