@@ -2,7 +2,7 @@
 -- three transports, so that a spec holds them to one verdict:
 --   blocking  client:call in this process (src/conn.c)
 --   async     client.async.call(...):wait() in this process, HTTP/1.1
---             (src/transfer.c, on libcurl's HTTP engine)
+--             (src/link.c: libcurl connects, the core writes and reads)
 --   cosocket  client:call inside nginx (lua/calypso/cosocket.lua), through
 --             the probe server of spec/support/probe.conf
 --   cqueues   client:call in a cq:wrap function, loop = "cqueues"
