@@ -1,6 +1,7 @@
 -- bench/async.lua: client.async.customer.create with BENCH_IN_FLIGHT (16)
 -- requests in flight for BENCH_SECONDS: as one finishes the next starts.
--- Prints calls per second.  By default (client.async's) HTTP/1.1 on as many
+-- Prints calls per second; with BENCH_CALLS, makes exactly that many and
+-- prints nothing (bench/run counts their instructions).  By default (client.async's) HTTP/1.1 on as many
 -- connections as requests in flight; BENCH_HTTP2=1: HTTP/2, one connection.
 local calypso = require "calypso"
 local core = require "calypso.core"
@@ -13,6 +14,7 @@ local client = calypso.new{
   http2 = os.getenv("BENCH_HTTP2") == "1",
 }
 local seconds = tonumber(os.getenv("BENCH_SECONDS"))
+local calls = tonumber(os.getenv("BENCH_CALLS"))
 local params = { email = "ada@example.com", description = "bench" }
 
 local reqs = {}
@@ -21,6 +23,26 @@ local function start(i) reqs[i] = assert(client.async.customer.create(params)) e
 -- Warm up: open the connections and handshake before the clock starts.
 for i = 1, in_flight do start(i) end
 client:wait()
+
+if calls then
+  local made = math.min(in_flight, calls)
+  for i = 1, made do start(i) end
+  while client:poll(1) > 0 or made < calls do
+    for i = 1, in_flight do
+      local req = reqs[i]
+      if req and req:done() then
+        assert(req:result())
+        if made < calls then
+          start(i)
+          made = made + 1
+        else
+          reqs[i] = nil
+        end
+      end
+    end
+  end
+  return
+end
 
 local n, started = 0, core.monotonic()
 local stop_at = started + seconds

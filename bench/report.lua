@@ -53,7 +53,8 @@ print("own ratios, so it compares runs made while the shared machine ran at the 
 print("Sequential signed creates over one HTTPS keep-alive connection to the local")
 print("emulator (nginx + lua-nginx-module, one worker, loopback); client and server")
 print("share the machine's cores. Rows 6 keep 16 creates in flight through `client.async`")
-print("(curl multi; libcurl's HTTP engine) against wrk with 16 connections.")
+print("(curl multi: the core's own HTTP/1.1 by default, libcurl's HTTP/2 with `http2 = true`)")
+print("against wrk with 16 connections.")
 print()
 row("measurement", "median", "ratio", "client CPU per call", "target")
 row("---", "---", "---", "---", "---")
@@ -95,6 +96,11 @@ row("6. calypso `client.async`, 16 in flight, its default: HTTP/1.1 (16 connecti
 row("6'. calypso `client.async`, 16 in flight, `http2 = true` (one connection)",
   rate(median("async16_http2")), times(paired("async16_http2", "wrk16")) .. " of wrk -c16",
   cpu("async16_http2"), "")
+row("6i. one `client.async` create's client instructions (callgrind), HTTP/1.1",
+  ("%d"):format(median("async_ir")), ("1i's %s"):format(times(median("async_ir") / median("create_ir"))),
+  "", "")
+row("6i'. the same with `http2 = true`", ("%d"):format(median("async_ir_http2")),
+  ("1i's %s"):format(times(median("async_ir_http2") / median("create_ir"))), "", "")
 row("6''. wrk -t1 -c16, pre-signed body", rate(median("wrk16")), "1.00×", cpu("wrk16"), "")
 print()
 print("Machine:")
