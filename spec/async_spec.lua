@@ -4,6 +4,7 @@
 local calypso = require "calypso"
 local emulator = require "support.emulator"
 local testsys = require "testsys"
+local relay = require "support.relay"
 local core = require "calypso.core"
 
 describe("client.async", function()
@@ -371,6 +372,15 @@ describe("client.async", function()
       return client, multi, slot
     end
 
+    -- entry: slot's attempt, ended as a timeout before a byte of it left.
+    local function ended_unsent(multi, slot, entry)
+      assert.are.equal("timeout", entry[3].kind)
+      assert.is_false(entry[3].request_sent)
+      assert.are.equal(0, entry[5]) -- no byte of it written
+      multi:release(slot)
+      assert.are.equal(0, emu:stats().received)
+    end
+
     it("never writes a request whose deadline passed while its connection was made", function()
       local client = emu:client{ http2 = false }
       local multi = client._core
@@ -381,12 +391,39 @@ describe("client.async", function()
       -- far the handshake has come.
       core.sleep(0.1)
       local entry = ended_one(multi)
-      assert.are.equal("timeout", entry[3].kind)
-      assert.is_false(entry[3].request_sent)
-      assert.are.equal(0, entry[5]) -- no byte of it written
-      multi:release(slot)
-      assert.are.equal(0, emu:stats().received)
+      ended_unsent(multi, slot, entry)
       client:close()
+    end)
+
+    it("never writes a request whose deadline passed while the server's handshake was held", function()
+      -- The server's last handshake flight reaches the client only after the
+      -- attempt's deadline (2 s), and libcurl's own connect clock (started at
+      -- the first drive, a second late) has not run out: the drive that
+      -- finishes the handshake must end the attempt unsent, not write it.
+      local r = relay.new(emu.port)
+      local client = emu:client{ http2 = false, base_url = "https://127.0.0.1:" .. r.port }
+      local multi = client._core
+      local slot = assert(multi:submit(CREATE, { description = "held" }))
+      local t0 = core.monotonic()
+      multi:start(slot, 2)
+      while core.monotonic() < t0 + 1 do core.sleep(0.01) end
+      for _ = 1, 500 do -- the handshake, up to the server's last flight
+        assert.are.same({}, multi:drive(0.01))
+        r:pump{ hold = "final" }
+        if r.final then break end
+      end
+      assert.is_true(r.final, "the server's last handshake flight never came")
+      while core.monotonic() < t0 + 2.05 do core.sleep(0.01) end
+      local entry
+      for _ = 1, 500 do
+        r:pump{ hold = false }
+        entry = multi:drive(0.01)[1]
+        if entry then break end
+      end
+      assert.is_table(entry, "the attempt never ended")
+      ended_unsent(multi, slot, entry)
+      client:close()
+      r:close()
     end)
 
     it("refuses to start an attempt again before drive has reported the last one", function()
