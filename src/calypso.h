@@ -168,6 +168,7 @@ typedef struct calypso_client {
   void *signer;              /* HMAC-SHA512 keyed with the secret (sign.c) */
   pid_t pid;                 /* the process whose connection `curl` holds */
   int connected;             /* curl holds a connection */
+  curl_socket_t fd;          /* ... on this socket (asked once, as it connects) */
   int kept;                  /* ... which the last outcome allowed to carry another exchange */
   long long idle_since_ms;   /* monotonic time the connection last went idle */
   long timeout_ms, connect_timeout_ms;
@@ -362,7 +363,8 @@ void calypso_tls_errors_clear(void); /* empty OpenSSL's error queue (curl.c) */
 /* conn.c: the blocking transport; one exchange on the client's connection */
 long long calypso_conn_mono_ms(void);
 CURL *calypso_conn_handle(calypso_client *c, const char *origin, calypso_sockets *set, char *detail);
-int calypso_conn_alive(CURL *h); /* an idle connect-only connection, still usable? */
+int calypso_conn_alive(CURL *h, curl_socket_t fd); /* an idle connect-only connection, still usable? */
+curl_socket_t calypso_conn_socket(CURL *h); /* a connect-only handle's socket, once connected */
 void calypso_conn_exchange(calypso_client *c, long timeout_ms); /* fills c->ex */
 void calypso_conn_settle(calypso_client *c, int keep); /* after the outcome: keep or drop */
 int calypso_conn_after_fork(calypso_client *c);

@@ -74,6 +74,7 @@ CURL *calypso_conn_handle(calypso_client *c, const char *origin, calypso_sockets
 static int renew(calypso_client *c) {
   CURL *fresh = curl_easy_duphandle(c->curl);
   c->connected = c->kept = 0;
+  c->fd = CURL_SOCKET_BAD;
   if (fresh == NULL || curl_easy_setopt(fresh, CURLOPT_ERRORBUFFER, c->ex.detail) != CURLE_OK) {
     curl_easy_cleanup(fresh);
     return 0;
@@ -88,21 +89,24 @@ int calypso_conn_after_fork(calypso_client *c) {
   return c->pid == calypso_pid() || renew(c);
 }
 
-static curl_socket_t active_socket(calypso_client *c) {
+/* Asked once per connection: libcurl finds it by walking every connection
+ * its multi handle holds (client.async's links share one), and a connect-only
+ * connection keeps its socket for life. */
+curl_socket_t calypso_conn_socket(CURL *h) {
   curl_socket_t s = CURL_SOCKET_BAD;
-  curl_easy_getinfo(c->curl, CURLINFO_ACTIVESOCKET, &s);
+  curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &s);
   return s;
 }
 
 /* Idle and usable: nothing to read, or only TLS housekeeping (a session
  * ticket, say).  Data or EOF on an idle connection means it is finished.
- * h: a connect-only handle with its connection (the blocking one, a link). */
-int calypso_conn_alive(CURL *h) {
+ * h: a connect-only handle with its connection (the blocking one, a link);
+ * fd: its socket (calypso_conn_socket). */
+int calypso_conn_alive(CURL *h, curl_socket_t fd) {
   struct pollfd p;
   char byte;
   size_t n = 0;
-  p.fd = CURL_SOCKET_BAD;
-  curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &p.fd);
+  p.fd = fd;
   p.events = POLLIN;
   p.revents = 0;
   if (p.fd == CURL_SOCKET_BAD) return 0;
@@ -119,7 +123,7 @@ static CURLcode timed_out(calypso_client *c) {
 /* Waits until the socket is ready for `events` or the deadline passes. */
 static CURLcode wait_for(calypso_client *c, short events, long long deadline) {
   struct pollfd p;
-  p.fd = active_socket(c);
+  p.fd = c->fd;
   p.events = events;
   for (;;) {
     long long left = deadline - calypso_conn_mono_ms();
@@ -146,7 +150,10 @@ static CURLcode connect_now(calypso_client *c, long long deadline) {
       curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, connect_ms) != CURLE_OK)
     return CURLE_OUT_OF_MEMORY;
   rc = curl_easy_perform(c->curl);
-  if (rc == CURLE_OK) c->connected = 1;
+  if (rc == CURLE_OK) {
+    c->connected = 1;
+    c->fd = calypso_conn_socket(c->curl);
+  }
   return rc;
 }
 
@@ -166,18 +173,21 @@ static CURLcode send_all(calypso_client *c, long long deadline) {
 /* Reads until the exchange is finished: a whole answer, bytes that cannot
  * be one (the outcome judges both), or the connection closed.  The deadline
  * is checked on every turn, not only when nothing is readable: a server that
- * keeps sending must not hold the call past its timeout. */
+ * keeps sending must not hold the call past its timeout.  The first read
+ * waits for the socket: the answer cannot have come yet, and nothing waits
+ * inside OpenSSL unseen by poll (a record's whole plaintext fits the chunk,
+ * and alive() found the connection quiet). */
 static CURLcode receive(calypso_client *c, long long deadline) {
   char chunk[16384];
+  int readable = 0;
   for (;;) {
     size_t n = 0;
     CURLcode rc;
     if (calypso_conn_mono_ms() >= deadline) return timed_out(c);
+    if (!readable && (rc = wait_for(c, POLLIN, deadline)) != CURLE_OK) return rc;
     rc = curl_easy_recv(c->curl, chunk, sizeof chunk, &n);
-    if (rc == CURLE_AGAIN) {
-      if ((rc = wait_for(c, POLLIN, deadline)) != CURLE_OK) return rc;
-      continue;
-    }
+    readable = rc != CURLE_AGAIN;
+    if (rc == CURLE_AGAIN) continue;
     if (rc != CURLE_OK) return rc;
     if (n == 0) {
       calypso_answer_eof(&c->ex);
@@ -197,7 +207,7 @@ void calypso_conn_exchange(calypso_client *c, long timeout_ms) {
   c->attempt_ms = timeout_ms;
   calypso_answer_start(&c->ex);
   if (c->connected &&
-      (!c->kept || calypso_conn_mono_ms() - c->idle_since_ms > CALYPSO_IDLE_LIMIT_MS || !calypso_conn_alive(c->curl)))
+      (!c->kept || calypso_conn_mono_ms() - c->idle_since_ms > CALYPSO_IDLE_LIMIT_MS || !calypso_conn_alive(c->curl, c->fd)))
     renew(c);
   c->kept = 0;
   rc = c->connected ? CURLE_OK : connect_now(c, deadline);

@@ -167,7 +167,6 @@ static void begin(calypso_link *k, calypso_transfer *t) {
     fail(t, "local", "out of memory");
     return;
   }
-  curl_easy_getinfo(k->easy, CURLINFO_ACTIVESOCKET, &k->fd); /* the one it has now */
   k->t = t;
   k->state = K_BUSY;
   k->off = 0;
@@ -211,7 +210,7 @@ static calypso_link *free_link(calypso_multi *m) {
   for (; k; k = next) {
     next = k->next;
     if (k->state != K_IDLE) continue;
-    if (now - k->idle_since <= CALYPSO_IDLE_LIMIT_MS && calypso_conn_alive(k->easy)) return k;
+    if (now - k->idle_since <= CALYPSO_IDLE_LIMIT_MS && calypso_conn_alive(k->easy, k->fd)) return k;
     link_close(k);
   }
   return NULL;
@@ -257,6 +256,7 @@ void calypso_links_connected(calypso_link *k, CURLcode rc) {
   k->t = NULL;
   k->state = K_IDLE;
   k->idle_since = calypso_conn_mono_ms();
+  k->fd = calypso_conn_socket(k->easy);
   if (t) {
     t->link = NULL; /* begin() gives it again */
     begin(k, t);
