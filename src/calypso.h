@@ -44,6 +44,8 @@
 /* Reconnect rather than trust a connection idle this long: servers and load
  * balancers commonly close idle connections after about a minute. */
 #define CALYPSO_IDLE_LIMIT_MS 30000
+/* A timed-out attempt's detail (conn.c, link.c), with its timeout in ms. */
+#define CALYPSO_TIMEOUT_WORDS "no complete answer within the attempt's %ld ms"
 
 /* How one endpoint is called (route.c). */
 enum { CALYPSO_POST, CALYPSO_DELETE };

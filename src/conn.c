@@ -115,8 +115,7 @@ int calypso_conn_alive(CURL *h, curl_socket_t fd) {
 }
 
 static CURLcode timed_out(calypso_client *c) {
-  snprintf(c->ex.detail, CURL_ERROR_SIZE, "no complete answer within the attempt's %ld ms",
-           c->attempt_ms);
+  snprintf(c->ex.detail, CURL_ERROR_SIZE, CALYPSO_TIMEOUT_WORDS, c->attempt_ms);
   return CURLE_OPERATION_TIMEDOUT;
 }
 

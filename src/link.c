@@ -17,7 +17,6 @@
  * waited still carries a fresh timestamp; its deadline covers the wait. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include "multi.h"
 
 /* ---- the lists: the queue and the ended, both first in, first out ---- */
@@ -87,7 +86,7 @@ static void fail_curl(calypso_link *k, CURLcode rc) {
 
 static void timed_out(calypso_transfer *t) {
   char words[96];
-  snprintf(words, sizeof words, "no complete answer within the attempt's %ld ms", t->attempt_ms);
+  snprintf(words, sizeof words, CALYPSO_TIMEOUT_WORDS, t->attempt_ms);
   fail(t, "timeout", words);
 }
 
@@ -143,22 +142,18 @@ static void write_some(calypso_link *k) {
  * the connect starts at the next drive) ends unsent. */
 static void begin(calypso_link *k, calypso_transfer *t) {
   calypso_client *c = t->m->c;
-  long long ts;
-  char digits[CALYPSO_DECIMAL_MAX], sign[CALYPSO_SIGN_HEX_LEN];
-  size_t len = 0;
-  const char *d = digits;
+  char sign[CALYPSO_SIGN_HEX_LEN];
+  int stamped;
   if (calypso_conn_mono_ms() >= t->deadline) {
     timed_out(t); /* nothing was written: the connection stays free */
     return;
   }
-  ts = calypso_clock_ms() + c->clock_offset_ms;
-  if (ts >= 0) d = calypso_decimal(digits, (unsigned long long)ts, &len);
-  if (len != t->ts_len) {
+  stamped = calypso_transfer_stamp(t, sign);
+  if (stamped == 0) {
     fail(t, "stamp", NULL); /* nothing was written: the connection stays free */
     return;
   }
-  memcpy(t->body.data + t->ts_at, d, len);
-  if (!calypso_signer_hex(c->signer, t->body.data, t->body.len, sign)) {
+  if (stamped < 0) {
     fail(t, "local", "OpenSSL could not sign the request (out of memory?)");
     return;
   }

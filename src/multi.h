@@ -108,6 +108,7 @@ int calypso_transfer_start(calypso_transfer *t, long timeout_ms, long connect_ti
 void calypso_transfer_end(calypso_transfer *t, CURLcode rc);
 void calypso_transfer_orphan(calypso_transfer *t); /* ended by a fork in this process */
 void calypso_transfer_facts(const calypso_transfer *t, calypso_facts *f);
+int calypso_transfer_stamp(calypso_transfer *t, char *sign); /* 1; 0: width; -1: signing */
 void calypso_transfer_drop_connection(calypso_transfer *t);
 
 /* link.c */

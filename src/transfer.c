@@ -64,26 +64,31 @@ static size_t on_header(char *line, size_t size, size_t n, void *userp) {
   return len;
 }
 
-/* Stamp, sign, send: or refuse a second send of the same attempt. */
-static int on_prereq(void *userp, char *ip, char *local_ip, int port, int local_port) {
-  calypso_transfer *t = userp;
+/* Writes now's timestamp into the body, in place, and its Sign's hex into
+ * sign, as each attempt leaves (here for libcurl's engine, in link.c for the
+ * core's HTTP/1.1).  1; 0 when the timestamp no longer has the width the
+ * body was built with; -1 when OpenSSL could not sign. */
+int calypso_transfer_stamp(calypso_transfer *t, char *sign) {
   calypso_client *c = t->m->c;
   long long ts = calypso_clock_ms() + c->clock_offset_ms;
   char digits[CALYPSO_DECIMAL_MAX];
   size_t len = 0;
   const char *d = digits;
+  if (ts >= 0) d = calypso_decimal(digits, (unsigned long long)ts, &len);
+  if (len != t->ts_len) return 0;
+  memcpy(t->body.data + t->ts_at, d, len);
+  return calypso_signer_hex(c->signer, t->body.data, t->body.len, sign) ? 1 : -1;
+}
+
+/* Stamp, sign, send: or refuse a second send of the same attempt. */
+static int on_prereq(void *userp, char *ip, char *local_ip, int port, int local_port) {
+  calypso_transfer *t = userp;
   (void)ip;
   (void)local_ip;
   (void)port;
   (void)local_port;
   if (t->sends++ > 0) return CURL_PREREQFUNC_ABORT;
-  if (ts >= 0) d = calypso_decimal(digits, (unsigned long long)ts, &len);
-  if (len != t->ts_len) {
-    t->stamp_failed = 1;
-    return CURL_PREREQFUNC_ABORT;
-  }
-  memcpy(t->body.data + t->ts_at, d, len);
-  if (!calypso_signer_hex(c->signer, t->body.data, t->body.len, t->sign_at)) {
+  if (calypso_transfer_stamp(t, t->sign_at) != 1) {
     t->stamp_failed = 1;
     return CURL_PREREQFUNC_ABORT;
   }
