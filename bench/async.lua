@@ -1,8 +1,9 @@
 -- bench/async.lua: client.async.customer.create with BENCH_IN_FLIGHT (16)
 -- requests in flight for BENCH_SECONDS: as one finishes the next starts.
 -- Prints calls per second; with BENCH_CALLS, makes exactly that many and
--- prints nothing (bench/run counts their instructions).  By default (client.async's) HTTP/1.1 on as many
--- connections as requests in flight; BENCH_HTTP2=1: HTTP/2, one connection.
+-- prints nothing (bench/run counts their instructions).  By default
+-- (client.async's) HTTP/1.1 on as many connections as requests in flight;
+-- BENCH_HTTP2=1: HTTP/2, one connection.
 local calypso = require "calypso"
 local core = require "calypso.core"
 
@@ -24,22 +25,33 @@ local function start(i) reqs[i] = assert(client.async.customer.create(params)) e
 for i = 1, in_flight do start(i) end
 client:wait()
 
+-- One pass over the requests: each one done is checked and, while fewer
+-- than `budget` have been started in this pass, replaced by a new one.
+-- Returns how many were done and how many started.
+local function reap(budget)
+  local done, started = 0, 0
+  for i = 1, in_flight do
+    local req = reqs[i]
+    if req and req:done() then
+      assert(req:result())
+      done = done + 1
+      if started < budget then
+        start(i)
+        started = started + 1
+      else
+        reqs[i] = nil
+      end
+    end
+  end
+  return done, started
+end
+
 if calls then
   local made = math.min(in_flight, calls)
   for i = 1, made do start(i) end
   while client:poll(1) > 0 or made < calls do
-    for i = 1, in_flight do
-      local req = reqs[i]
-      if req and req:done() then
-        assert(req:result())
-        if made < calls then
-          start(i)
-          made = made + 1
-        else
-          reqs[i] = nil
-        end
-      end
-    end
+    local _, started = reap(calls - made)
+    made = made + started
   end
   return
 end
@@ -50,14 +62,7 @@ for i = 1, in_flight do start(i) end
 while true do
   client:poll(1)
   local now = core.monotonic()
-  for i = 1, in_flight do
-    local req = reqs[i]
-    if req:done() then
-      assert(req:result())
-      n = n + 1
-      if now < stop_at then start(i) else reqs[i] = { done = function() return false end } end
-    end
-  end
+  n = n + reap(now < stop_at and in_flight or 0)
   if now >= stop_at and client:poll(0) == 0 then break end
 end
 print(n / (core.monotonic() - started))
