@@ -48,6 +48,13 @@ describe("client.async", function()
     return n
   end
 
+  -- How many connections the emulator's recent requests came on.
+  local function connections_of(stats)
+    local connections = {}
+    for _, r in ipairs(stats.recent) do connections[r.connection] = true end
+    return count(connections)
+  end
+
   describe("overlap", function()
     it("keeps 20 creates in flight at once over HTTP/2, while each answer takes 200 ms", function()
       local client = emu:client{ http2 = true }
@@ -62,9 +69,7 @@ describe("client.async", function()
       assert.are.equal(20, stats.created)
       assert.are.equal(20, stats.max_inflight) -- all twenty were in the server at once
       -- HTTP/2: one connection carried them all.
-      local connections = {}
-      for _, r in ipairs(stats.recent) do connections[r.connection] = true end
-      assert.are.equal(1, count(connections))
+      assert.are.equal(1, connections_of(stats))
       client:close()
     end)
 
@@ -103,9 +108,7 @@ describe("client.async", function()
       assert.are.equal(1, emu:stats().received)
       -- The connection is free again, and still the only one.
       assert(client.async.customer.create{ description = "after" }:wait())
-      local connections = {}
-      for _, r in ipairs(emu:stats().recent) do connections[r.connection] = true end
-      assert.are.equal(1, count(connections))
+      assert.are.equal(1, connections_of(emu:stats()))
       client:close()
     end)
   end)
@@ -363,7 +366,7 @@ describe("client.async", function()
     -- An attempt on a warm core that ends at once and waits for drive to
     -- report it: a 12-digit timestamp where its body has 13 ("stamp").
     local function ended_at_once(description)
-      local client = emu:client{ http2 = false }
+      local client = http1_client()
       local multi = warm_core(client)
       local slot = assert(multi:submit(CREATE, { description = description }))
       multi:clock_offset(-1e12)
@@ -382,7 +385,7 @@ describe("client.async", function()
     end
 
     it("never writes a request whose deadline passed while its connection was made", function()
-      local client = emu:client{ http2 = false }
+      local client = http1_client()
       local multi = client._core
       local slot = assert(multi:submit(CREATE, { description = "late" }))
       multi:start(slot, 0.05)
@@ -401,7 +404,7 @@ describe("client.async", function()
       -- the first drive, a second late) has not run out: the drive that
       -- finishes the handshake must end the attempt unsent, not write it.
       local r = relay.new(emu.port)
-      local client = emu:client{ http2 = false, base_url = "https://127.0.0.1:" .. r.port }
+      local client = http1_client{ base_url = "https://127.0.0.1:" .. r.port }
       local multi = client._core
       local slot = assert(multi:submit(CREATE, { description = "held" }))
       local t0 = core.monotonic()
