@@ -314,6 +314,15 @@ static int l_array(lua_State *L) {
   return 1;
 }
 
+/* core.object_table(n) -> {}: an empty table with room for n members, so
+ * that a checked payload filled by name (calypso.types) is not rehashed
+ * as it grows (each rehash on Lua 5.4 moves every member again). */
+static int l_object_table(lua_State *L) {
+  lua_Integer n = luaL_checkinteger(L, 1);
+  lua_createtable(L, 0, n > 0 && n < 64 ? (int)n : 0);
+  return 1;
+}
+
 /* core.encode_object(t) -> json | nil, why: t as the JSON object a request
  * payload would be (for webhook deliveries built in Lua, and the sandbox).
  * Only running out of memory raises. */
@@ -355,6 +364,8 @@ void calypso_encode_open(lua_State *L) {
   lua_rawsetp(L, LUA_REGISTRYINDEX, &array_key);
   lua_pushcfunction(L, l_array);
   lua_setfield(L, -2, "array");
+  lua_pushcfunction(L, l_object_table);
+  lua_setfield(L, -2, "object_table");
   luaL_newmetatable(L, DECIMAL_MT);
   lua_pushcfunction(L, l_decimal_text);
   lua_setfield(L, -2, "__tostring");

@@ -121,6 +121,10 @@ end
 -- account: the one the envelope names (hooks, logs, calypso.meta), nil
 -- when it names none; other_account: the per-call option's, if given.
 local function new_call(label, path, payload, route, method, idempotent, key, opts, account)
+  if opts == nil and key == nil then -- the common call: only the fields it has (no nil to store)
+    return { label = label, path = path, payload = payload, route = route, method = method,
+             idempotent = idempotent, account = account }
+  end
   return { label = label, path = path, payload = payload, route = route, method = method,
            idempotent = idempotent, key = key, account = account, other_account = opts and opts.account,
            timeout = opts and opts.timeout, deadline = opts and opts.deadline,
@@ -465,6 +469,10 @@ local function sender(core_client, all_options, watch)
   -- goes on with its own request.  (Cosockets and client.async give each
   -- request its own bytes: a hook may call from there.)
   local busy = false
+  -- With no hook and the default logger (watch.quiet) no code of the
+  -- caller's runs during a call, so none can call again: no guard is needed,
+  -- nor its pcall.
+  local quiet = watch.quiet
   local in_nginx = rawget(_G, "ngx") ~= nil -- outside nginx there is never a phase to ask about
   return function(c)
     local phase = in_nginx and nginx_phase()
@@ -476,6 +484,7 @@ local function sender(core_client, all_options, watch)
       return retry.run(cosocket, c, cosocket_env, watch)
     end
     if phase then warn_blocking(watch, phase) end
+    if quiet then return retry.run(core_client, c, blocking, watch) end
     if busy then
       error("calypso: " .. (c.label or c.path) .. " was called from a hook of its own client during a"
         .. " call: that client's request is on its way; make it from another client, or after the call", 0)

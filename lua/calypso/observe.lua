@@ -103,6 +103,7 @@ function M.default_logger(level, message)
     io.stderr:write("level=", level, " ", message, "\n")
   end
 end
+local default_logger = M.default_logger -- the one watch.quiet trusts, whatever replaces the field
 
 local Watch = {}
 Watch.__index = Watch
@@ -118,6 +119,9 @@ function M.new(options)
     level = M.levels[options.log_level or "warn"],
     bodies = options.log_bodies == true,
     raised = {}, -- hooks whose error was logged
+    -- no hook and our own logger: no code of the caller's runs during a call
+    quiet = not (options.on_request or options.on_response or options.on_retry or options.logger)
+      and M.default_logger == default_logger,
   }, Watch)
 end
 

@@ -90,9 +90,13 @@ end
 function M.begin(env, limits)
   limits = limits or env
   local now = env.monotonic()
+  -- corrected and applied start nil (false).  status, ended, key and
+  -- account are calypso.observe's, set on a success for calypso.meta: named
+  -- here, the table has room for them, and a success does not rehash it
+  -- (on Lua 5.4 a rehash moves every member: some 2 000 instructions a call).
   return { began = now, stop_at = now + (limits.deadline or env.deadline), attempts = 0, retries = 0,
            timeout = limits.timeout or env.timeout, max_retries = limits.max_retries or env.max_retries,
-           corrected = false, applied = false }
+           status = false, ended = false, key = false, account = false }
 end
 
 --- Seconds the next attempt may take: the timeout, cut short by the

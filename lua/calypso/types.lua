@@ -17,6 +17,8 @@
 local core = require "calypso.core"
 local text = require "calypso.text"
 
+local object_table = core.object_table
+
 local M = {}
 
 local Type = {}
@@ -403,12 +405,16 @@ function M.object(fields, opts)
       end
     end
   end
+  -- The checked copy is made with room for every field (core.object_table):
+  -- filled from empty, a table is rehashed at its 1st, 2nd, 3rd and 5th member.
+  local room = 0
+  for _ in pairs(fields) do room = room + 1 end
   local self = new("object", "an object", nil, {
     fields = fields, required = names(required), one_of = one_of and names(one_of), open = open,
   })
   self.check = function(v)
     if type(v) ~= "table" then return nil, "must be a table, got " .. type(v) end
-    local out = {}
+    local out = object_table(room)
     for name, value in next, v do
       local t = fields[name] -- a field's name is a string: no type() for it (some 500 instructions)
       if t == nil then
