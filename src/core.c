@@ -18,7 +18,8 @@
  *   time_ms, monotonic, sleep    clock.c
  *   error(kind, message [, extra]) -> err   error.c
  *   null                          json.c (lua-cjson's null)
- *   array(t) -> t                 encode.c (send t as a JSON array, even empty)
+ *   array(t) -> t                 encode.c (send t as a JSON array, even empty);
+ *                                 also object_table(n) -> {} (room for n members)
  *   version                       "0.1.0" */
 #include "calypso.h"
 

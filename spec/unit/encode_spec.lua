@@ -168,3 +168,24 @@ describe("client:envelope()", function()
     assert.has_error(function() client:envelope({}, -1) end)
   end)
 end)
+
+describe("core.object_table", function()
+  local core = require "calypso.core"
+
+  it("gives a fresh empty table, whatever room it is asked for", function()
+    for _, n in ipairs{ 0, 1, 3, 63, 64, 100000, -1 } do
+      local t = core.object_table(n)
+      assert.are.equal("table", type(t))
+      assert.is_nil(next(t))
+      assert.is_nil(getmetatable(t)) -- no array marker: encoded as an object
+      t.a, t.b = 1, 2
+      assert.are.same({ a = 1, b = 2 }, t)
+    end
+    assert.are_not.equal(core.object_table(2), core.object_table(2))
+  end)
+
+  it("refuses a room that is not a whole number", function()
+    assert.has_error(function() core.object_table("many") end)
+    assert.has_error(function() core.object_table(nil) end)
+  end)
+end)
