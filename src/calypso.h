@@ -170,7 +170,7 @@ typedef struct calypso_client {
   void *signer;              /* HMAC-SHA512 keyed with the secret (sign.c) */
   pid_t pid;                 /* the process whose connection `curl` holds */
   int connected;             /* curl holds a connection */
-  curl_socket_t fd;          /* ... on this socket (asked once, as it connects) */
+  curl_socket_t fd;          /* ... on this socket (asked once, as it connects; else CURL_SOCKET_BAD) */
   int kept;                  /* ... which the last outcome allowed to carry another exchange */
   long long idle_since_ms;   /* monotonic time the connection last went idle */
   long timeout_ms, connect_timeout_ms;

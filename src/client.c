@@ -27,6 +27,7 @@ void calypso_client_release(calypso_client *c) {
   if (c->curl) calypso_sockets_cleanup(c, c->curl);
   c->curl = NULL;
   c->connected = 0;
+  c->fd = CURL_SOCKET_BAD;
   if (c->signer) calypso_signer_free(c->signer);
   c->signer = NULL;
   free(c->account);
@@ -47,10 +48,12 @@ void calypso_client_release(calypso_client *c) {
   calypso_buf_free(&c->ex.response);
 }
 
-/* A new client on the stack, closed: every field zero, the metatable set. */
+/* A new client on the stack, closed: every field zero but the socket (none),
+ * the metatable set. */
 calypso_client *calypso_client_push(lua_State *L) {
   calypso_client *c = lua_newuserdatauv(L, sizeof *c, 0);
   memset(c, 0, sizeof *c);
+  c->fd = CURL_SOCKET_BAD;
   luaL_getmetatable(L, CALYPSO_CLIENT_MT);
   lua_setmetatable(L, -2);
   return c;
