@@ -7,6 +7,8 @@
 -- 204) the server then holds the connection open for 2 s: a client that
 -- waited for the connection to close would time out (timeout is 1 s).
 local emulator = require "support.emulator"
+local relay = require "support.relay"
+local testsys = require "testsys"
 local transports = require "support.transports"
 
 local OK = '{"id":"3f2b8c1e-9d4a-4e6b-8f0c-1a2b3c4d5e6f"}'
@@ -228,4 +230,33 @@ describe("the HTTP/1.1 framing", function()
       end)
     end)
   end
+
+  -- The blocking transport's OpenSSL reads ahead (conn.c): when the second
+  -- answer reaches the client's socket in the same write as the first, the
+  -- recv that takes the first takes it too, and it waits inside OpenSSL,
+  -- where poll() cannot see it.  A relay in a child process (the calls
+  -- block) holds the server's bytes until both answers' records have come,
+  -- then passes them in one write; later connections it passes as they come.
+  it("never reuses a connection whose second answer came in the same read as the first", function()
+    local r = relay.new(emu.port)
+    local pid = testsys.fork()
+    if pid == 0 then
+      local ok = pcall(r.serve, r, { hold = "records", records = 2 }, 2, 20) -- the second call's own
+      testsys.exit(ok and 0 or 1)
+    end
+    r:close() -- the child's copy listens
+    local second = with_length("HTTP/1.1 200 OK", '{"id":"not-this-call","description":"a second answer"}')
+    emu:fault{ mode = "raw", response = with_length("HTTP/1.1 200 OK", OK), hold = HOLD, after = second }
+    local before = emu:stats().received
+    local client = emu:client{ base_url = "https://127.0.0.1:" .. r.port, timeout = 1, max_retries = 0 }
+    local first, err = client.customer.create{}
+    assert.is_nil(err)
+    assert.are.equal(ID, first.id)
+    local next_one, next_err = client.customer.create{ description = "next" }
+    assert.is_nil(next_err, next_err and next_err.message)
+    assert.are.equal("next", next_one.description)
+    assert.are.equal(before + 2, emu:stats().received)
+    client:close()
+    assert.are.equal(0, testsys.wait(pid))
+  end)
 end)

@@ -171,6 +171,8 @@ typedef struct calypso_client {
   pid_t pid;                 /* the process whose connection `curl` holds */
   int connected;             /* curl holds a connection */
   curl_socket_t fd;          /* ... on this socket (asked once, as it connects; else CURL_SOCKET_BAD) */
+  void *tls;                 /* ... its OpenSSL SSL, reading ahead (conn.c), once known; else NULL */
+  int tls_asked;             /* ... asked for since it connected */
   int kept;                  /* ... which the last outcome allowed to carry another exchange */
   long long idle_since_ms;   /* monotonic time the connection last went idle */
   long timeout_ms, connect_timeout_ms;
@@ -365,7 +367,8 @@ void calypso_tls_errors_clear(void); /* empty OpenSSL's error queue (curl.c) */
 /* conn.c: the blocking transport; one exchange on the client's connection */
 long long calypso_conn_mono_ms(void);
 CURL *calypso_conn_handle(calypso_client *c, const char *origin, calypso_sockets *set, char *detail);
-int calypso_conn_alive(CURL *h, curl_socket_t fd); /* an idle connect-only connection, still usable? */
+/* an idle connect-only connection, still usable?  tls: its SSL if it reads ahead, else NULL */
+int calypso_conn_alive(CURL *h, curl_socket_t fd, void *tls);
 curl_socket_t calypso_conn_socket(CURL *h); /* a connect-only handle's socket, once connected */
 void calypso_conn_exchange(calypso_client *c, long timeout_ms); /* fills c->ex */
 void calypso_conn_settle(calypso_client *c, int keep); /* after the outcome: keep or drop */

@@ -26,8 +26,9 @@ void calypso_client_release(calypso_client *c) {
   c->free_multi = NULL;
   if (c->curl) calypso_sockets_cleanup(c, c->curl);
   c->curl = NULL;
-  c->connected = 0;
+  c->connected = c->tls_asked = 0;
   c->fd = CURL_SOCKET_BAD;
+  c->tls = NULL;
   if (c->signer) calypso_signer_free(c->signer);
   c->signer = NULL;
   free(c->account);

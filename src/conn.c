@@ -7,6 +7,11 @@
  *   reuse the connection if the last outcome kept it and it is alive
  *   (nothing readable, or only TLS housekeeping), else connect;  send the
  *   request;  read until the exchange is finished.
+ * OpenSSL reads ahead on this connection (tls_read_ahead): an answer's
+ * record comes in one recv(), not a header's 5 bytes and then the rest (one
+ * system call a call fewer).  So bytes can wait inside OpenSSL, unseen by
+ * poll(): alive() asks OpenSSL too, and a read waits only after a read found
+ * nothing.
  * Why not libcurl's HTTP engine: it costs about twice the CPU per call of
  * this exchange (bench/results.md), and it resends a POST by itself when a
  * reused connection dies, which can create a customer twice.  Here nothing is
@@ -73,8 +78,9 @@ CURL *calypso_conn_handle(calypso_client *c, const char *origin, calypso_sockets
  * one, whose connection closes (fork-aware: sockets.c).  0 if out of memory. */
 static int renew(calypso_client *c) {
   CURL *fresh = curl_easy_duphandle(c->curl);
-  c->connected = c->kept = 0;
+  c->connected = c->kept = c->tls_asked = 0;
   c->fd = CURL_SOCKET_BAD;
+  c->tls = NULL;
   if (fresh == NULL || curl_easy_setopt(fresh, CURLOPT_ERRORBUFFER, c->ex.detail) != CURLE_OK) {
     curl_easy_cleanup(fresh);
     return 0;
@@ -101,8 +107,10 @@ curl_socket_t calypso_conn_socket(CURL *h) {
 /* Idle and usable: nothing to read, or only TLS housekeeping (a session
  * ticket, say).  Data or EOF on an idle connection means it is finished.
  * h: a connect-only handle with its connection (the blocking one, a link);
- * fd: its socket (calypso_conn_socket). */
-int calypso_conn_alive(CURL *h, curl_socket_t fd) {
+ * fd: its socket (calypso_conn_socket); tls: its SSL when OpenSSL reads
+ * ahead on it (NULL: it does not), whose buffer may hold bytes the socket no
+ * longer shows (a second answer that came in the same recv as the first). */
+int calypso_conn_alive(CURL *h, curl_socket_t fd, void *tls) {
   struct pollfd p;
   char byte;
   size_t n = 0;
@@ -110,8 +118,22 @@ int calypso_conn_alive(CURL *h, curl_socket_t fd) {
   p.events = POLLIN;
   p.revents = 0;
   if (p.fd == CURL_SOCKET_BAD) return 0;
-  if (poll(&p, 1, 0) == 0) return 1;
+  if (poll(&p, 1, 0) == 0 && (tls == NULL || !SSL_has_pending((SSL *)tls))) return 1;
   return curl_easy_recv(h, &byte, 1, &n) == CURLE_AGAIN;
+}
+
+/* Turns on OpenSSL's read-ahead for the connection's SSL and returns it;
+ * NULL where libcurl's TLS is not OpenSSL, or does not say (then it stays
+ * off, and nothing can wait unseen).  libcurl names the SSL of a
+ * connect-only handle only once curl_easy_send or _recv has attached the
+ * connection again, so this is asked after the first send. */
+static void *tls_read_ahead(CURL *h) {
+  struct curl_tlssessioninfo *tls = NULL;
+  if (curl_easy_getinfo(h, CURLINFO_TLS_SSL_PTR, &tls) != CURLE_OK || tls == NULL ||
+      tls->backend != CURLSSLBACKEND_OPENSSL || tls->internals == NULL)
+    return NULL;
+  SSL_set_read_ahead((SSL *)tls->internals, 1);
+  return tls->internals;
 }
 
 static CURLcode timed_out(calypso_client *c) {
@@ -174,8 +196,9 @@ static CURLcode send_all(calypso_client *c, long long deadline) {
  * is checked on every turn, not only when nothing is readable: a server that
  * keeps sending must not hold the call past its timeout.  The first read
  * waits for the socket: the answer cannot have come yet, and nothing waits
- * inside OpenSSL unseen by poll (a record's whole plaintext fits the chunk,
- * and alive() found the connection quiet). */
+ * inside OpenSSL unseen by poll (alive() found the connection quiet, its
+ * read-ahead buffer included).  After that, a read waits only once one found
+ * nothing: what OpenSSL read ahead, the socket no longer shows. */
 static CURLcode receive(calypso_client *c, long long deadline) {
   char chunk[16384];
   int readable = 0;
@@ -206,11 +229,15 @@ void calypso_conn_exchange(calypso_client *c, long timeout_ms) {
   c->attempt_ms = timeout_ms;
   calypso_answer_start(&c->ex);
   if (c->connected &&
-      (!c->kept || calypso_conn_mono_ms() - c->idle_since_ms > CALYPSO_IDLE_LIMIT_MS || !calypso_conn_alive(c->curl, c->fd)))
+      (!c->kept || calypso_conn_mono_ms() - c->idle_since_ms > CALYPSO_IDLE_LIMIT_MS || !calypso_conn_alive(c->curl, c->fd, c->tls)))
     renew(c);
   c->kept = 0;
   rc = c->connected ? CURLE_OK : connect_now(c, deadline);
   if (rc == CURLE_OK) rc = send_all(c, deadline);
+  if (rc == CURLE_OK && !c->tls_asked) {
+    c->tls = tls_read_ahead(c->curl);
+    c->tls_asked = 1;
+  }
   if (rc == CURLE_OK) rc = receive(c, deadline);
   if (rc != CURLE_OK) calypso_answer_fail(&c->ex, calypso_curl_failure(c->curl, rc, c->ex.detail));
 }

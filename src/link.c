@@ -205,7 +205,7 @@ static calypso_link *free_link(calypso_multi *m) {
   for (; k; k = next) {
     next = k->next;
     if (k->state != K_IDLE) continue;
-    if (now - k->idle_since <= CALYPSO_IDLE_LIMIT_MS && calypso_conn_alive(k->easy, k->fd)) return k;
+    if (now - k->idle_since <= CALYPSO_IDLE_LIMIT_MS && calypso_conn_alive(k->easy, k->fd, NULL)) return k;
     link_close(k);
   }
   return NULL;
