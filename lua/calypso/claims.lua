@@ -203,12 +203,23 @@ function M.redis_store(opts)
   local timeout_ms = math.floor((opts.timeout or 1) * 1000)
   local keepalive_ms = math.floor((opts.keepalive or 60) * 1000)
   local where = "redis " .. host .. ":" .. port
+  -- A pooled connection has been authenticated and has selected its
+  -- database: it serves only stores with the same server, password and
+  -- database (without a pool of their own, a store with a wrong password
+  -- or another database would be handed one and skip both).  The password
+  -- enters the pool's name as a digest, which nothing logs.
+  -- lua-resty-redis answers a Redis error (NOAUTH, READONLY, OOM, ...) with
+  -- false and its words, a missing key with ngx.null: an error is never
+  -- taken for "already claimed" or "absent" (an event nobody would handle).
+  local ngx = rawget(_G, "ngx")
+  local pool = { pool = table.concat({ "calypso", host, port, opts.database or 0,
+                                       opts.password and ngx.md5(opts.password) or "" }, ":") }
 
   -- Runs f(red) on a pooled connection; returns what f does, or nil, why.
   local function with(f)
     local red = redis:new()
     red:set_timeouts(timeout_ms, timeout_ms, timeout_ms)
-    local ok, err = red:connect(host, port)
+    local ok, err = red:connect(host, port, pool)
     if not ok then return nil, where .. ": " .. tostring(err) end
     if red:get_reused_times() == 0 then
       if opts.password then
@@ -228,27 +239,27 @@ function M.redis_store(opts)
     red:set_keepalive(keepalive_ms, opts.pool_size or 30)
     return result
   end
-  local null = rawget(_G, "ngx") and rawget(_G, "ngx").null
+  local null = ngx and ngx.null
   local function ms(ttl) return math.max(1, math.floor(ttl * 1000 + 0.5)) end
   return {
     add = function(key, value, ttl)
       return with(function(red)
         local answer, err = red:set(key, value, "NX", "PX", ms(ttl))
-        if answer == nil then return nil, err end
+        if not answer then return nil, err end
         return answer == "OK"
       end)
     end,
     get = function(key)
       return with(function(red)
         local value, err = red:get(key)
-        if value == nil then return nil, err end
+        if not value then return nil, err end
         return value ~= null and value or false
       end)
     end,
     swap = function(key, old, new, ttl)
       return with(function(red)
         local answer, err = red:eval(SWAP, 1, key, old, new or "", new and ms(ttl) or 0)
-        if answer == nil then return nil, err end
+        if not answer then return nil, err end
         return answer == 1
       end)
     end,

@@ -85,6 +85,25 @@ function M.seen()
   ngx.say(cjson.encode(out))
 end
 
+-- POST /redis-store: {"stores": [{"options": {...}, "key": k, "value": v}, ...]}:
+-- in order, in this one worker (so a later store may meet an earlier one's
+-- pooled connections), calypso.webhook.redis_store(options) adds key = value
+-- and reads the key back; answers [{"added", "add_err", "got", "get_err"}, ...].
+function M.redis_store()
+  ngx.req.read_body()
+  local request = cjson.decode(ngx.req.get_body_data() or "")
+  if type(request) ~= "table" or type(request.stores) ~= "table" then return ngx.exit(400) end
+  local out = {}
+  for i, one in ipairs(request.stores) do
+    local store = calypso.webhook.redis_store(one.options)
+    local added, add_err = store.add(one.key, one.value, 60)
+    local got, get_err = store.get(one.key)
+    out[i] = { added = added, add_err = add_err, got = got, get_err = get_err }
+  end
+  ngx.header["Content-Type"] = "application/json"
+  ngx.say(cjson.encode(out))
+end
+
 function M.call()
   ngx.req.read_body()
   local request = cjson.decode(ngx.req.get_body_data() or "")
