@@ -29,11 +29,20 @@ describe("calypso listen --forward-to", function()
     assert(sb:time_scale(0.01))
   end)
 
+  -- A port the app can bind later: one below Linux's ephemeral range
+  -- (32768-60999), free now.  A port bind(0) handed out and the probe closed
+  -- could meanwhile go to any socket's bind(0) or connect(), the
+  -- forwarder's own included, and the app would fail to listen.
   local function free_port()
-    local probe = assert(socket.bind("127.0.0.1", 0))
-    local port = select(2, probe:getsockname())
-    probe:close()
-    return port
+    for _ = 1, 50 do
+      local port = 20000 + math.random(0, 12000)
+      local probe = socket.bind("127.0.0.1", port)
+      if probe then
+        probe:close()
+        return port
+      end
+    end
+    error("no free port below the ephemeral range")
   end
 
   local until_true = shell.until_true
@@ -49,7 +58,11 @@ describe("calypso listen --forward-to", function()
   local function forwarder(app_port, extra)
     local fw = background("listen --forward-to http://127.0.0.1:" .. app_port .. "/hook --wait 20 "
       .. (extra or ""))
-    until_true(function() return fw.text():find("listening on", 1, true) end, "the forwarder")
+    until_true(function()
+      local text = fw.text()
+      if text:find("exit:%d+") then error("the forwarder exited before it listened:\n" .. text, 0) end
+      return text:find("listening on", 1, true)
+    end, "the forwarder")
     return fw, fw.text():match("%(shown once%): (%x+)")
   end
 
@@ -57,7 +70,11 @@ describe("calypso listen --forward-to", function()
   local function app(port, secret, extra)
     local a = background("webhook listen --port " .. port .. " --secret-env WHSEC --wait 20 "
       .. (extra or ""), "WHSEC=" .. secret)
-    until_true(function() return a.text():find("listening on", 1, true) end, "the app")
+    until_true(function()
+      local text = a.text()
+      if text:find("exit:%d+") then error("the app exited before it listened:\n" .. text, 0) end
+      return text:find("listening on", 1, true)
+    end, "the app")
     return a
   end
 
@@ -173,7 +190,11 @@ describe("calypso listen --forward-to", function()
       assert(sb:control("reset", {}))
       local fw = background("listen --count 1 --wait 20 " .. (cafile and "--cafile " .. cafile .. " " or "")
         .. "--forward-to " .. url)
-      until_true(function() return fw.text():find("listening on", 1, true) end, "the forwarder")
+      until_true(function()
+      local text = fw.text()
+      if text:find("exit:%d+") then error("the forwarder exited before it listened:\n" .. text, 0) end
+      return text:find("listening on", 1, true)
+    end, "the forwarder")
       assert(sb:emit("INVOICE", "INVOICE_EXPIRED", { message = "x" }))
       assert.are.equal(0, fw.wait(), fw.text())
       return fw.text()
