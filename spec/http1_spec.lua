@@ -241,7 +241,8 @@ describe("the HTTP/1.1 framing", function()
     local r = relay.new(emu.port)
     local pid = testsys.fork()
     if pid == 0 then
-      local ok = pcall(r.serve, r, { hold = "records", records = 2 }, 2, 20) -- the second call's own
+      -- two connections: the first, held, and the one the second call must make
+      local ok = pcall(r.serve, r, { hold = "records", records = 2 }, 2, 20)
       testsys.exit(ok and 0 or 1)
     end
     r:close() -- the child's copy listens

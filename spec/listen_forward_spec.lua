@@ -47,6 +47,16 @@ describe("calypso listen --forward-to", function()
 
   local until_true = shell.until_true
 
+  -- Waits until a background command (shell.background's handle) says it
+  -- is listening; fails at once, with its output, if it exits before.
+  local function until_listening(handle, what)
+    until_true(function()
+      local text = handle.text()
+      if text:find("exit:%d+") then error(what .. " exited before it listened:\n" .. text, 0) end
+      return text:find("listening on", 1, true)
+    end, what)
+  end
+
   -- A calypso command in the background with the sandbox's folder: its
   -- handle (shell.background's).
   local function background(args, env)
@@ -58,11 +68,7 @@ describe("calypso listen --forward-to", function()
   local function forwarder(app_port, extra)
     local fw = background("listen --forward-to http://127.0.0.1:" .. app_port .. "/hook --wait 20 "
       .. (extra or ""))
-    until_true(function()
-      local text = fw.text()
-      if text:find("exit:%d+") then error("the forwarder exited before it listened:\n" .. text, 0) end
-      return text:find("listening on", 1, true)
-    end, "the forwarder")
+    until_listening(fw, "the forwarder")
     return fw, fw.text():match("%(shown once%): (%x+)")
   end
 
@@ -70,11 +76,7 @@ describe("calypso listen --forward-to", function()
   local function app(port, secret, extra)
     local a = background("webhook listen --port " .. port .. " --secret-env WHSEC --wait 20 "
       .. (extra or ""), "WHSEC=" .. secret)
-    until_true(function()
-      local text = a.text()
-      if text:find("exit:%d+") then error("the app exited before it listened:\n" .. text, 0) end
-      return text:find("listening on", 1, true)
-    end, "the app")
+    until_listening(a, "the app")
     return a
   end
 
@@ -190,11 +192,7 @@ describe("calypso listen --forward-to", function()
       assert(sb:control("reset", {}))
       local fw = background("listen --count 1 --wait 20 " .. (cafile and "--cafile " .. cafile .. " " or "")
         .. "--forward-to " .. url)
-      until_true(function()
-      local text = fw.text()
-      if text:find("exit:%d+") then error("the forwarder exited before it listened:\n" .. text, 0) end
-      return text:find("listening on", 1, true)
-    end, "the forwarder")
+      until_listening(fw, "the forwarder")
       assert(sb:emit("INVOICE", "INVOICE_EXPIRED", { message = "x" }))
       assert.are.equal(0, fw.wait(), fw.text())
       return fw.text()

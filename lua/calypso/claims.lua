@@ -208,9 +208,6 @@ function M.redis_store(opts)
   -- database (without a pool of their own, a store with a wrong password
   -- or another database would be handed one and skip both).  The password
   -- enters the pool's name as a digest, which nothing logs.
-  -- lua-resty-redis answers a Redis error (NOAUTH, READONLY, OOM, ...) with
-  -- false and its words, a missing key with ngx.null: an error is never
-  -- taken for "already claimed" or "absent" (an event nobody would handle).
   local ngx = rawget(_G, "ngx")
   local pool = { pool = table.concat({ "calypso", host, port, opts.database or 0,
                                        opts.password and ngx.md5(opts.password) or "" }, ":") }
@@ -239,6 +236,9 @@ function M.redis_store(opts)
     red:set_keepalive(keepalive_ms, opts.pool_size or 30)
     return result
   end
+  -- lua-resty-redis answers a Redis error (NOAUTH, READONLY, OOM, ...) with
+  -- false and its words, a missing key with ngx.null: below, an error is
+  -- never taken for "already claimed", "absent" or "not mine".
   local null = ngx and ngx.null
   local function ms(ttl) return math.max(1, math.floor(ttl * 1000 + 0.5)) end
   return {

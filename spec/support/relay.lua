@@ -60,6 +60,21 @@ local function saw_ccs(self, chunk)
   return false
 end
 
+-- Writes all of data to sock, waiting up to a second for room.
+local function send_now(sock, data)
+  sock:settimeout(1)
+  local sent = sock:send(data)
+  sock:settimeout(0)
+  return sent
+end
+
+-- A connection to the server for one the client made.
+local function upstream(self)
+  local sock = assert(socket.connect("127.0.0.1", self.upstream_port))
+  sock:settimeout(0)
+  return sock
+end
+
 -- Under hold = "records": how many of the held bytes may go now (see the
 -- banner), and whether the N records have come.
 local function records_ready(held, want)
@@ -89,11 +104,7 @@ local function pass_extra(extra)
       extra.upstream:close()
       return false
     end
-    if data ~= "" then
-      way[2]:settimeout(1)
-      way[2]:send(data)
-      way[2]:settimeout(0)
-    end
+    if data ~= "" then send_now(way[2], data) end
   end
   return true
 end
@@ -103,15 +114,12 @@ function Relay:pump(opts)
     self.client = self.server:accept()
     if not self.client then return end
     self.client:settimeout(0)
-    self.upstream = assert(socket.connect("127.0.0.1", self.upstream_port))
-    self.upstream:settimeout(0)
+    self.upstream = upstream(self)
   else
     local later = self.server:accept()
     if later then
       later:settimeout(0)
-      local upstream = assert(socket.connect("127.0.0.1", self.upstream_port))
-      upstream:settimeout(0)
-      self.extras[#self.extras + 1] = { client = later, upstream = upstream, open = true }
+      self.extras[#self.extras + 1] = { client = later, upstream = upstream(self), open = true }
     end
   end
   for _, extra in ipairs(self.extras) do
@@ -135,9 +143,7 @@ function Relay:pump(opts)
     hold = ready == 0
   end
   if not hold and self.held ~= "" then
-    self.client:settimeout(1)
-    assert(self.client:send(self.held:sub(1, ready)))
-    self.client:settimeout(0)
+    assert(send_now(self.client, self.held:sub(1, ready)))
     self.held = self.held:sub(ready + 1)
   end
 end
