@@ -86,24 +86,27 @@ end
 -- backoff_max (seconds, optional: M.base_delay, M.max_delay), and the functions
 -- monotonic(), sleep(s), random(), correct_clock(err) -> offset_ms | nil.
 -- limits (optional): the call's own timeout, deadline and max_retries,
--- each replacing env's.
+-- each replacing env's (timeout() and after() take the same limits).
 function M.begin(env, limits)
-  limits = limits or env
   local now = env.monotonic()
+  -- Eight fields, so the table's hash part is 8 slots, not 16: every call
+  -- makes one, and half its size was the garbage the collector then swept
+  -- (the timeout and max_retries are read from limits and env instead).
   -- corrected and applied start nil (false).  status, ended, key and
   -- account are calypso.observe's, set on a success for calypso.meta: named
   -- here, the table has room for them, and a success does not rehash it
   -- (on Lua 5.4 a rehash moves every member: some 2 000 instructions a call).
-  return { began = now, stop_at = now + (limits.deadline or env.deadline), attempts = 0, retries = 0,
-           timeout = limits.timeout or env.timeout, max_retries = limits.max_retries or env.max_retries,
-           status = false, ended = false, key = false, account = false }
+  return { began = now, stop_at = now + (limits and limits.deadline or env.deadline), attempts = 0,
+           retries = 0, status = false, ended = false, key = false, account = false }
 end
 
 --- Seconds the next attempt may take: the timeout, cut short by the
--- deadline; now: env.monotonic()'s, when the caller has just read it.
-function M.timeout(state, env, now)
+-- deadline; now: env.monotonic()'s, when the caller has just read it;
+-- limits: as for begin.
+function M.timeout(state, env, now, limits)
   local left = state.stop_at - (now or env.monotonic())
-  if state.timeout < left then left = state.timeout end
+  local timeout = limits and limits.timeout or env.timeout
+  if timeout < left then left = timeout end
   return left > 0.001 and left or 0.001
 end
 
@@ -111,8 +114,8 @@ end
 -- before the next attempt and the rule that allows it ("clock" for a clock
 -- correction, whose offset is then state.correction), or nil when the
 -- policy stops; err then gains attempts, retryable and maybe_applied and is
--- the call's error.
-function M.after(state, err, idempotent, env)
+-- the call's error.  limits: as for begin.
+function M.after(state, err, idempotent, env, limits)
   state.applied = state.applied or M.maybe_applied(err)
   state.correction = nil
   local wait, rule
@@ -120,7 +123,8 @@ function M.after(state, err, idempotent, env)
     state.correction = env.correct_clock(err)
     if state.correction then state.corrected, wait, rule = true, 0, "clock" end
   end
-  if wait == nil and M.allowed(err, idempotent) and state.retries < state.max_retries then
+  if wait == nil and M.allowed(err, idempotent)
+     and state.retries < (limits and limits.max_retries or env.max_retries) then
     state.retries = state.retries + 1
     wait, rule = M.delay(state.retries, err.retry_after, env.random, env.backoff_base, env.backoff_max),
       M.rule(err)
@@ -149,13 +153,13 @@ function M.run(transport, call, env, watch)
   local began = state.began -- each attempt's start: one clock read serves the timeout too
   while true do
     state.attempts = state.attempts + 1
-    local result, err = transport:attempt(call.path, call.payload, M.timeout(state, env, began), call.route,
-                                          built)
+    local result, err = transport:attempt(call.path, call.payload, M.timeout(state, env, began, call),
+                                          call.route, built)
     if result ~= nil or err.kind ~= "validation" then
       watch:response(call, state, began, monotonic(), result, err, transport:last(watch.bodies))
     end
     if result ~= nil then return result end
-    local wait, rule = M.after(state, err, call.idempotent, env)
+    local wait, rule = M.after(state, err, call.idempotent, env, call)
     if wait == nil then return nil, err end
     watch:retry(call, state, err, wait, rule)
     if wait > 0 then env.sleep(wait) end
