@@ -205,8 +205,11 @@ static CURLcode receive(calypso_client *c, long long deadline) {
   for (;;) {
     size_t n = 0;
     CURLcode rc;
-    if (calypso_conn_mono_ms() >= deadline) return timed_out(c);
-    if (!readable && (rc = wait_for(c, POLLIN, deadline)) != CURLE_OK) return rc;
+    if (readable) { /* else wait_for checks the deadline (one clock read a turn) */
+      if (calypso_conn_mono_ms() >= deadline) return timed_out(c);
+    } else if ((rc = wait_for(c, POLLIN, deadline)) != CURLE_OK) {
+      return rc;
+    }
     rc = curl_easy_recv(c->curl, chunk, sizeof chunk, &n);
     readable = rc != CURLE_AGAIN;
     if (rc == CURLE_AGAIN) continue;
@@ -224,12 +227,12 @@ static CURLcode receive(calypso_client *c, long long deadline) {
  * too long and it looks alive.  A failure is classified at once, while
  * libcurl's message (in c->ex.detail, its error buffer) still describes it. */
 void calypso_conn_exchange(calypso_client *c, long timeout_ms) {
-  long long deadline = calypso_conn_mono_ms() + timeout_ms;
+  long long now = calypso_conn_mono_ms(), deadline = now + timeout_ms;
   CURLcode rc;
   c->attempt_ms = timeout_ms;
   calypso_answer_start(&c->ex);
   if (c->connected &&
-      (!c->kept || calypso_conn_mono_ms() - c->idle_since_ms > CALYPSO_IDLE_LIMIT_MS || !calypso_conn_alive(c->curl, c->fd, c->tls)))
+      (!c->kept || now - c->idle_since_ms > CALYPSO_IDLE_LIMIT_MS || !calypso_conn_alive(c->curl, c->fd, c->tls)))
     renew(c);
   c->kept = 0;
   rc = c->connected ? CURLE_OK : connect_now(c, deadline);
