@@ -73,7 +73,8 @@ row("1f. the core alone: its attempt in a loop (BENCH_CORE=1: no row checks, ret
   rate(median("core")), ("client CPU %s of wrk's: the rest of 1c is the Lua layer's"):format(
   times(paired("core_cpu_us", "wrk_cpu_us"))), cpu("core"), "")
 row("1f'. the same on LuaJIT", rate(median("core_luajit")),
-  ("client CPU %s of wrk's"):format(times(paired("core_luajit_cpu_us", "wrk_cpu_us"))), cpu("core_luajit"), "")
+  ("client CPU %s of wrk's"):format(times(paired("core_luajit_cpu_us", "wrk_cpu_us"))), cpu("core_luajit"),
+  "")
 row("1fi. row 1f's client instructions (callgrind)", ("%d"):format(median("core_ir")),
   ("1i's %s"):format(times(median("core_ir") / median("create_ir"))), "", "")
 row("1w. wrk's instructions per request (callgrind; nothing to sign or decode)",

@@ -231,9 +231,11 @@ function M.bind(send, how)
         return new_call(label, to, payload, route, method, again, key_sent, opts,
                         names_account and (other or own_account) or nil)
       end
+      local has_key = row.key ~= nil
       runners[label] = function(params, opts)
         local c, err = prepare(params, opts, 3)
         if not c then return nil, err end
+        if not has_key then return send(c) end -- call()'s work is a key's (a Lua call fewer)
         return call(send, row, c, fetch, lossy)
       end
       -- The namespace's function: the runner itself, or (client.async) one

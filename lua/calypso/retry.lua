@@ -81,40 +81,14 @@ function M.delay(n, retry_after, random, first, most)
   return math.max(first, base * (0.5 + 0.5 * random()))
 end
 
---- A call's retry state, begun now: attempts, retries, the deadline.
--- env: max_retries, deadline and timeout (seconds), backoff_base and
--- backoff_max (seconds, optional: M.base_delay, M.max_delay), and the functions
--- monotonic(), sleep(s), random(), correct_clock(err) -> offset_ms | nil.
--- limits (optional): the call's own timeout, deadline and max_retries,
--- each replacing env's (timeout() and after() take the same limits).
-function M.begin(env, limits)
-  local now = env.monotonic()
-  -- Eight fields, so the table's hash part is 8 slots, not 16: every call
-  -- makes one, and half its size was the garbage the collector then swept
-  -- (the timeout and max_retries are read from limits and env instead).
-  -- corrected and applied start nil (false).  status, ended, key and
-  -- account are calypso.observe's, set on a success for calypso.meta: named
-  -- here, the table has room for them, and a success does not rehash it
-  -- (on Lua 5.4 a rehash moves every member: some 2 000 instructions a call).
-  return { began = now, stop_at = now + (limits and limits.deadline or env.deadline), attempts = 0,
-           retries = 0, status = false, ended = false, key = false, account = false }
-end
-
---- Seconds the next attempt may take: the timeout, cut short by the
--- deadline; now: env.monotonic()'s, when the caller has just read it;
--- limits: as for begin.
-function M.timeout(state, env, now, limits)
-  local left = state.stop_at - (now or env.monotonic())
-  local timeout = limits and limits.timeout or env.timeout
-  if timeout < left then left = timeout end
-  return left > 0.001 and left or 0.001
-end
-
---- After attempt number state.attempts failed with err: the seconds to wait
+--- After attempt number state.attempts failed with err (state: a call's,
+-- as run makes it; this reads attempts, retries and stop_at, and keeps
+-- applied, corrected and correction): the seconds to wait
 -- before the next attempt and the rule that allows it ("clock" for a clock
 -- correction, whose offset is then state.correction), or nil when the
 -- policy stops; err then gains attempts, retryable and maybe_applied and is
--- the call's error.  limits: as for begin.
+-- the call's error.  env and limits: as for run (limits: the call's own
+-- max_retries, if any).
 function M.after(state, err, idempotent, env, limits)
   state.applied = state.applied or M.maybe_applied(err)
   state.correction = nil
@@ -141,20 +115,39 @@ end
 --- Sends a call through transport:attempt(path, payload, timeout, route)
 -- -> result | nil, err until it succeeds or the policy stops.  call: path,
 -- payload, idempotent, route (the core's, or nil), and the call's own
--- limits (as for begin); env: as for begin.  watch (calypso.observe) sees
--- each attempt and retry; transport:last(bodies) says what moved.  A final
--- error gains attempts, retryable and maybe_applied.
+-- limits: timeout, deadline and max_retries, each replacing env's.  env:
+-- max_retries, deadline and timeout (seconds), backoff_base and
+-- backoff_max (seconds, optional: M.base_delay, M.max_delay), and the
+-- functions monotonic(), sleep(s), random(), correct_clock(err) ->
+-- offset_ms | nil.  watch (calypso.observe) sees each attempt and retry;
+-- transport:last(bodies) says what moved.  A final error gains attempts,
+-- retryable and maybe_applied.
+-- The state is made and the attempt's timeout worked out here, not in
+-- functions of their own: this is every call's path, and a Lua call costs
+-- some 150 instructions.
 function M.run(transport, call, env, watch)
-  local state = M.begin(env, call)
   local monotonic = env.monotonic
+  local began = monotonic() -- each attempt's start: one clock read serves the timeout too
+  -- The call's state (M.after's): eight fields, so its hash part is 8
+  -- slots, not 16 (every call makes one; the timeout and max_retries are
+  -- read from the call and env where used).  corrected and applied start
+  -- nil (false).  status, ended, key and account are calypso.observe's, set
+  -- on a success for calypso.meta: named here, the table has room for them,
+  -- and a success does not rehash it (on Lua 5.4 a rehash moves every
+  -- member: some 2 000 instructions a call).
+  local state = { began = began, stop_at = began + (call.deadline or env.deadline), attempts = 0,
+                  retries = 0, status = false, ended = false, key = false, account = false }
+  local timeout = call.timeout or env.timeout
   -- on_request fires once the request is built: a payload the core
   -- refuses is never announced, as on client.async.
   local built = watch.on_request and function() watch:request(call, state) end
-  local began = state.began -- each attempt's start: one clock read serves the timeout too
   while true do
     state.attempts = state.attempts + 1
-    local result, err = transport:attempt(call.path, call.payload, M.timeout(state, env, began, call),
-                                          call.route, built)
+    -- this attempt's time: the timeout, cut short by the deadline
+    local left = state.stop_at - began
+    if timeout < left then left = timeout end
+    local result, err = transport:attempt(call.path, call.payload, left > 0.001 and left or 0.001, call.route,
+                                          built)
     if result ~= nil or err.kind ~= "validation" then
       watch:response(call, state, began, monotonic(), result, err, transport:last(watch.bodies))
     end
