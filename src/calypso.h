@@ -366,6 +366,7 @@ void calypso_tls_errors_clear(void); /* empty OpenSSL's error queue (curl.c) */
 
 /* conn.c: the blocking transport; one exchange on the client's connection */
 long long calypso_conn_mono_ms(void);
+void calypso_conn_forget(calypso_client *c); /* no connection held: its facts reset */
 CURL *calypso_conn_handle(calypso_client *c, const char *origin, calypso_sockets *set, char *detail);
 /* an idle connect-only connection, still usable?  tls: its SSL if it reads ahead, else NULL */
 int calypso_conn_alive(CURL *h, curl_socket_t fd, void *tls);

@@ -26,9 +26,7 @@ void calypso_client_release(calypso_client *c) {
   c->free_multi = NULL;
   if (c->curl) calypso_sockets_cleanup(c, c->curl);
   c->curl = NULL;
-  c->connected = c->tls_asked = 0;
-  c->fd = CURL_SOCKET_BAD;
-  c->tls = NULL;
+  calypso_conn_forget(c);
   if (c->signer) calypso_signer_free(c->signer);
   c->signer = NULL;
   free(c->account);

@@ -74,13 +74,19 @@ CURL *calypso_conn_handle(calypso_client *c, const char *origin, calypso_sockets
 
 #undef SET
 
+/* The client holds no connection: what it knew of the last one (held, kept,
+ * its socket, its SSL) is forgotten, here only (renew, client release). */
+void calypso_conn_forget(calypso_client *c) {
+  c->connected = c->kept = c->tls_asked = 0;
+  c->fd = CURL_SOCKET_BAD;
+  c->tls = NULL;
+}
+
 /* A handle with the same settings and no connection, in place of the old
  * one, whose connection closes (fork-aware: sockets.c).  0 if out of memory. */
 static int renew(calypso_client *c) {
   CURL *fresh = curl_easy_duphandle(c->curl);
-  c->connected = c->kept = c->tls_asked = 0;
-  c->fd = CURL_SOCKET_BAD;
-  c->tls = NULL;
+  calypso_conn_forget(c);
   if (fresh == NULL || curl_easy_setopt(fresh, CURLOPT_ERRORBUFFER, c->ex.detail) != CURLE_OK) {
     curl_easy_cleanup(fresh);
     return 0;
