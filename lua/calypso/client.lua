@@ -120,15 +120,21 @@ end
 -- be sent again after it may have left (a keyed row's key makes it so).
 -- account: the one the envelope names (hooks, logs, calypso.meta), nil
 -- when it names none; other_account: the per-call option's, if given.
+-- attempts, began, ended and status: what became of it (calypso.retry and
+-- calypso.observe fill them in; calypso.meta reads them), named here so
+-- that the table is made at its size once: one filled later is rehashed
+-- (on Lua 5.4 a rehash moves every member).
 local function new_call(label, path, payload, route, method, idempotent, key, opts, account)
   if opts == nil and key == nil then -- the common call: only the fields it has (no nil to store)
     return { label = label, path = path, payload = payload, route = route, method = method,
-             idempotent = idempotent, account = account }
+             idempotent = idempotent, account = account, attempts = 0, began = false, ended = false,
+             status = false }
   end
   return { label = label, path = path, payload = payload, route = route, method = method,
            idempotent = idempotent, key = key, account = account, other_account = opts and opts.account,
            timeout = opts and opts.timeout, deadline = opts and opts.deadline,
-           max_retries = opts and opts.max_retries }
+           max_retries = opts and opts.max_retries, attempts = 0, began = false, ended = false,
+           status = false }
 end
 
 local NAMES_ACCOUNT = { full = true, account = true } -- the envelopes that carry an account

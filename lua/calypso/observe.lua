@@ -34,13 +34,15 @@
 -- below it; `"off"` drops all.  Without a logger: `ngx.log` in nginx, else
 -- stderr.
 -- @module calypso.observe
+local type = type -- on every call's path: an upvalue, not a lookup in _G
 local M = {}
 
 --- The log levels, quietest last: `log_level` takes their names.
 M.levels = { debug = 1, info = 2, warn = 3, off = 4 }
 
--- result -> the retry state of the call that returned it (calypso.retry's,
--- with status, ended and key added): no table of its own per call.
+-- result -> the call table of the call that returned it (calypso.retry
+-- sets its attempts and began, a success here its ended and status): no
+-- table of its own per call.
 local meta_of = setmetatable({}, { __mode = "k" })
 
 local function ms(seconds)
@@ -58,11 +60,11 @@ end
 -- went.  Kept in a weak table, so results stay plain tables; nil for a
 -- value no call returned (and for `true`, an empty answer's result).
 function M.meta(result)
-  local state = meta_of[result]
-  if not state then return nil end
-  return { status = state.status, attempts = state.attempts, elapsed_ms = ms(state.ended - state.began),
-           account = state.account, trace_id = trace_of(result), idempotency_key = state.key,
-           read_back = state.read_back }
+  local call = meta_of[result]
+  if not call then return nil end
+  return { status = call.status, attempts = call.attempts, elapsed_ms = ms(call.ended - call.began),
+           account = call.account, trace_id = trace_of(result), idempotency_key = call.key,
+           read_back = call.read_back }
 end
 
 -- logfmt: a bare value, or a quoted one when it has spaces, quotes or '='.
@@ -143,11 +145,11 @@ local function run_hook(self, name, info)
   end
 end
 
---- Before attempt number state.attempts of call.
+--- Before attempt number call.attempts of call.
 -- @local
-function Watch:request(call, state)
+function Watch:request(call)
   if self.on_request then
-    run_hook(self, "on_request", { method = call.method, path = call.path, attempt = state.attempts,
+    run_hook(self, "on_request", { method = call.method, path = call.path, attempt = call.attempts,
                                    account = call.account, idempotency_key = call.key })
   end
 end
@@ -156,13 +158,13 @@ end
 -- result or err; status, sent, received [, request_body, response_body]
 -- are the transport's last().  On success, records calypso.meta.
 -- @local
-function Watch:response(call, state, began, now, result, err, status, sent, received, req_body, resp_body)
+function Watch:response(call, began, now, result, err, status, sent, received, req_body, resp_body)
   if result ~= nil and type(result) == "table" then
-    state.status, state.ended, state.key, state.account = status, now, call.key, call.account
-    meta_of[result] = state
+    call.status, call.ended = status, now
+    meta_of[result] = call
   end
   if not self.on_response and self.level > 1 then return end
-  local info = { method = call.method, path = call.path, attempt = state.attempts, status = status,
+  local info = { method = call.method, path = call.path, attempt = call.attempts, status = status,
                  elapsed_ms = ms(now - began), bytes_sent = sent, bytes_received = received,
                  account = call.account, idempotency_key = call.key }
   if result ~= nil then
@@ -177,15 +179,15 @@ function Watch:response(call, state, began, now, result, err, status, sent, rece
   end
 end
 
---- When attempt number state.attempts failed with err and the call waits
--- `wait` seconds before the next; state.correction is the clock offset a
--- 011 just set (calypso.retry).
+--- When attempt number call.attempts failed with err and the call waits
+-- `wait` seconds before the next; correction: the clock offset a 011 just
+-- set (calypso.retry), if any.
 -- @local
-function Watch:retry(call, state, err, wait, rule)
+function Watch:retry(call, err, wait, rule, correction)
   if not self.on_retry and self.level > 2 then return end
-  local info = { method = call.method, path = call.path, attempt = state.attempts, kind = err.kind,
+  local info = { method = call.method, path = call.path, attempt = call.attempts, kind = err.kind,
                  code = err.code, status = err.status, rule = rule, wait_ms = ms(wait),
-                 clock_offset_ms = state.correction, account = call.account, idempotency_key = call.key }
+                 clock_offset_ms = correction, account = call.account, idempotency_key = call.key }
   self:log("info", M.logfmt(rule == "clock" and "clock_correction" or "retry", info))
   if self.on_retry then run_hook(self, "on_retry", info) end
 end
@@ -196,12 +198,12 @@ end
 -- answer the result was found in, when it is an item of a list answer.
 -- @local
 function M.read_back(result, key, create_attempts, began, from)
-  local state = meta_of[from or result]
-  if state then
-    meta_of[result] = state
-    state.key, state.read_back = key, true
-    state.attempts = state.attempts + (create_attempts or 0)
-    state.began = began or state.began
+  local call = meta_of[from or result]
+  if call then
+    meta_of[result] = call
+    call.key, call.read_back = key, true
+    call.attempts = call.attempts + (create_attempts or 0)
+    call.began = began or call.began
   end
 end
 

@@ -81,33 +81,35 @@ function M.delay(n, retry_after, random, first, most)
   return math.max(first, base * (0.5 + 0.5 * random()))
 end
 
---- After attempt number state.attempts failed with err (state: a call's,
--- as run makes it; this reads attempts, retries and stop_at, and keeps
--- applied, corrected and correction): the seconds to wait
--- before the next attempt and the rule that allows it ("clock" for a clock
--- correction, whose offset is then state.correction), or nil when the
--- policy stops; err then gains attempts, retryable and maybe_applied and is
--- the call's error.  env and limits: as for run (limits: the call's own
--- max_retries, if any).
-function M.after(state, err, idempotent, env, limits)
-  state.applied = state.applied or M.maybe_applied(err)
-  state.correction = nil
+--- After attempt number call.attempts of call failed with err: the
+-- seconds to wait before the next attempt and the rule that allows it
+-- ("clock" for a clock correction, whose offset is then
+-- policy.correction), or nil when the policy stops; err then gains
+-- attempts, retryable and maybe_applied and is the call's error.  call: as
+-- for run (this reads its attempts, idempotent and own max_retries);
+-- policy: what the policy keeps of this call, as run makes it at the first
+-- failure (retries, stop_at), to which this adds applied, corrected and
+-- correction.  env: as for run.
+function M.after(call, policy, err, env)
+  local idempotent = call.idempotent
+  policy.applied = policy.applied or M.maybe_applied(err)
+  policy.correction = nil
   local wait, rule
-  if err.kind == "api" and err.code == "011" and not state.corrected then
-    state.correction = env.correct_clock(err)
-    if state.correction then state.corrected, wait, rule = true, 0, "clock" end
+  if err.kind == "api" and err.code == "011" and not policy.corrected then
+    policy.correction = env.correct_clock(err)
+    if policy.correction then policy.corrected, wait, rule = true, 0, "clock" end
   end
   if wait == nil and M.allowed(err, idempotent)
-     and state.retries < (limits and limits.max_retries or env.max_retries) then
-    state.retries = state.retries + 1
-    wait, rule = M.delay(state.retries, err.retry_after, env.random, env.backoff_base, env.backoff_max),
+     and policy.retries < (call.max_retries or env.max_retries) then
+    policy.retries = policy.retries + 1
+    wait, rule = M.delay(policy.retries, err.retry_after, env.random, env.backoff_base, env.backoff_max),
       M.rule(err)
   end
-  if wait ~= nil and env.monotonic() + wait < state.stop_at then return wait, rule end
+  if wait ~= nil and env.monotonic() + wait < policy.stop_at then return wait, rule end
   -- A payload the core refused to encode never left: no attempt was made.
-  err.attempts = err.kind == "validation" and state.attempts - 1 or state.attempts
+  err.attempts = err.kind == "validation" and call.attempts - 1 or call.attempts
   err.retryable = M.allowed(err, idempotent)
-  err.maybe_applied = state.applied
+  err.maybe_applied = policy.applied
   if err.kind == "api" and err.code == "011" then err.hint = M.stale_hint end
   return nil
 end
@@ -115,46 +117,46 @@ end
 --- Sends a call through transport:attempt(path, payload, timeout, route)
 -- -> result | nil, err until it succeeds or the policy stops.  call: path,
 -- payload, idempotent, route (the core's, or nil), and the call's own
--- limits: timeout, deadline and max_retries, each replacing env's.  env:
+-- limits: timeout, deadline and max_retries, each replacing env's; run
+-- sets its attempts and began (and calypso.observe, on a success, its
+-- ended and status).  env:
 -- max_retries, deadline and timeout (seconds), backoff_base and
 -- backoff_max (seconds, optional: M.base_delay, M.max_delay), and the
 -- functions monotonic(), sleep(s), random(), correct_clock(err) ->
 -- offset_ms | nil.  watch (calypso.observe) sees each attempt and retry;
 -- transport:last(bodies) says what moved.  A final error gains attempts,
 -- retryable and maybe_applied.
--- The state is made and the attempt's timeout worked out here, not in
--- functions of their own: this is every call's path, and a Lua call costs
--- some 150 instructions.
+-- Each attempt's timeout is worked out here, not in a function of its own:
+-- this is every call's path, and a Lua call costs some 150 instructions.
 function M.run(transport, call, env, watch)
   local monotonic = env.monotonic
   local began = monotonic() -- each attempt's start: one clock read serves the timeout too
-  -- The call's state (M.after's): eight fields, so its hash part is 8
-  -- slots, not 16 (every call makes one; the timeout and max_retries are
-  -- read from the call and env where used).  corrected and applied start
-  -- nil (false).  status, ended, key and account are calypso.observe's, set
-  -- on a success for calypso.meta: named here, the table has room for them,
-  -- and a success does not rehash it (on Lua 5.4 a rehash moves every
-  -- member: some 2 000 instructions a call).
-  local state = { began = began, stop_at = began + (call.deadline or env.deadline), attempts = 0,
-                  retries = 0, status = false, ended = false, key = false, account = false }
+  local stop_at = began + (call.deadline or env.deadline)
   local timeout = call.timeout or env.timeout
+  -- What became of the call goes on the call itself (attempts, began, and
+  -- on a success ended and status: calypso.observe's, for calypso.meta),
+  -- where new_call (calypso.client) made room for it; what the policy keeps
+  -- is made only when an attempt fails: a success makes no table here.
+  local policy
+  call.began, call.attempts = began, 0
   -- on_request fires once the request is built: a payload the core
   -- refuses is never announced, as on client.async.
-  local built = watch.on_request and function() watch:request(call, state) end
+  local built = watch.on_request and function() watch:request(call) end
   while true do
-    state.attempts = state.attempts + 1
+    call.attempts = call.attempts + 1
     -- this attempt's time: the timeout, cut short by the deadline
-    local left = state.stop_at - began
+    local left = stop_at - began
     if timeout < left then left = timeout end
     local result, err = transport:attempt(call.path, call.payload, left > 0.001 and left or 0.001, call.route,
                                           built)
     if result ~= nil or err.kind ~= "validation" then
-      watch:response(call, state, began, monotonic(), result, err, transport:last(watch.bodies))
+      watch:response(call, began, monotonic(), result, err, transport:last(watch.bodies))
     end
     if result ~= nil then return result end
-    local wait, rule = M.after(state, err, call.idempotent, env, call)
+    policy = policy or { retries = 0, stop_at = stop_at }
+    local wait, rule = M.after(call, policy, err, env)
     if wait == nil then return nil, err end
-    watch:retry(call, state, err, wait, rule)
+    watch:retry(call, err, wait, rule, policy.correction)
     if wait > 0 then env.sleep(wait) end
     began = monotonic()
   end

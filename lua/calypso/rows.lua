@@ -41,6 +41,7 @@ local core = require "calypso.core"
 local suggest = require "calypso.suggest"
 local types = require "calypso.types"
 
+local next, type = next, type -- on every call's path: an upvalue, not a lookup in _G
 local M = {}
 
 local KEYS = { path = "string", method = "string", envelope = "string", body = "table",

@@ -19,6 +19,7 @@ local text = require "calypso.text"
 
 local object_table, printable, is_email = core.object_table, core.printable, text.is_email
 
+local next, type = next, type -- on every call's path: an upvalue, not a lookup in _G
 local M = {}
 
 local Type = {}

@@ -4,7 +4,10 @@
 local observe = require "calypso.observe"
 local options = require "calypso.options"
 
-local CALL = { method = "POST", path = "/api/v1/x", key = "k-1" }
+-- A call table as calypso.client makes it, with what calypso.retry sets.
+local function a_call(attempts, began)
+  return { method = "POST", path = "/api/v1/x", key = "k-1", attempts = attempts or 1, began = began or 0 }
+end
 
 -- A watch whose logger appends "level message" to lines.
 local function watched(extra)
@@ -46,12 +49,12 @@ describe("calypso.observe", function()
 
   it("records calypso.meta for a table result, weakly, and leaves other results alone", function()
     local watch = watched()
-    local state = { attempts = 2, began = 10 }
+    local call = a_call(2, 10)
     local result = { id = "a", traceId = "t-9" }
-    watch:response(CALL, state, 10.5, 10.75, result, nil, 201, 300, 120)
+    watch:response(call, 10.5, 10.75, result, nil, 201, 300, 120)
     assert.are.same({ status = 201, attempts = 2, elapsed_ms = 750, trace_id = "t-9",
                       idempotency_key = "k-1" }, observe.meta(result))
-    watch:response(CALL, state, 10.5, 10.75, true, nil, 200, 300, 0)
+    watch:response(call, 10.5, 10.75, true, nil, 200, 300, 0)
     assert.is_nil(observe.meta(true))
     assert.is_nil(observe.meta({}))
     local weak = setmetatable({ result }, { __mode = "v" })
@@ -64,8 +67,7 @@ describe("calypso.observe", function()
   it("marks a read-back result", function()
     local watch = watched()
     local made = { id = "i" }
-    watch:response({ method = "POST", path = "/get" }, { attempts = 1, began = 0 }, 0, 0.01, made, nil,
-                   200, 1, 1)
+    watch:response({ method = "POST", path = "/get", attempts = 1, began = 0 }, 0, 0.01, made, nil, 200, 1, 1)
     observe.read_back(made, "key-7")
     assert.are.equal("key-7", observe.meta(made).idempotency_key)
     assert.is_true(observe.meta(made).read_back)
@@ -74,10 +76,10 @@ describe("calypso.observe", function()
   it("gives a hook no bodies unless log_bodies is on", function()
     local seen
     local watch = observe.new{ log_level = "off", on_response = function(info) seen = info end }
-    watch:response(CALL, { attempts = 1, began = 0 }, 0, 0.001, { id = "a" }, nil, 200, 10, 10, "sent", "got")
+    watch:response(a_call(), 0, 0.001, { id = "a" }, nil, 200, 10, 10, "sent", "got")
     assert.is_nil(seen.request_body)
     watch = observe.new{ log_level = "off", log_bodies = true, on_response = function(info) seen = info end }
-    watch:response(CALL, { attempts = 1, began = 0 }, 0, 0.001, { id = "a" }, nil, 200, 10, 10, "sent", "got")
+    watch:response(a_call(), 0, 0.001, { id = "a" }, nil, 200, 10, 10, "sent", "got")
     assert.are.same({ "sent", "got" }, { seen.request_body, seen.response_body })
   end)
 
@@ -85,7 +87,7 @@ describe("calypso.observe", function()
     local watch, lines = watched{ on_request = function()
       error(setmetatable({}, { __tostring = function() error("inner") end }))
     end }
-    assert.has_no_error(function() watch:request(CALL, { attempts = 1 }) end)
+    assert.has_no_error(function() watch:request(a_call(1)) end)
     assert.truthy(lines[1]:find("an error value that cannot be shown", 1, true), lines[1])
   end)
 
@@ -95,8 +97,8 @@ describe("calypso.observe", function()
       calls = calls + 1
       error("boom")
     end }
-    watch:request(CALL, { attempts = 1 })
-    watch:request(CALL, { attempts = 2 })
+    watch:request(a_call(1))
+    watch:request(a_call(2))
     assert.are.equal(2, calls)
     assert.are.equal(1, #lines)
     assert.truthy(lines[1]:find("^warn calypso=hook_failed hook=on_request message=\".*boom"))

@@ -219,11 +219,12 @@ describe("calypso.retry", function()
       local env = { max_retries = 3, deadline = 60, timeout = 5, backoff_base = 0.02, backoff_max = 0.05,
                     monotonic = function() return 0 end, random = always(1),
                     correct_clock = function() return nil end }
-      local state = { attempts = 0, retries = 0, stop_at = 60 } -- as run makes it at 0, after()'s fields
+      -- as run makes them at 0, with the fields after() reads
+      local call, policy = { attempts = 0, idempotent = true }, { retries = 0, stop_at = 60 }
       local waits = {}
       for i = 1, 3 do
-        state.attempts = i
-        waits[i] = (retry.after(state, { kind = "network", request_sent = false }, true, env))
+        call.attempts = i
+        waits[i] = (retry.after(call, policy, { kind = "network", request_sent = false }, env))
       end
       assert.are.same({ 0.02, 0.04, 0.05 }, waits)
     end)
