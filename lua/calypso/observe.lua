@@ -41,8 +41,8 @@ local M = {}
 M.levels = { debug = 1, info = 2, warn = 3, off = 4 }
 
 -- result -> the call table of the call that returned it (calypso.retry
--- sets its attempts and began, a success here its ended and status): no
--- table of its own per call.
+-- sets its attempts and began, a success here its ended and status, and
+-- drops its payload): no table of its own per call.
 local meta_of = setmetatable({}, { __mode = "k" })
 
 local function ms(seconds)
@@ -160,7 +160,11 @@ end
 -- @local
 function Watch:response(call, began, now, result, err, status, sent, received, req_body, resp_body)
   if result ~= nil and type(result) == "table" then
-    call.status, call.ended = status, now
+    -- The call is done with the caller's payload: let go of it, for on Lua
+    -- 5.1 and LuaJIT meta_of holds its values strongly, and a payload that
+    -- points to the result (record.reply = client:call(path, record)) would
+    -- keep both alive for good.
+    call.status, call.ended, call.payload = status, now, nil
     meta_of[result] = call
   end
   if not self.on_response and self.level > 1 then return end

@@ -64,6 +64,27 @@ describe("calypso.observe", function()
     assert.is_nil(weak[1])
   end)
 
+  -- On Lua 5.1 and LuaJIT a weak-keyed table holds its values strongly, so
+  -- a meta that held the caller's payload would keep alive a result the
+  -- payload points to (record.reply = client:call(path, record)).
+  it("lets a result go even when the payload the call sent points to it", function()
+    local watch = watched()
+    local weak = setmetatable({}, { __mode = "v" })
+    for i = 1, 20 do
+      local record = { email = "a@example.com" }
+      local call = a_call(1, 0)
+      call.payload = record
+      local result = { id = "r" .. i }
+      watch:response(call, 0, 0.01, result, nil, 201, 1, 1)
+      record.reply = result
+      assert.are.equal(201, observe.meta(result).status)
+      weak[i] = result
+    end
+    collectgarbage()
+    collectgarbage()
+    assert.is_nil(next(weak))
+  end)
+
   it("marks a read-back result", function()
     local watch = watched()
     local made = { id = "i" }
