@@ -77,6 +77,9 @@ row("1f'. the same on LuaJIT", rate(median("core_luajit")),
   "")
 row("1fi. row 1f's client instructions (callgrind)", ("%d"):format(median("core_ir")),
   ("1i's %s"):format(times(median("core_ir") / median("create_ir"))), "", "")
+row("1l. the Lua layer's own cost: a create's CPU against the core's attempt alone, in one process"
+  .. " (BENCH_LAYER=1: blocks of 500 of each in turn)", "", ("%s (Lua 5.4), %s (LuaJIT)"):format(
+  times(median("layer")), times(median("layer_luajit"))), "", "")
 row("1w. wrk's instructions per request (callgrind; nothing to sign or decode)",
   ("%d"):format(median("wrk_ir")),
   ("calypso's 1i is %s"):format(times(median("create_ir") / median("wrk_ir"))), "", "")
