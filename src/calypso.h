@@ -370,6 +370,7 @@ void calypso_conn_forget(calypso_client *c); /* no connection held: its facts re
 CURL *calypso_conn_handle(calypso_client *c, const char *origin, calypso_sockets *set, char *detail);
 /* an idle connect-only connection, still usable?  tls: its SSL if it reads ahead, else NULL */
 int calypso_conn_alive(CURL *h, curl_socket_t fd, void *tls);
+void *calypso_conn_read_ahead(CURL *h); /* after the first send: its SSL, read-ahead on; or NULL */
 curl_socket_t calypso_conn_socket(CURL *h); /* a connect-only handle's socket, once connected */
 void calypso_conn_exchange(calypso_client *c, long timeout_ms); /* fills c->ex */
 void calypso_conn_settle(calypso_client *c, int keep); /* after the outcome: keep or drop */

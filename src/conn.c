@@ -7,11 +7,11 @@
  *   reuse the connection if the last outcome kept it and it is alive
  *   (nothing readable, or only TLS housekeeping), else connect;  send the
  *   request;  read until the exchange is finished.
- * OpenSSL reads ahead on this connection (tls_read_ahead): an answer's
- * record comes in one recv(), not a header's 5 bytes and then the rest (one
- * system call a call fewer).  So bytes can wait inside OpenSSL, unseen by
- * poll(): alive() asks OpenSSL too, and a read waits only after a read found
- * nothing.
+ * OpenSSL reads ahead on this connection (calypso_conn_read_ahead): an
+ * answer's record comes in one recv(), not a header's 5 bytes and then the
+ * rest (one system call a call fewer).  So bytes can wait inside OpenSSL,
+ * unseen by poll(): alive() asks OpenSSL too, and a read waits only after a
+ * read found nothing.
  * Why not libcurl's HTTP engine: it costs about twice the CPU per call of
  * this exchange (bench/results.md), and it resends a POST by itself when a
  * reused connection dies, which can create a customer twice.  Here nothing is
@@ -132,8 +132,9 @@ int calypso_conn_alive(CURL *h, curl_socket_t fd, void *tls) {
  * NULL where libcurl's TLS is not OpenSSL, or does not say (then it stays
  * off, and nothing can wait unseen).  libcurl names the SSL of a
  * connect-only handle only once curl_easy_send or _recv has attached the
- * connection again, so this is asked after the first send. */
-static void *tls_read_ahead(CURL *h) {
+ * connection again, so this is asked after the first send (here, and on
+ * client.async's links: link.c). */
+void *calypso_conn_read_ahead(CURL *h) {
   struct curl_tlssessioninfo *tls = NULL;
   if (curl_easy_getinfo(h, CURLINFO_TLS_SSL_PTR, &tls) != CURLE_OK || tls == NULL ||
       tls->backend != CURLSSLBACKEND_OPENSSL || tls->internals == NULL)
@@ -244,7 +245,7 @@ void calypso_conn_exchange(calypso_client *c, long timeout_ms) {
   rc = c->connected ? CURLE_OK : connect_now(c, deadline);
   if (rc == CURLE_OK) rc = send_all(c, deadline);
   if (rc == CURLE_OK && !c->tls_asked) {
-    c->tls = tls_read_ahead(c->curl);
+    c->tls = calypso_conn_read_ahead(c->curl);
     c->tls_asked = 1;
   }
   if (rc == CURLE_OK) rc = receive(c, deadline);

@@ -17,6 +17,7 @@
  * waited still carries a fresh timestamp; its deadline covers the wait. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <openssl/ssl.h>
 #include "multi.h"
 
 /* ---- the lists: the queue and the ended, both first in, first out ---- */
@@ -90,16 +91,21 @@ static void timed_out(calypso_transfer *t) {
   fail(t, "timeout", words);
 }
 
-/* Reads what has come, a few TLS records at a time (a record's whole
- * plaintext fits the chunk, so none waits inside OpenSSL unseen by poll):
- * a server that keeps sending holds neither this call past its deadline,
- * which is checked on every turn, nor the other connections. */
+/* Reads what has come, a few TLS records at a time: a server that keeps
+ * sending holds neither this call past its deadline, which is checked on
+ * every turn, nor the other connections.  OpenSSL reads ahead on a link,
+ * as on the blocking connection (conn.c): an answer's record comes in one
+ * recv(), not a header's 5 bytes and then the rest.  So whole records may
+ * wait inside OpenSSL, unseen by poll(), when the turns run out: the link
+ * is then `pending`, and drive reads it again without waiting.  (Records
+ * left after a whole answer make the connection not alive: free_link.) */
 #define READ_TURNS 8
 
 static void read_some(calypso_link *k) {
   calypso_transfer *t = k->t;
   char chunk[16384];
   int turn;
+  k->pending = 0;
   for (turn = 0; turn < READ_TURNS; turn++) {
     size_t n = 0;
     CURLcode rc;
@@ -119,6 +125,8 @@ static void read_some(calypso_link *k) {
       return;
     }
   }
+  /* a partial record counts too: then the next read finds nothing, and waits */
+  k->pending = k->tls != NULL && SSL_has_pending((SSL *)k->tls);
 }
 
 static void write_some(calypso_link *k) {
@@ -135,6 +143,10 @@ static void write_some(calypso_link *k) {
     }
   }
   k->writing = 0;
+  if (!k->tls_asked) { /* before the first read: what that read takes, OpenSSL reads ahead */
+    k->tls = calypso_conn_read_ahead(k->easy);
+    k->tls_asked = 1;
+  }
 }
 
 /* Stamp, sign, write: t on k, which is connected and free.  An attempt
@@ -205,7 +217,7 @@ static calypso_link *free_link(calypso_multi *m) {
   for (; k; k = next) {
     next = k->next;
     if (k->state != K_IDLE) continue;
-    if (now - k->idle_since <= CALYPSO_IDLE_LIMIT_MS && calypso_conn_alive(k->easy, k->fd, NULL)) return k;
+    if (now - k->idle_since <= CALYPSO_IDLE_LIMIT_MS && calypso_conn_alive(k->easy, k->fd, k->tls)) return k;
     link_close(k);
   }
   return NULL;
@@ -296,6 +308,13 @@ long long calypso_links_deadline(const calypso_multi *m) {
 short calypso_links_events(const calypso_link *k) {
   if (k->state != K_BUSY || !carrying(k)) return 0;
   return k->writing ? POLLOUT : POLLIN;
+}
+
+int calypso_links_pending(const calypso_multi *m) {
+  const calypso_link *k;
+  for (k = m->links; k; k = k->next)
+    if (k->pending && carrying(k)) return 1;
+  return 0;
 }
 
 calypso_transfer *calypso_links_ended(calypso_multi *m) {

@@ -463,12 +463,13 @@ static int l_drive(lua_State *L) {
     int nready, r;
     if (m->timer_at >= 0 && m->timer_at - now < wait) wait = m->timer_at - now;
     if (due >= 0 && due - now < wait) wait = due - now;
-    if (wait < 0) wait = 0;
+    if (wait < 0 || (CALYPSO_LINKS(m) && calypso_links_pending(m))) wait = 0;
     nready = gather(L, m);
     r = poll(m->set, (nfds_t)nready, wait > INT_MAX ? INT_MAX : (int)wait);
     if (r < 0 && errno != EINTR) luaL_error(L, "calypso: poll failed: %s", strerror(errno));
-    for (i = 0; r > 0 && i < nready; i++) {
+    for (i = 0; r >= 0 && i < nready; i++) {
       short ev = m->set[i].revents;
+      if (ev == 0 && m->set_link[i] && m->set_link[i]->pending) ev = POLLIN; /* records inside OpenSSL */
       if (ev == 0) continue;
       if (m->set_link[i]) {
         calypso_links_ready(m->set_link[i], ev);
@@ -545,6 +546,7 @@ static int l_watch(lua_State *L) {
   due = calypso_links_deadline(m);
   if (m->timer_at >= 0 && (due < 0 || m->timer_at < due)) due = m->timer_at;
   if (m->ended) due = 0; /* ended already: drive reports it */
+  if (CALYPSO_LINKS(m) && calypso_links_pending(m)) due = 0; /* records inside OpenSSL: drive reads them */
   if (due < 0) {
     lua_pushnil(L);
   } else {

@@ -26,6 +26,9 @@ typedef struct calypso_link {
   int writing;                /* K_BUSY: request bytes still to write */
   size_t off;                 /* request bytes written */
   long long idle_since;       /* monotonic ms, K_IDLE */
+  void *tls;                  /* its SSL, once asked, if OpenSSL reads ahead on it; else NULL */
+  int tls_asked;              /* after the first request's bytes went */
+  int pending;                /* read_some stopped with records waiting inside OpenSSL */
   struct calypso_link *next;
   char detail[CURL_ERROR_SIZE]; /* libcurl's error buffer */
 } calypso_link;
@@ -118,6 +121,7 @@ void calypso_links_ready(calypso_link *k, short revents);   /* its socket is rea
 void calypso_links_expire(calypso_multi *m, long long now); /* attempts past their deadline end */
 long long calypso_links_deadline(const calypso_multi *m);   /* the next one; -1: none */
 short calypso_links_events(const calypso_link *k);          /* what to wait for; 0: nothing */
+int calypso_links_pending(const calypso_multi *m);          /* a link to read without waiting? */
 calypso_transfer *calypso_links_ended(calypso_multi *m);    /* the next to report, or NULL */
 void calypso_links_settle(calypso_transfer *t, int keep);   /* after the verdict */
 void calypso_links_stop(calypso_transfer *t);               /* released while running */

@@ -31,6 +31,9 @@
 --   raw          writes `response` (any bytes) on the raw connection, holds
 --                it open `hold` seconds (default 0), then closes it: for
 --                HTTP framing tests (nginx never reuses a raw connection).
+--                With `pieces` (N) it writes response in N writes of about
+--                equal size, N TLS records (for a client that must read them
+--                all, however many came in one read).
 --                With `after` (bytes) it writes them at once in a write (a
 --                TLS record) of their own, as though the answer had a second
 --                (stats.raw_after_sent counts them written: on loopback they
@@ -155,7 +158,12 @@ end
 
 function modes.raw(f)
   local sock = assert(ngx.req.socket(true))
-  if not sock:send(f.response) then return ngx.exit(444) end
+  local pieces = math.max(1, math.min(f.pieces or 1, #f.response))
+  local size = math.ceil(#f.response / pieces)
+  for at = 1, #f.response, size do
+    if not sock:send(f.response:sub(at, at + size - 1)) then return ngx.exit(444) end
+  end
+  if #f.response == 0 and not sock:send("") then return ngx.exit(444) end
   if f.after then
     if not sock:send(f.after) then return ngx.exit(444) end
     state.count("raw_after_sent")
