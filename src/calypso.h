@@ -249,6 +249,8 @@ const char *calypso_json_write(lua_State *L, int idx, calypso_buf *out);
 int calypso_json_is_object(const char *s, size_t len); /* first non-blank byte is '{' */
 /* The length of the UTF-8 sequence that starts at s[i] (a byte >= 0x80), or 0 if invalid. */
 size_t calypso_utf8_sequence(const unsigned char *s, size_t i, size_t len);
+/* 1 for a byte JSON writes as it is in a string (0x20 to 0x7f but '"' and '\\'), else 0 */
+extern const unsigned char calypso_json_plain[256];
 void calypso_array_mark(lua_State *L, int idx); /* give the table core.array's marker */
 /* A core.decimal holding text (a JSON number token of at most 64 bytes). */
 void calypso_push_decimal(lua_State *L, const char *text, size_t len);

@@ -192,20 +192,22 @@ static int string(reader *r) {
   const char *p = r->at, *run = p;
   int escaped = 0;
   luaL_Buffer b;
-  /* One scan for the end and the common case: no escape at all. */
-  while (p < r->end && *p != '"') {
-    unsigned char c = (unsigned char)*p;
+  /* One scan for the end and the common case: no escape at all.  Runs of
+   * bytes that need no look (encode.c's plain ones) are skipped at once. */
+  for (;;) {
+    unsigned char c;
+    while (p < r->end && calypso_json_plain[(unsigned char)*p]) p++;
+    if (p >= r->end || *p == '"') break;
+    c = (unsigned char)*p;
     if (c < 0x20) return refuse(r, "a control byte in a string");
     if (c == '\\') {
       escaped = 1;
       if (++p >= r->end) break;
       p++;
-    } else if (c >= 0x80) {
+    } else { /* 0x80 or more: the only bytes left */
       size_t n = calypso_utf8_sequence((const unsigned char *)p, 0, (size_t)(r->end - p));
       if (n == 0) return refuse(r, "a string that is not UTF-8");
       p += n;
-    } else {
-      p++;
     }
   }
   if (p >= r->end) return refuse(r, "an unterminated string");

@@ -75,9 +75,10 @@ size_t calypso_utf8_sequence(const unsigned char *s, size_t i, size_t len) {
   return n;
 }
 
-/* plain[b]: byte b goes out as it is (0x20 to 0x7f but '"' and '\\'),
- * so a run of them is copied at once; the rest are looked at one by one. */
-static const unsigned char plain[256] = {
+/* calypso_json_plain[b]: byte b goes out as it is (0x20 to 0x7f but '"'
+ * and '\\'), so a run of them is copied at once; the rest are looked at one
+ * by one.  decode.c reads a string's runs of them the same way. */
+const unsigned char calypso_json_plain[256] = {
     ['\x20'] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
@@ -93,7 +94,7 @@ static const char *write_escaped(const unsigned char *s, size_t len, size_t i, c
     const char *rep = NULL;
     size_t rep_len = 2;
     char esc[6];
-    if (plain[ch]) continue;
+    if (calypso_json_plain[ch]) continue;
     if (ch >= 0x80) {
       size_t n = calypso_utf8_sequence(s, i, len);
       if (n == 0) return "a string is not valid UTF-8";
@@ -126,7 +127,7 @@ static const char *write_escaped(const unsigned char *s, size_t len, size_t i, c
 static const char *write_string(lua_State *L, int idx, calypso_buf *out) {
   size_t len, i = 0;
   const unsigned char *s = (const unsigned char *)lua_tolstring(L, idx, &len);
-  while (i < len && plain[s[i]]) i++;
+  while (i < len && calypso_json_plain[s[i]]) i++;
   if (i == len && len + 2 <= out->cap - out->len) {
     char *d = out->data + out->len;
     d[0] = '"';

@@ -76,6 +76,23 @@ describe("decoding an answer", function()
     assert.truthy(body:find('"o":{}', 1, true))
   end)
 
+  -- A string's runs of plain bytes are skipped at once (src/decode.c): each
+  -- other kind of byte, met before, inside and after such a run.
+  -- { what, the string's JSON text, what it decodes to }
+  local LONG = ("x"):rep(40)
+  local UTF8 = "caf\195\169 cr\195\168me \240\159\146\176" -- 2, 2 and 4 bytes a character
+  for _, c in ipairs{
+    { "a DEL byte, which JSON allows raw", 'a\127b\127', "a\127b\127" },
+    { "UTF-8 between plain runs", UTF8, UTF8 },
+    { "escapes after a long plain run", LONG .. [[\"\\\/\n\u00e9]], LONG .. '"\\/\n\195\169' },
+    { "an escape first and last", [[\tmid\t]], "\tmid\t" },
+    { "nothing at all", "", "" },
+  } do
+    it("reads a string with " .. c[1], function()
+      assert.are.equal(c[3], decode('{"s":"' .. c[2] .. '","after":1}').s)
+    end)
+  end
+
   -- { what, JSON }: each must be refused with a message.
   for _, c in ipairs{
     { "a leading zero", '{"n":01}' },
@@ -94,6 +111,10 @@ describe("decoding an answer", function()
     { "bytes after the value", '{"n":1} {}' },
     { "an unclosed object", '{"n":1' },
     { "an unclosed string", '{"s":"abc' },
+    { "an unclosed string after a long plain run", '{"s":"' .. ("x"):rep(40) },
+    { "an escape cut off at the end", '{"s":"abc\\' },
+    { "a raw control byte after a long plain run", '{"s":"' .. ("x"):rep(40) .. '\31"}' },
+    { "a raw tab", '{"s":"a\tb"}' },
     { "a key that is not a string", "{1:2}" },
     { "nesting past 1000 levels", '{"a":' .. ("["):rep(1001) .. ("]"):rep(1001) .. "}" },
   } do
