@@ -310,13 +310,6 @@ short calypso_links_events(const calypso_link *k) {
   return k->writing ? POLLOUT : POLLIN;
 }
 
-int calypso_links_pending(const calypso_multi *m) {
-  const calypso_link *k;
-  for (k = m->links; k; k = k->next)
-    if (k->pending && carrying(k)) return 1;
-  return 0;
-}
-
 calypso_transfer *calypso_links_ended(calypso_multi *m) {
   calypso_transfer *t = m->ended;
   if (t) unlist(t);

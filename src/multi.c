@@ -415,8 +415,10 @@ static int collect(lua_State *L, int ended, calypso_multi *m, int n) {
 }
 
 /* What drive polls: libcurl's sockets, then the links' (set_link[i] says
- * which, NULL for libcurl's).  Returns how many; raises when out of memory. */
-static int gather(lua_State *L, calypso_multi *m) {
+ * which, NULL for libcurl's).  Returns how many; raises when out of memory.
+ * *pending: whether one of those links has records waiting inside OpenSSL
+ * (link.c), to be read without waiting. */
+static int gather(lua_State *L, calypso_multi *m, int *pending) {
   calypso_link *k;
   int n = 0, need = m->nwatch + m->nlinks, i;
   if (need > m->capset) {
@@ -432,9 +434,11 @@ static int gather(lua_State *L, calypso_multi *m) {
     m->set[n] = m->watch[i];
     m->set_link[n++] = NULL;
   }
+  *pending = 0;
   for (k = m->links; k; k = k->next) {
     short ev = calypso_links_events(k);
     if (ev == 0) continue;
+    if (k->pending) *pending = 1;
     m->set[n].fd = k->fd;
     m->set[n].events = ev;
     m->set_link[n++] = k;
@@ -460,11 +464,11 @@ static int l_drive(lua_State *L) {
   if (m->ended) n = collect(L, ended, m, n); /* ended as they started */
   while (m->active > 0 && n == 0) {
     long long wait = end - now, due = calypso_links_deadline(m);
-    int nready, r;
+    int nready, r, pending;
     if (m->timer_at >= 0 && m->timer_at - now < wait) wait = m->timer_at - now;
     if (due >= 0 && due - now < wait) wait = due - now;
-    if (wait < 0 || (CALYPSO_LINKS(m) && calypso_links_pending(m))) wait = 0;
-    nready = gather(L, m);
+    nready = gather(L, m, &pending);
+    if (wait < 0 || pending) wait = 0;
     r = poll(m->set, (nfds_t)nready, wait > INT_MAX ? INT_MAX : (int)wait);
     if (r < 0 && errno != EINTR) luaL_error(L, "calypso: poll failed: %s", strerror(errno));
     for (i = 0; r >= 0 && i < nready; i++) {
@@ -531,13 +535,13 @@ static int l_handed(lua_State *L) {
 static int l_watch(lua_State *L) {
   calypso_multi *m = self_multi_if_any(L);
   long long due;
-  int i, n;
+  int i, n, pending;
   lua_newtable(L);
   if (m == NULL || m->pid != calypso_pid()) {
     lua_pushnil(L);
     return 2;
   }
-  n = gather(L, m);
+  n = gather(L, m, &pending);
   for (i = 0; i < n; i++) {
     short ev = m->set[i].events;
     lua_pushstring(L, (ev & POLLIN) && (ev & POLLOUT) ? "rw" : ev & POLLOUT ? "w" : "r");
@@ -546,7 +550,7 @@ static int l_watch(lua_State *L) {
   due = calypso_links_deadline(m);
   if (m->timer_at >= 0 && (due < 0 || m->timer_at < due)) due = m->timer_at;
   if (m->ended) due = 0; /* ended already: drive reports it */
-  if (CALYPSO_LINKS(m) && calypso_links_pending(m)) due = 0; /* records inside OpenSSL: drive reads them */
+  if (pending) due = 0; /* records inside OpenSSL: drive reads them */
   if (due < 0) {
     lua_pushnil(L);
   } else {

@@ -121,7 +121,6 @@ void calypso_links_ready(calypso_link *k, short revents);   /* its socket is rea
 void calypso_links_expire(calypso_multi *m, long long now); /* attempts past their deadline end */
 long long calypso_links_deadline(const calypso_multi *m);   /* the next one; -1: none */
 short calypso_links_events(const calypso_link *k);          /* what to wait for; 0: nothing */
-int calypso_links_pending(const calypso_multi *m);          /* a link to read without waiting? */
 calypso_transfer *calypso_links_ended(calypso_multi *m);    /* the next to report, or NULL */
 void calypso_links_settle(calypso_transfer *t, int keep);   /* after the verdict */
 void calypso_links_stop(calypso_transfer *t);               /* released while running */

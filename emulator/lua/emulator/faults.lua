@@ -163,7 +163,6 @@ function modes.raw(f)
   for at = 1, #f.response, size do
     if not sock:send(f.response:sub(at, at + size - 1)) then return ngx.exit(444) end
   end
-  if #f.response == 0 and not sock:send("") then return ngx.exit(444) end
   if f.after then
     if not sock:send(f.after) then return ngx.exit(444) end
     state.count("raw_after_sent")
